@@ -1,0 +1,242 @@
+/**
+ * The data that flows through clonewarden: event → facts → verdict → actions.
+ * Everything here is plain data, so that the engine stays pure and easy to test.
+ */
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const RULE_ACTIONS = ['report', 'tag', 'quarantine'] as const;
+/** `report`: alert only. `tag`: alert and mark the violation. `quarantine`: isolate the clone. */
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+
+export type CloneKind = 'image' | 'snapshot';
+export type SourceKind = 'instance' | 'volume' | 'image' | 'snapshot';
+
+/** Who made the call, resolved from CloudTrail's `userIdentity`. */
+export interface Principal {
+  type: 'IAMUser' | 'AssumedRole' | 'Root' | 'FederatedUser' | 'AWSService' | 'AWSAccount' | 'Unknown';
+  /**
+   * The ARN that policy globs match. For assumed roles (SSO included) it is the role's IAM ARN
+   * (`arn:aws:iam::…:role/path/Name`), not the session ARN, so that a policy names roles.
+   * For AWS services it is the service name, e.g. `backup.amazonaws.com`.
+   */
+  arn: string;
+  /** The caller exactly as CloudTrail named it (`userIdentity.arn`), e.g. the STS session ARN. */
+  callerArn?: string;
+  /** Role session name (often a user's e-mail for SSO). */
+  sessionName?: string;
+  accountId?: string;
+  /** `userIdentity.invokedBy`: the AWS service that made the call on the caller's behalf. */
+  invokedBy?: string;
+  /** A short human label for alerts and the `created-by` tag, e.g. `role/Dev (session jane)`. */
+  display: string;
+}
+
+export interface CloneRef {
+  kind: CloneKind;
+  id: string;
+}
+
+export interface SourceRef {
+  kind: SourceKind;
+  id: string;
+  /** The source's region; differs from the event's region for cross-region copies. */
+  region: string;
+}
+
+/** A CloudTrail record for a clone-creating call, normalised. */
+export interface CloneEvent {
+  eventId: string;
+  eventName: string;
+  /** ISO 8601. */
+  eventTime: string;
+  /** Where the clone lives (`awsRegion`). */
+  region: string;
+  account: string;
+  principal: Principal;
+  /** The resources the call created, from `responseElements`. */
+  clones: CloneRef[];
+  /** What was cloned, from `requestParameters`; absent when the record does not say. */
+  source?: SourceRef;
+  /** CreateImage only: `true` when the caller asked EC2 not to reboot the instance. */
+  noReboot?: boolean;
+  /** Tags the caller asked for at creation, by the clone kind they apply to. */
+  requestedTags: Partial<Record<CloneKind, Record<string, string>>>;
+  /** Name or description the caller gave; user-controlled text. */
+  name?: string;
+  description?: string;
+  userAgent?: string;
+}
+
+/** What an image or snapshot looks like in EC2 right now. */
+export interface CloneFact {
+  kind: CloneKind;
+  id: string;
+  region: string;
+  tags: Record<string, string>;
+  /** ISO 8601. */
+  createdAt?: string;
+  state?: string;
+  /** Images: the snapshots behind their block devices. */
+  backingSnapshotIds: string[];
+  /** Snapshots: the volume they were taken of. */
+  volumeId?: string;
+  sizeGiB?: number;
+  /** Images: EC2's own record of where they came from, when the endpoint reports it. */
+  sourceImageId?: string;
+  sourceInstanceId?: string;
+  deprecated?: boolean;
+}
+
+export type StatusCheck =
+  | 'ok'
+  | 'impaired'
+  | 'initializing'
+  | 'insufficient-data'
+  | 'not-applicable'
+  | 'unknown';
+
+interface SourceFactBase {
+  id: string;
+  region: string;
+  /** False when EC2 no longer knows the source (deleted, or in an account we cannot read). */
+  found: boolean;
+  tags: Record<string, string>;
+  state?: string;
+}
+
+export interface InstanceSourceFact extends SourceFactBase {
+  kind: 'instance';
+  /** Combined instance and system status checks, `unknown` when EC2 did not report them. */
+  statusChecks: StatusCheck;
+  /** The AMI it was launched from: its own origin in the clone family tree. */
+  imageId?: string;
+  volumeIds: string[];
+}
+
+export interface VolumeSourceFact extends SourceFactBase {
+  kind: 'volume';
+  /** `unknown` where the endpoint lacks DescribeVolumeStatus. */
+  statusChecks: StatusCheck;
+  /** The snapshot the volume was created from: its origin in the clone family tree. */
+  snapshotId?: string;
+  attachments: { instanceId: string; instanceState?: string }[];
+}
+
+export interface ImageSourceFact extends SourceFactBase {
+  kind: 'image';
+  createdAt?: string;
+  deprecated: boolean;
+  sourceImageId?: string;
+}
+
+export interface SnapshotSourceFact extends SourceFactBase {
+  kind: 'snapshot';
+  createdAt?: string;
+  volumeId?: string;
+}
+
+export type SourceFact = InstanceSourceFact | VolumeSourceFact | ImageSourceFact | SnapshotSourceFact;
+
+/**
+ * The clone the source itself came from, when the source is an instance (its AMI) or a volume
+ * (its snapshot). Copies have no origin: their source *is* the parent clone.
+ */
+export interface OriginFact {
+  kind: CloneKind;
+  id: string;
+  found: boolean;
+  tags: Record<string, string>;
+}
+
+/** Everything the adapters fetched for one event. Absent means "could not be known". */
+export interface CloneFacts {
+  clones: CloneFact[];
+  source?: SourceFact;
+  origin?: OriginFact;
+  /** Facts that could not be fetched and why, e.g. "DescribeVolumeStatus not supported". */
+  gaps: string[];
+}
+
+/** A clone's place in its family tree. */
+export interface Lineage {
+  /** The immediate source: `i-…`, `vol-…`, `ami-…`, `snap-…`, or `region/id` across regions. */
+  source: string;
+  /** The clone this one descends from, or the source itself when there is no clone ancestor. */
+  parent: string;
+  /** The original the whole family descends from. */
+  root: string;
+  /** 1 for a clone of a non-clone; n + 1 for a clone of a generation-n clone. */
+  generation: number;
+  /** How the generation was established, for the verdict and the alert. */
+  evidence: string[];
+}
+
+/** The context a rule evaluates one clone in. Only data: rules never call AWS. */
+export interface RuleInput {
+  event: CloneEvent;
+  facts: CloneFacts;
+  clone: CloneFact;
+  lineage: Lineage;
+  /** The caller is a trusted AWS service (Backup, DLM, Image Builder) per the policy. */
+  callerIsTrustedService: boolean;
+  now: Date;
+}
+
+/** What a rule found for one clone. */
+export interface RuleOutcome {
+  /** Problems; empty means the rule passes. */
+  violations: string[];
+  /** Checks that could not be made because a fact was unknown; they are not violations. */
+  unknowns?: string[];
+  /** Tags to copy onto the clone from its source (required-tags with `inheritFromSource`). */
+  inheritTags?: Record<string, string>;
+}
+
+export interface Violation {
+  rule: string;
+  severity: Severity;
+  action: RuleAction;
+  resource: string;
+  message: string;
+}
+
+export type PlannedAction =
+  | {
+      type: 'tag';
+      target: string;
+      region: string;
+      tags: Record<string, string>;
+      done: boolean;
+      error?: string;
+    }
+  | {
+      type: 'quarantine';
+      target: string;
+      kind: CloneKind;
+      region: string;
+      done: boolean;
+      error?: string;
+      skipped?: string[];
+    }
+  | { type: 'alert'; target: string; severity: Severity; done: boolean; error?: string };
+
+export type VerdictStatus = 'compliant' | 'violation' | 'quarantined' | 'exempt' | 'skipped' | 'rejected';
+
+export interface Verdict {
+  eventId: string;
+  eventName: string;
+  region: string;
+  account: string;
+  resources: string[];
+  status: VerdictStatus;
+  reason?: string;
+  violations: Violation[];
+  unknowns: { rule: string; resource: string; message: string }[];
+  actions: PlannedAction[];
+  principal?: Principal;
+  lineage?: Record<string, Lineage>;
+  exemption?: string;
+  dryRun: boolean;
+}
