@@ -1,0 +1,149 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+/** Longest id-like value we accept: event ids, account ids, principal ids, resource ids. */
+export const MAX_ID_LENGTH = 256;
+/** Longest `eventName`. */
+export const MAX_EVENT_NAME_LENGTH = 128;
+/** Longest ARN (IAM allows role paths of up to 512 characters; ARNs in general up to 2048). */
+export const MAX_ARN_LENGTH = 2048;
+/** Longest free-text value we read (names, descriptions, tag keys and values, user agents). */
+export const MAX_TEXT_LENGTH = 4096;
+
+const idString = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
+const arnString = z.string().max(MAX_ARN_LENGTH, `must be at most ${MAX_ARN_LENGTH} characters`);
+const textString = z.string().max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`);
+
+/**
+ * Caller-controlled text we only carry along. It is cut to {@link MAX_TEXT_LENGTH} rather than
+ * rejected: the caller chooses its own User-Agent, and a long one must not make a record unusable,
+ * or it would become a way to slip a clone past the enforcer.
+ */
+const carriedText = z
+  .string()
+  .transform((text) => (text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text));
+
+/** `us-east-1`, `eu-north-1`, `us-gov-west-1`, … (loose: test partitions invent regions too). */
+export const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
+const regionString = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .regex(REGION_PATTERN, 'expected an AWS region');
+
+const ISO_OR_SPACED_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * `eventTime`: ISO 8601 (`2026-03-25T16:30:25Z`) or the `2022-09-29 22:25:17` form some exports
+ * use, which is UTC. Normalised to ISO 8601 in UTC, without milliseconds when they are zero.
+ */
+export const EventTimeSchema = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .transform((text, ctx) => {
+    const match = ISO_OR_SPACED_TIME.exec(text);
+    const date = match ? new Date(`${match[1]}T${match[2]}${match[3] ?? 'Z'}`) : undefined;
+    // Date rolls 2026-02-30 over into March; compare the day back to catch it.
+    if (
+      !match ||
+      !date ||
+      Number.isNaN(date.getTime()) ||
+      (!match[3] && date.toISOString().slice(0, 10) !== match[1])
+    ) {
+      ctx.issues.push({
+        code: 'custom',
+        input: text,
+        message: 'expected an ISO 8601 time such as 2026-03-25T16:30:25Z or 2026-03-25 16:30:25',
+      });
+      return z.NEVER;
+    }
+    return date.toISOString().replace('.000Z', 'Z');
+  });
+
+/** `userIdentity.sessionContext.sessionIssuer`: the role (or user) that issued temporary credentials. */
+export const SessionIssuerSchema = z.looseObject({
+  type: idString.nullish(),
+  principalId: idString.nullish(),
+  arn: arnString.nullish(),
+  accountId: idString.nullish(),
+  userName: idString.nullish(),
+});
+
+/** CloudTrail `userIdentity`; only the fields clonewarden reads are checked, the rest pass through. */
+export const UserIdentitySchema = z.looseObject({
+  type: z
+    .string()
+    .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`)
+    .nullish(),
+  principalId: idString.nullish(),
+  arn: arnString.nullish(),
+  accountId: idString.nullish(),
+  userName: idString.nullish(),
+  invokedBy: idString.nullish(),
+  sessionContext: z
+    .looseObject({
+      sessionIssuer: SessionIssuerSchema.nullish(),
+    })
+    .nullish(),
+});
+
+/**
+ * One CloudTrail record of an API call (`eventType: AwsApiCall`), bare or as an EventBridge
+ * `detail`. Strict about the fields clonewarden relies on, permissive about the rest.
+ *
+ * `requestParameters` and `responseElements` stay opaque here: their shape depends on the API and
+ * on how EC2 logged it, so the event table reads them with tolerant accessors.
+ */
+export const CloudTrailRecordSchema = z.looseObject({
+  eventVersion: idString.nullish(),
+  eventID: idString,
+  eventTime: EventTimeSchema,
+  eventSource: idString,
+  eventName: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`),
+  awsRegion: regionString,
+  recipientAccountId: idString,
+  userIdentity: UserIdentitySchema.nullish(),
+  requestParameters: z.record(z.string(), z.unknown()).nullish(),
+  responseElements: z.record(z.string(), z.unknown()).nullish(),
+  errorCode: idString.nullish(),
+  errorMessage: carriedText.nullish(),
+  userAgent: carriedText.nullish(),
+  sourceIPAddress: textString.nullish(),
+});
+
+/** The subset of a record needed to decide whether to skip it, checked before the rest. */
+export const CloudTrailRecordHeaderSchema = CloudTrailRecordSchema.pick({
+  eventID: true,
+  eventSource: true,
+  eventName: true,
+  awsRegion: true,
+  recipientAccountId: true,
+  errorCode: true,
+});
+
+/** The EventBridge `detail-type` of CloudTrail API-call events. */
+export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+/** The EventBridge `source` of EC2 events. */
+export const EC2_EVENTBRIDGE_SOURCE = 'aws.ec2';
+
+/**
+ * An EC2 CloudTrail API-call event as EventBridge delivers it: Powertools' envelope with a
+ * {@link CloudTrailRecordSchema} `detail`.
+ */
+export const EventBridgeCloudTrailSchema = EventBridgeSchema.extend({
+  'detail-type': z.literal(CLOUDTRAIL_DETAIL_TYPE),
+  source: z.literal(EC2_EVENTBRIDGE_SOURCE),
+  detail: CloudTrailRecordSchema,
+});
+
+/** A validated CloudTrail record, `eventTime` normalised to ISO 8601. */
+export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
+/** A validated CloudTrail `userIdentity`. */
+export type UserIdentity = z.infer<typeof UserIdentitySchema>;
+/** A validated EventBridge envelope around an EC2 CloudTrail record. */
+export type EventBridgeCloudTrailEvent = z.infer<typeof EventBridgeCloudTrailSchema>;
