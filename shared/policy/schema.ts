@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { type CloneKind, RULE_ACTIONS, SEVERITIES } from '../engine/types.js';
+import { isoDate, positiveInteger, principalGlob, principalGlobs } from '../rules/option-fields.js';
+import { RULE_TYPE_NAMES, RULE_TYPES } from '../rules/registry.js';
+import type { RuleType } from '../rules/rule-type.js';
+import { suggestion } from './did-you-mean.js';
+
+/**
+ * The policy file's schema, generated from the rule registry: each rule entry is the common
+ * fields merged with its type's own options, strict, and discriminated on `type`.
+ */
+
+const CLONE_KINDS = ['image', 'snapshot'] as const satisfies readonly CloneKind[];
+
+/**
+ * Callers whose clones are app-consistent by design: AWS Backup, Data Lifecycle Manager and
+ * EC2 Image Builder, by service principal and by their service-linked or default role.
+ */
+export const DEFAULT_TRUSTED_SERVICES = [
+  'backup.amazonaws.com',
+  'dlm.amazonaws.com',
+  'imagebuilder.amazonaws.com',
+  'arn:aws:iam::*:role/aws-service-role/backup.amazonaws.com/*',
+  'arn:aws:iam::*:role/aws-service-role/imagebuilder.amazonaws.com/*',
+  'arn:aws:iam::*:role/aws-service-role/dlm.amazonaws.com/*',
+  'arn:aws:iam::*:role/service-role/AWSDataLifecycleManagerDefaultRole*',
+] as const;
+
+/** Rule ids end up in the `clonewarden:violations` tag, so they keep to tag-safe characters. */
+const ruleId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  error: (issue) =>
+    `expected an id of letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit), got ${JSON.stringify(issue.input)}`,
+});
+
+/** The fields every rule entry has, whatever its type. */
+export const RULE_COMMON_FIELDS = {
+  id: ruleId,
+  severity: z.enum(SEVERITIES),
+  action: z.enum(RULE_ACTIONS),
+  resources: z
+    .array(z.enum(CLONE_KINDS))
+    .min(1, { error: 'list image, snapshot or both; leave resources out for both' })
+    .default(() => [...CLONE_KINDS]),
+};
+
+type RuleEntryShape<Options extends z.ZodRawShape> = typeof RULE_COMMON_FIELDS & {
+  type: z.ZodLiteral<string>;
+} & Options;
+type RuleEntrySchema<R> =
+  R extends RuleType<infer Options> ? z.ZodObject<RuleEntryShape<Options>, z.core.$strict> : never;
+/** Homomorphic over a type parameter, so that the registry tuple maps to a tuple. */
+type RuleEntrySchemas<Rules extends readonly unknown[]> = {
+  -readonly [K in keyof Rules]: RuleEntrySchema<Rules[K]>;
+};
+
+function ruleEntrySchema(rule: RuleType) {
+  const { id, ...rest } = RULE_COMMON_FIELDS;
+  const common = { id, type: z.literal(rule.type), ...rest };
+  // Common fields first for key order in messages, and again last so that no rule's options can redefine them.
+  return z.strictObject({ ...common, ...rule.options, ...common });
+}
+
+const knownTypes = `known types: ${RULE_TYPE_NAMES.join(', ')}`;
+
+/** One rule entry of any registered type. */
+export const RuleConfigSchema = z.discriminatedUnion(
+  'type',
+  RULE_TYPES.map((rule) => ruleEntrySchema(rule)) as unknown as RuleEntrySchemas<typeof RULE_TYPES>,
+  {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union')
+        return 'expected a rule: a mapping with id, type, severity and action';
+      const type = (issue.input as { type?: unknown } | undefined)?.type;
+      if (type === undefined) return `missing; set type to one of: ${RULE_TYPE_NAMES.join(', ')}`;
+      if (typeof type !== 'string')
+        return `expected a rule type name, got ${JSON.stringify(type)}; ${knownTypes}`;
+      return `unknown rule type "${type}"${suggestion(type, RULE_TYPE_NAMES)}; ${knownTypes}`;
+    },
+  },
+);
+
+const snsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, {
+  error: (issue) =>
+    `expected an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:clonewarden-alerts, got ${JSON.stringify(issue.input)}`,
+});
+
+const cloneId = z.string().regex(/^(ami|snap)-[0-9a-f]{8,17}$/, {
+  error: (issue) => `expected an image or snapshot id (ami-… or snap-…), got ${JSON.stringify(issue.input)}`,
+});
+
+const exemptionObject = z
+  .strictObject({
+    principals: principalGlobs().optional(),
+    resources: z.array(cloneId).min(1, { error: 'list at least one ami-… or snap-… id' }).optional(),
+    reason: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined ? 'missing; give a reason: exemptions are reviewed by people' : undefined,
+      })
+      .refine((reason) => reason.trim() !== '', {
+        error: 'give a reason: exemptions are reviewed by people',
+      }),
+    expires: isoDate.optional(),
+  })
+  .superRefine(
+    (exemption, ctx) => {
+      // Runs even when other fields failed, so that every problem is reported in one pass.
+      if (typeof exemption !== 'object' || exemption === null) return;
+      const hasPrincipals = exemption.principals !== undefined;
+      const hasResources = exemption.resources !== undefined;
+      if (hasPrincipals === hasResources) {
+        ctx.addIssue({
+          code: 'custom',
+          input: exemption,
+          message: hasPrincipals
+            ? 'give principals or resources, not both; split it into two exemptions'
+            : 'give the principals (ARN globs) or the resources (ami-…/snap-… ids) it exempts',
+        });
+      }
+    },
+    { when: () => true },
+  );
+
+interface ExemptionBase {
+  reason: string;
+  /** `YYYY-MM-DD` or ISO 8601; the exemption lapses after it. */
+  expires?: string;
+}
+/** An exemption by caller (ARN globs) or by clone id: exactly one of the two. */
+export type Exemption =
+  | (ExemptionBase & { principals: string[] })
+  | (ExemptionBase & { resources: string[] });
+
+/** The output type is narrowed to the union the refinement guarantees. */
+const ExemptionSchema = exemptionObject as unknown as z.ZodType<Exemption, z.input<typeof exemptionObject>>;
+
+/** Keys the enforcer writes can not double as the expiry tag: a developer could not set them. */
+const expiryTagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((key) => !/^(aws|clonewarden):/i.test(key), {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is a reserved tag key; use a key of your own such as Expiry`,
+  });
+
+const pruneSchema = z
+  .strictObject({
+    dryRun: z.boolean().default(true),
+    graceDays: positiveInteger().default(7),
+    expiryTag: expiryTagKey.default('Expiry'),
+    maxAgeDays: z
+      .strictObject({ image: positiveInteger().optional(), snapshot: positiveInteger().optional() })
+      .prefault({}),
+    maxQuarantineDays: positiveInteger().optional(),
+    pricePerGbMonth: z.number().nonnegative().default(0.05),
+  })
+  .prefault({});
+
+/** The whole policy file. Parse with `parsePolicy`/`loadPolicy` for messages with line numbers. */
+export const PolicySchema = z.strictObject({
+  version: z.literal(1, {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'missing; start the file with version: 1'
+        : `unsupported version ${JSON.stringify(issue.input)}; the only policy format is version: 1`,
+  }),
+  dryRun: z.boolean().default(false),
+  alerts: z
+    .strictObject({ topicArn: snsTopicArn.optional(), minSeverity: z.enum(SEVERITIES).default('low') })
+    .prefault({}),
+  rules: z
+    .array(RuleConfigSchema, {
+      error: (issue) =>
+        issue.input === undefined ? 'missing; list the rules (rules: [] for none)' : undefined,
+    })
+    .superRefine(
+      (rules, ctx) => {
+        // Runs even when some entries failed: a duplicate id is worth reporting in the same pass.
+        if (!Array.isArray(rules)) return;
+        const firstIndex = new Map<string, number>();
+        rules.forEach((rule, index) => {
+          const id = (rule as { id?: unknown } | undefined)?.id;
+          if (typeof id !== 'string') return;
+          const first = firstIndex.get(id);
+          if (first === undefined) firstIndex.set(id, index);
+          else {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'id'],
+              input: id,
+              message: `duplicate rule id "${id}" (also rules[${first}]); ids must be unique`,
+            });
+          }
+        });
+      },
+      { when: () => true },
+    ),
+  exemptions: z.array(ExemptionSchema).default(() => []),
+  trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
+  prune: pruneSchema,
+});
+
+/** A validated policy, defaults filled in. */
+export type Policy = z.output<typeof PolicySchema>;
+/** One validated rule entry: common fields plus its type's options. */
+export type RuleConfig = z.output<typeof RuleConfigSchema>;
+
+/** JSON Schema of the policy file (as written, before defaults) for editors' YAML language servers. */
+export function policyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(PolicySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { compileArnGlob } from '../events/arn-glob.js';
+import { GOVERNED_EVENT_NAMES } from '../events/event-table.js';
+import { principalGlobs } from './option-fields.js';
+import { defineRule } from './rule-type.js';
+
+const options = {
+  /** ARN globs matched on `principal.arn`: the role's IAM ARN for assumed roles, not the session. */
+  principals: principalGlobs(),
+  /** Limit the rule to these events; all governed events when absent. */
+  events: z
+    .array(z.enum(GOVERNED_EVENT_NAMES))
+    .min(1, { error: 'list at least one event name, or leave events out to cover them all' })
+    .optional(),
+};
+
+/** Only the listed IAM principals may clone. */
+export const allowedPrincipalsRule = defineRule({
+  type: 'allowed-principals',
+  summary:
+    'Only these IAM principals (ARN globs, matched on the role for assumed roles) may create clones, optionally per event.',
+  options,
+  example: {
+    id: 'who-may-clone',
+    type: 'allowed-principals',
+    severity: 'high',
+    action: 'quarantine',
+    principals: ['arn:aws:iam::*:role/ImageBuilder*', 'arn:aws:iam::*:role/Platform*'],
+    events: ['CreateImage', 'CopyImage'],
+  },
+  evaluate(opts, input) {
+    const { event } = input;
+    if (opts.events && !(opts.events as readonly string[]).includes(event.eventName))
+      return { violations: [] };
+    if (input.callerIsTrustedService) return { violations: [] };
+    if (event.principal.type === 'Unknown' || event.principal.arn === '') {
+      return {
+        violations: [],
+        unknowns: [
+          'the caller is unknown (the clone was found by a scan, not an event): principals not checked',
+        ],
+      };
+    }
+    if (opts.principals.some((glob) => compileArnGlob(glob)(event.principal.arn))) return { violations: [] };
+    return {
+      violations: [
+        `${event.principal.arn} may not run ${event.eventName}; allowed: ${opts.principals.join(', ')}`,
+      ],
+    };
+  },
+});

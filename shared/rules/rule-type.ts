@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+import type { RuleInput, RuleOutcome } from '../engine/types.js';
+
+/**
+ * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
+ * schema for its own options, an example, and a pure `evaluate`. The policy schema is
+ * generated from the registry, so adding a rule type is one new file plus one line in
+ * `registry.ts`, and touches no other rule.
+ */
+export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
+  /** The `type:` value in the policy file, e.g. `max-generation`. */
+  readonly type: string;
+  /** One line for `clonewarden validate` and the docs. */
+  readonly summary: string;
+  /** The rule's own option fields; the common fields (id, severity, action, resources) are added by the policy schema. */
+  readonly options: Options;
+  /** A complete rule entry as it appears in a policy file, common fields included. */
+  readonly example: Record<string, unknown>;
+  /** Pure: judges one clone. Never calls AWS; unknown facts become `unknowns`, not violations. */
+  evaluate(options: z.infer<z.ZodObject<Options>>, input: RuleInput): RuleOutcome;
+}
+
+/** Declares a rule type with its options' types inferred from their schema. */
+export function defineRule<Options extends z.ZodRawShape>(rule: RuleType<Options>): RuleType<Options> {
+  return rule;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyValidationError } from '../../shared/errors.js';
+import { PolicySchema, RULE_COMMON_FIELDS } from '../../shared/policy/schema.js';
+import { RULE_TYPE_NAMES, RULE_TYPES, ruleTypeByName } from '../../shared/rules/registry.js';
+
+const policyWith = (rules: unknown[]) => ({ version: 1, rules });
+
+describe('Registry: rule types', () => {
+  it('has six rule types with unique names', () => {
+    // Act
+    const names = RULE_TYPES.map((rule) => rule.type);
+
+    // Assess
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual([
+      'required-tags',
+      'allowed-principals',
+      'max-generation',
+      'healthy-source',
+      'consistent-capture',
+      'max-source-age',
+    ]);
+  });
+
+  it.each(RULE_TYPES.map((rule) => ({ type: rule.type, rule })))(
+    '$type: its example is a valid policy entry',
+    ({ type, rule }) => {
+      // Act
+      const result = PolicySchema.safeParse(policyWith([rule.example]));
+
+      // Assess
+      expect(result.error?.issues ?? []).toEqual([]);
+      expect(rule.example.type).toBe(type);
+      expect(result.data?.rules[0]?.type).toBe(type);
+    },
+  );
+
+  it.each(RULE_TYPES.map((rule) => ({ type: rule.type, rule })))(
+    '$type: its options do not redefine the common fields',
+    ({ rule }) => {
+      // Act
+      const clashes = Object.keys(rule.options).filter((key) => key in RULE_COMMON_FIELDS || key === 'type');
+
+      // Assess
+      expect(clashes).toEqual([]);
+    },
+  );
+
+  it.each(RULE_TYPES.map((rule) => ({ type: rule.type, rule })))(
+    '$type: has a one-line summary',
+    ({ rule }) => {
+      // Assess
+      expect(rule.summary.length).toBeGreaterThan(20);
+      expect(rule.summary).not.toContain('\n');
+    },
+  );
+
+  it('accepts every registered type in one policy', () => {
+    // Prepare
+    const rules = RULE_TYPES.map((rule, index) => ({ ...rule.example, id: `rule-${index}` }));
+
+    // Act
+    const policy = PolicySchema.parse(policyWith(rules));
+
+    // Assess
+    expect(policy.rules.map((rule) => rule.type)).toEqual(RULE_TYPE_NAMES);
+  });
+
+  it('rejects an unknown option on each type', () => {
+    // Prepare
+    const rules = RULE_TYPES.map((rule, index) => ({ ...rule.example, id: `rule-${index}`, bogus: 1 }));
+
+    // Act
+    const result = PolicySchema.safeParse(policyWith(rules));
+
+    // Assess
+    const unknownKeys = (result.error?.issues ?? []).filter((issue) => issue.code === 'unrecognized_keys');
+    expect(unknownKeys.map((issue) => issue.path)).toEqual(RULE_TYPES.map((_, index) => ['rules', index]));
+  });
+
+  it('looks rule types up by name', () => {
+    // Act
+    const rule = ruleTypeByName('max-generation');
+
+    // Assess
+    expect(rule.type).toBe('max-generation');
+    expect(() => ruleTypeByName('max-generations')).toThrow(PolicyValidationError);
+  });
+});
