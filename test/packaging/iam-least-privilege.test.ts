@@ -1,0 +1,315 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, transform } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * Proves that each function's role grants exactly the AWS actions its code makes: every call
+ * granted, and nothing granted that no code calls. The calls are found in the project files that
+ * esbuild actually bundles for the function, so dead code grants nothing and nothing is missed.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** One row per function; `prune` gets its own row and role when it lands. */
+const FUNCTIONS = [{ name: 'enforce', entry: 'functions/enforce.ts', role: 'EnforceRole' }];
+
+/** The IAM service prefix of each SDK client package the project may use. */
+const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
+  '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-sqs': 'sqs',
+  '@aws-sdk/client-sts': 'sts',
+};
+
+/** The document client's commands are renamed wrappers of DynamoDB operations. */
+const LIB_DYNAMODB_ACTIONS: Record<string, string> = {
+  Get: 'dynamodb:GetItem',
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  Query: 'dynamodb:Query',
+  Scan: 'dynamodb:Scan',
+  BatchGet: 'dynamodb:BatchGetItem',
+  BatchWrite: 'dynamodb:BatchWriteItem',
+  TransactGet: 'dynamodb:TransactGetItems',
+  TransactWrite: 'dynamodb:TransactWriteItems',
+};
+
+/**
+ * Added by hand because the calls are made inside the Powertools package, not in our files:
+ * its DynamoDBPersistenceLayer reads, writes, completes and deletes idempotency records.
+ * A test below checks this list against the package's own source, so an upgrade that adds a
+ * call fails here instead of in production.
+ */
+const POWERTOOLS_IDEMPOTENCY_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
+const POWERTOOLS_DYNAMODB_LAYER =
+  '@aws-lambda-powertools/idempotency/lib/esm/persistence/DynamoDBPersistenceLayer.js';
+
+/** Lambda itself writes the function's logs with the function's role ("Lambda execution role"). */
+const LAMBDA_LOGGING_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/** Lambda sends on-failure destination records with the function's role ("Asynchronous invocation"). */
+const DESTINATION_ACTIONS: Record<string, string> = { sqs: 'sqs:SendMessage', sns: 'sns:Publish' };
+
+/** A publisher to a KMS-encrypted topic must be able to use its key (SNS "Encryption at rest"). */
+const ENCRYPTED_TOPIC_PUBLISH_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+/**
+ * Actions that change something yet support no resource-level permission, so that IAM only
+ * accepts them on Resource "*" ("Actions, resources, and condition keys for Amazon EC2").
+ * Every action clonewarden calls today is scoped, so the list is empty; add an entry only with
+ * a reference to the action's row in that page.
+ */
+const MUTATING_WITHOUT_RESOURCE_LEVEL_SUPPORT = new Set<string>();
+
+/** Values for CloudFormation pseudo parameters, to check the shape of `Fn::Sub` ARNs. */
+const PSEUDO_PARAMETER_EXAMPLES: Record<string, string> = {
+  Partition: 'aws',
+  Region: 'eu-west-1',
+  AccountId: '123456789012',
+};
+
+/** Read-only EC2 calls: none of them supports resource-level permissions. */
+const isEc2ReadOnly = (action: string) => /^ec2:(Describe|Get|List)/.test(action);
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+interface ServerlessConfig {
+  provider: { iam?: unknown };
+  functions: Record<string, { role?: string; destinations?: { onFailure?: { type?: string } } }>;
+  // biome-ignore lint/suspicious/noExplicitAny: serverless.yml is read loosely; the assertions are the checks.
+  resources: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+}
+
+const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** Project files (shared/ and functions/) that end up in the function's bundle. */
+async function bundledProjectFiles(entry: string): Promise<{ project: string[]; packages: string[] }> {
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  return {
+    project: inputs.filter((file) => /^(shared|functions)\//.test(file)),
+    packages: inputs.filter((file) => file.includes('node_modules/')),
+  };
+}
+
+interface ScanResult {
+  actions: Set<string>;
+  /** `new …Command(` expressions that could not be traced to an SDK client import. */
+  untraced: string[];
+}
+
+/** Finds the AWS actions a source file calls: `new XCommand(` and `paginateX(` from SDK clients. */
+async function scanForAwsCalls(file: string, code: string): Promise<ScanResult> {
+  // esbuild strips comments (doc examples mention commands) and type-only imports.
+  const loader = file.endsWith('.ts') ? 'ts' : 'js';
+  const { code: js } = await transform(code, { loader, format: 'esm', legalComments: 'none' });
+
+  /** local name → [module, exported name] */
+  const imported = new Map<string, [string, string]>();
+  const namespaces = new Map<string, string>();
+  for (const [, names, module] of js.matchAll(/import\s*\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)) {
+    for (const specifier of names!.split(',')) {
+      const [exported, local = exported] = specifier.trim().split(/\s+as\s+/);
+      if (exported) imported.set(local!.trim(), [module!, exported.trim()]);
+    }
+  }
+  for (const [, local, module] of js.matchAll(/import\s*\*\s*as\s+(\w+)\s*from\s*["']([^"']+)["']/g)) {
+    namespaces.set(local!, module!);
+  }
+
+  const actions = new Set<string>();
+  const untraced: string[] = [];
+  const actionFor = (
+    module: string,
+    exported: string,
+    suffix: 'Command' | 'paginate',
+  ): string | undefined => {
+    const operation =
+      suffix === 'Command' ? exported.replace(/Command$/, '') : exported.replace(/^paginate/, '');
+    if (module === '@aws-sdk/lib-dynamodb') return LIB_DYNAMODB_ACTIONS[operation];
+    const prefix = IAM_PREFIX_BY_CLIENT[module];
+    return prefix ? `${prefix}:${operation}` : undefined;
+  };
+
+  for (const [expression, namespace, name] of js.matchAll(/new\s+(?:(\w+)\.)?(\w+Command)\s*\(/g)) {
+    const source: [string, string] | undefined = namespace
+      ? namespaces.has(namespace)
+        ? [namespaces.get(namespace)!, name!]
+        : undefined
+      : imported.get(name!);
+    const action = source && actionFor(source[0], source[1], 'Command');
+    if (action) actions.add(action);
+    else untraced.push(`${file}: ${expression}`);
+  }
+  for (const [local, [module, exported]] of imported) {
+    if (!module.startsWith('@aws-sdk/')) continue;
+    if (/^paginate\w+/.test(exported) && new RegExp(`\\b${local}\\s*\\(`).test(js)) {
+      const action = actionFor(module, exported, 'paginate');
+      if (action) actions.add(action);
+      else untraced.push(`${file}: ${exported} from ${module}`);
+    }
+    // A command class passed around as a value (a table of commands) would escape the scan above.
+    if (exported.endsWith('Command') && !new RegExp(`new\\s+${local}\\s*\\(`).test(js)) {
+      untraced.push(`${file}: ${exported} is used other than in \`new ${local}(\``);
+    }
+    // A waiter polls one or more Describe calls that the text does not name.
+    if (/^waitUntil\w+/.test(exported))
+      untraced.push(`${file}: waiter ${exported}; map its calls by hand here`);
+  }
+  return { actions, untraced };
+}
+
+/** The actions Lambda and the bundled packages need on the function's behalf, beyond our own calls. */
+function platformActions(
+  config: ServerlessConfig,
+  functionName: string,
+  used: Set<string>,
+  packages: string[],
+) {
+  const actions = new Set(LAMBDA_LOGGING_ACTIONS);
+  if (packages.some((file) => file.endsWith(POWERTOOLS_DYNAMODB_LAYER))) {
+    for (const action of POWERTOOLS_IDEMPOTENCY_ACTIONS) actions.add(action);
+  }
+  const onFailure = config.functions[functionName]?.destinations?.onFailure?.type;
+  if (onFailure) actions.add(DESTINATION_ACTIONS[onFailure] ?? `unknown destination type ${onFailure}`);
+  const encryptedTopic = Object.values(config.resources.Resources).some(
+    (r) => r.Type === 'AWS::SNS::Topic' && r.Properties.KmsMasterKeyId,
+  );
+  if (used.has('sns:Publish') && encryptedTopic) {
+    for (const action of ENCRYPTED_TOPIC_PUBLISH_ACTIONS) actions.add(action);
+  }
+  return actions;
+}
+
+function roleStatements(config: ServerlessConfig, role: string): Statement[] {
+  const resource = config.resources.Resources[role];
+  expect(resource?.Type, `resources.Resources.${role} must be an AWS::IAM::Role`).toBe('AWS::IAM::Role');
+  expect(resource?.Properties.ManagedPolicyArns, `${role} must not attach managed policies`).toBeUndefined();
+  return asList(resource?.Properties.Policies).flatMap(
+    (policy: { PolicyDocument: { Statement: Statement[] } }) => asList(policy.PolicyDocument.Statement),
+  );
+}
+
+const config: ServerlessConfig = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'));
+
+describe('IAM: serverless.yml', () => {
+  it('has no provider-wide role: each function names its own', () => {
+    // Assess
+    expect(config.provider.iam).toBeUndefined();
+    for (const { name, role } of FUNCTIONS) expect(config.functions[name]?.role).toBe(role);
+    expect(Object.keys(config.functions).sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
+  });
+
+  it('names the Powertools idempotency calls exactly as the installed package makes them', async () => {
+    // Prepare
+    const file = join(ROOT, 'node_modules', POWERTOOLS_DYNAMODB_LAYER);
+
+    // Act
+    const { actions } = await scanForAwsCalls(file, readFileSync(file, 'utf8'));
+
+    // Assess
+    expect([...actions].sort()).toEqual([...POWERTOOLS_IDEMPOTENCY_ACTIONS].sort());
+  });
+});
+
+describe.each(FUNCTIONS)('IAM: $name function ($role)', ({ name, entry, role }) => {
+  let statements: Statement[];
+  let used: Set<string>;
+  let untraced: string[];
+
+  beforeAll(async () => {
+    // Prepare: the calls in the bundled project files, plus what the platform does for us.
+    statements = roleStatements(config, role);
+    const { project, packages } = await bundledProjectFiles(entry);
+    const scans = await Promise.all(
+      project.map((file) => scanForAwsCalls(file, readFileSync(join(ROOT, file), 'utf8'))),
+    );
+    used = new Set(scans.flatMap((scan) => [...scan.actions]));
+    untraced = scans.flatMap((scan) => scan.untraced);
+    for (const action of platformActions(config, name, used, packages)) used.add(action);
+  });
+
+  it('traces every SDK command in the bundle to its client', () => {
+    // Assess
+    expect(untraced).toEqual([]);
+  });
+
+  it('gives every statement a unique Sid and allows only', () => {
+    // Act
+    const sids = statements.map((s) => s.Sid);
+
+    // Assess
+    expect(sids.every((sid) => typeof sid === 'string' && /^[A-Za-z0-9]+$/.test(sid))).toBe(true);
+    expect(new Set(sids).size).toBe(sids.length);
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+
+  it('names every action in full: no wildcards', () => {
+    // Act
+    const wildcards = statements.flatMap((s) => asList(s.Action)).filter((a) => a.includes('*'));
+
+    // Assess
+    expect(wildcards).toEqual([]);
+  });
+
+  it('grants exactly the actions the bundled code and the platform use', () => {
+    // Act
+    const granted = new Set(statements.flatMap((s) => asList(s.Action)));
+    const missing = [...used].filter((a) => !granted.has(a)).sort();
+    const unused = [...granted].filter((a) => !used.has(a)).sort();
+
+    // Assess
+    expect({ missing, unused }).toEqual({ missing: [], unused: [] });
+  });
+
+  it('grants Resource "*" only to read-only EC2 calls', () => {
+    // Act
+    const unscoped = statements
+      .filter((s) => asList(s.Resource).includes('*'))
+      .flatMap((s) => asList(s.Action))
+      .filter((a) => !isEc2ReadOnly(a) && !MUTATING_WITHOUT_RESOURCE_LEVEL_SUPPORT.has(a));
+
+    // Assess
+    expect(unscoped).toEqual([]);
+  });
+
+  it('writes image and snapshot ARNs with an empty account field, as EC2 defines them', () => {
+    // Act: arn:aws:ec2:region::image/ami-…; an account id there would match nothing.
+    const arns = statements
+      .flatMap((s) => asList(s.Resource))
+      .map((r) => (typeof r === 'object' && r && 'Fn::Sub' in r ? String(r['Fn::Sub']) : String(r)))
+      .filter((arn) => /:(image|snapshot)\//.test(arn))
+      .map((arn) =>
+        arn.replace(/\$\{AWS::(\w+)\}/g, (_, pseudo: string) => PSEUDO_PARAMETER_EXAMPLES[pseudo] ?? pseudo),
+      );
+
+    // Assess
+    expect(arns.length).toBeGreaterThan(0);
+    for (const arn of arns) expect(arn).toMatch(/^arn:[^:]+:ec2:[^:]+::(image|snapshot)\/\*$/);
+  });
+});

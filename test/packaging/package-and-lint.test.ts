@@ -1,0 +1,266 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const OUT = join(ROOT, '.serverless');
+const TEMPLATE = join(OUT, 'cloudformation-template-update-stack.json');
+const ZIP = join(OUT, 'enforce.zip');
+const CFN_LINT = join(ROOT, '.venv/bin/cfn-lint');
+
+const CLONE_EVENT_NAMES = [
+  'CreateImage',
+  'CreateSnapshot',
+  'CreateSnapshots',
+  'CopyImage',
+  'CopySnapshot',
+  'RegisterImage',
+];
+
+interface CfnResource {
+  Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is read loosely; the assertions are the checks.
+  Properties?: Record<string, any>;
+}
+type Template = { Resources: Record<string, CfnResource>; Outputs?: Record<string, unknown> };
+
+interface CfnLintFinding {
+  Level: 'Error' | 'Warning' | 'Informational';
+  Message: string;
+  Rule: { Id: string };
+  Location: { Start: { LineNumber: number }; Path: (string | number)[] };
+}
+
+interface ZipEntry {
+  name: string;
+  read(): Buffer;
+}
+
+/** Reads a zip's central directory; enough for the archives osls writes (no zip64, no encryption). */
+function readZip(file: string): ZipEntry[] {
+  const zip = readFileSync(file);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${file} is not a zip archive`);
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${i}`);
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localHeader = zip.readUInt32LE(at + 42);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    entries.push({
+      name,
+      read() {
+        const dataStart =
+          localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+        const data = zip.subarray(dataStart, dataStart + compressedSize);
+        if (method === 0) return Buffer.from(data);
+        if (method === 8) return inflateRawSync(data);
+        throw new Error(`${name}: unsupported zip compression method ${method}`);
+      },
+    });
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+function resourcesOfType(template: Template, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` points at, or undefined for anything else. */
+function referencedId(value: unknown): string | undefined {
+  if (value && typeof value === 'object') {
+    const ref = (value as { Ref?: unknown }).Ref;
+    if (typeof ref === 'string') return ref;
+    const getAtt = (value as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  }
+  return undefined;
+}
+
+let template: Template;
+
+beforeAll(() => {
+  // Prepare: one offline, non-interactive package run for every test in this file.
+  const output = execFileSync('bash', ['scripts/package.sh'], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  console.log(output.trim());
+  template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
+});
+
+describe('Packaging: CloudFormation template', () => {
+  it('passes cfn-lint without errors', () => {
+    // Prepare: the pinned cfn-lint lives in the project venv; create it rather than skip.
+    if (!existsSync(CFN_LINT)) {
+      execFileSync('bash', ['scripts/emulator.sh', 'install'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+    }
+    expect(existsSync(CFN_LINT), `${CFN_LINT} is still missing after scripts/emulator.sh install`).toBe(true);
+
+    // Act: exit codes are bit flags (2 errors, 4 warnings, 8 informational), so read the JSON instead.
+    let stdout: string;
+    try {
+      stdout = execFileSync(CFN_LINT, ['--format', 'json', TEMPLATE], { cwd: ROOT, encoding: 'utf8' });
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string; status?: number };
+      if (!failed.stdout) throw new Error(`cfn-lint crashed (exit ${failed.status}): ${failed.stderr}`);
+      stdout = failed.stdout;
+    }
+    const findings: CfnLintFinding[] = JSON.parse(stdout);
+
+    // Assess
+    const show = (f: CfnLintFinding) =>
+      `${f.Rule.Id} ${f.Location.Path.join('/')} (line ${f.Location.Start.LineNumber}): ${f.Message}`;
+    const warnings = findings.filter((f) => f.Level !== 'Error');
+    if (warnings.length) console.warn(`cfn-lint warnings:\n  ${warnings.map(show).join('\n  ')}`);
+    expect(findings.filter((f) => f.Level === 'Error').map(show)).toEqual([]);
+  });
+
+  it('defines the enforce function on nodejs22.x, arm64, with its own role', () => {
+    // Act
+    const fn = template.Resources.EnforceLambdaFunction;
+
+    // Assess
+    expect(fn?.Type).toBe('AWS::Lambda::Function');
+    expect(fn?.Properties?.Runtime).toBe('nodejs22.x');
+    expect(fn?.Properties?.Architectures).toEqual(['arm64']);
+    expect(fn?.Properties?.Handler).toBe('functions/enforce.handler');
+    expect(fn?.Properties?.MemorySize).toBeGreaterThanOrEqual(128);
+    expect(fn?.Properties?.MemorySize).toBeLessThanOrEqual(256);
+    expect(referencedId(fn?.Properties?.Role)).toBe('EnforceRole');
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(Object.keys(fn?.Properties?.Environment?.Variables ?? {}).sort()).toEqual([
+      'CLONEWARDEN_ALERT_TOPIC_ARN',
+      'CLONEWARDEN_DRY_RUN',
+      'CLONEWARDEN_ENFORCER_ROLE_ARN',
+      'CLONEWARDEN_IDEMPOTENCY_TABLE',
+      'CLONEWARDEN_POLICY',
+      'NODE_OPTIONS',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+    ]);
+  });
+
+  it('routes the six clone-creating CloudTrail calls to enforce, with retries and a DLQ', () => {
+    // Act
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties ?? {});
+    const rule = rules.find((r) => r.EventPattern?.['detail-type']?.includes('AWS API Call via CloudTrail'));
+
+    // Assess
+    expect(rule, 'no EventBridge rule for CloudTrail API calls').toBeDefined();
+    expect(rule?.EventPattern.source).toEqual(['aws.ec2']);
+    expect(rule?.EventPattern.detail.eventSource).toEqual(['ec2.amazonaws.com']);
+    expect([...(rule?.EventPattern.detail.eventName ?? [])].sort()).toEqual([...CLONE_EVENT_NAMES].sort());
+    const [target] = rule?.Targets ?? [];
+    expect(referencedId(target.Arn)).toBe('EnforceLambdaFunction');
+    expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(3600);
+    expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(86400);
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    const dlq = referencedId(target.DeadLetterConfig?.Arn);
+    expect(dlq && template.Resources[dlq]?.Type).toBe('AWS::SQS::Queue');
+    // EventBridge may only send to the DLQ if the queue policy lets this rule do so.
+    const queuePolicy = resourcesOfType(template, 'AWS::SQS::QueuePolicy').find(([, p]) =>
+      p.Properties?.Queues.some((q: unknown) => referencedId(q) === dlq),
+    );
+    const [grant] = queuePolicy?.[1].Properties?.PolicyDocument.Statement ?? [];
+    expect(grant?.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(grant?.Action).toBe('sqs:SendMessage');
+    expect(JSON.stringify(grant?.Condition?.ArnEquals?.['aws:SourceArn'])).toContain(`rule/${rule?.Name}`);
+  });
+
+  it('sends failed asynchronous invocations to an SQS on-failure destination', () => {
+    // Act
+    const [, config] = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')[0] ?? [];
+
+    // Assess
+    expect(referencedId(config?.Properties?.FunctionName)).toBe('EnforceLambdaFunction');
+    expect(config?.Properties?.MaximumRetryAttempts).toBe(2);
+    const destination = referencedId(config?.Properties?.DestinationConfig?.OnFailure?.Destination);
+    expect(destination && template.Resources[destination]?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('encrypts the alerts topic with a rotating customer-managed key', () => {
+    // Act
+    const topic = template.Resources.AlertsTopic;
+    const key = template.Resources[referencedId(topic?.Properties?.KmsMasterKeyId) ?? ''];
+
+    // Assess
+    expect(topic?.Type).toBe('AWS::SNS::Topic');
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    expect(key?.Properties?.EnableKeyRotation).toBe(true);
+  });
+
+  it('keeps idempotency records in a table with TTL on expiration', () => {
+    // Act
+    const table = template.Resources.IdempotencyTable?.Properties;
+
+    // Assess
+    expect(table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table?.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    expect(table?.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled).toBe(true);
+    expect(table?.SSESpecification?.SSEEnabled).toBe(true);
+  });
+
+  it('alarms to the alerts topic on every dead-letter queue', () => {
+    // Act
+    const queues = resourcesOfType(template, 'AWS::SQS::Queue').map(([id]) => id);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => alarm.Properties ?? {},
+    );
+
+    // Assess
+    expect(queues.length).toBe(2);
+    for (const queue of queues) {
+      const alarm = alarms.find(
+        (a) =>
+          a.Namespace === 'AWS/SQS' &&
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          a.Dimensions.some((d: { Value: unknown }) => referencedId(d.Value) === queue),
+      );
+      expect(alarm, `no alarm on ${queue}`).toBeDefined();
+      expect(alarm?.ComparisonOperator).toBe('GreaterThanThreshold');
+      expect(alarm?.Threshold).toBe(0);
+      expect(alarm?.AlarmActions.map(referencedId)).toEqual(['AlertsTopic']);
+    }
+  });
+});
+
+describe('Packaging: enforce.zip', () => {
+  it('holds the ESM bundle, its source map and the policy file, and no node_modules', () => {
+    // Act
+    const entries = readZip(ZIP);
+    const names = entries.map((e) => e.name);
+    const bundle =
+      entries
+        .find((e) => e.name === 'functions/enforce.mjs')
+        ?.read()
+        .toString('utf8') ?? '';
+
+    // Assess
+    expect(names).toContain('functions/enforce.mjs');
+    expect(names).toContain('functions/enforce.mjs.map');
+    expect(names.filter((n) => n.includes('node_modules/'))).toEqual([]);
+    expect(bundle.startsWith('import { createRequire')).toBe(true);
+    expect(bundle.trimEnd().endsWith('//# sourceMappingURL=enforce.mjs.map')).toBe(true);
+    const policy = entries.find((e) => e.name === 'clonewarden.yml');
+    expect(policy, 'clonewarden.yml is not packaged').toBeDefined();
+    expect(policy?.read().toString('utf8')).toBe(readFileSync(join(ROOT, 'clonewarden.yml'), 'utf8'));
+  });
+});
