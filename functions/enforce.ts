@@ -1,0 +1,81 @@
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createAwsClients } from '../shared/aws/clients.js';
+import { resolveSettings } from '../shared/config.js';
+import type { Verdict } from '../shared/engine/types.js';
+import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
+import { type EnforceContext, enforceRecord } from '../shared/pipeline/enforce-record.js';
+
+const logger = new Logger({ serviceName: 'clonewarden' });
+const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
+const aws = createAwsClients();
+
+/** Loaded once per container: the policy file and the adapters. A bad policy fails every event loudly. */
+let context: Promise<EnforceContext> | undefined;
+function enforceContext(): Promise<EnforceContext> {
+  context ??= createEnforceContext({
+    settings: resolveSettings(),
+    aws,
+    log: logger,
+    metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
+  }).catch((error: unknown) => {
+    context = undefined;
+    throw error;
+  });
+  return context;
+}
+
+/**
+ * The raw handler, which the tests call: one EventBridge "AWS API Call via CloudTrail" event.
+ * Skipped and rejected input returns a verdict (no retry can fix it); AWS failures throw, so
+ * that Lambda retries the event and then sends it whole to the on-failure destination.
+ */
+export async function enforce(event: unknown, _context?: Context): Promise<Verdict> {
+  aws.counter.reset();
+  const verdict = await enforceRecord(event, await enforceContext());
+  logger.debug('api calls', { calls: aws.counter.snapshot() });
+  return verdict;
+}
+
+/**
+ * Same CloudTrail event id, same result: EventBridge and Lambda deliver at least once. The
+ * record outlives EventBridge's longest retry window (24 h), so a late redelivery is still
+ * recognised.
+ */
+const idempotency = process.env.CLONEWARDEN_IDEMPOTENCY_TABLE
+  ? makeHandlerIdempotent({
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: process.env.CLONEWARDEN_IDEMPOTENCY_TABLE,
+        awsSdkV3Client: aws.dynamodb(),
+      }),
+      config: new IdempotencyConfig({
+        eventKeyJmesPath: 'detail.eventID',
+        throwOnNoIdempotencyKey: false,
+        expiresAfterSeconds: 48 * 3600,
+      }),
+    })
+  : undefined;
+if (!idempotency) {
+  logger.warn('CLONEWARDEN_IDEMPOTENCY_TABLE is not set: duplicate deliveries will be enforced again');
+}
+
+/**
+ * Counted before the idempotency check, so that received − enforced shows the duplicates that
+ * were answered from the idempotency table (and no invocation ends with no metric at all).
+ */
+const countReceived = {
+  before: function countReceivedEvent() {
+    metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+  },
+};
+
+/** The wrapped handler, which Lambda calls. */
+const wrapped = middy(enforce).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(countReceived);
+export const handler = idempotency ? wrapped.use(idempotency) : wrapped;

@@ -1,0 +1,98 @@
+import { describeError } from '../aws/aws-error.js';
+import type { CloneActions, QuarantineResult } from '../aws/ec2-clone-actions.js';
+import type { EnforcerLog } from '../aws/enforcer-log.js';
+import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
+import type { CloneFacts, PlannedAction, Verdict } from '../engine/types.js';
+import { ActionFailedError } from '../errors.js';
+import { buildAlert } from './alert-message.js';
+
+export interface ActionDependencies {
+  actions: CloneActions;
+  alerts: AlertPublisher;
+  log: EnforcerLog;
+  /** Rule id → rule type, so that the alert's fix hints match each rule. */
+  ruleTypes?: Record<string, string>;
+}
+
+type TagAction = Extract<PlannedAction, { type: 'tag' }>;
+
+/**
+ * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
+ * (they also mark `status=quarantined`, which the deny policy acts on at once), then
+ * quarantine, then the one alert, last, so that a failure before it leads to a retry that
+ * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
+ * alert (marked DRY RUN) is sent.
+ *
+ * Returns the verdict with each action's `done`; throws `ActionFailedError` (with the verdict
+ * as it stood) when a step failed, so that the event is retried and nothing is left half-done.
+ */
+export async function executeActions(
+  verdict: Verdict,
+  facts: CloneFacts,
+  deps: ActionDependencies,
+): Promise<Verdict> {
+  const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
+  const quarantineResults: Record<string, QuarantineResult> = {};
+  try {
+    if (!verdict.dryRun) {
+      for (const batch of batchTagActions(result.actions)) {
+        await deps.actions.tag(
+          batch.region,
+          batch.actions.map((a) => a.target),
+          batch.actions[0]!.tags,
+        );
+        for (const action of batch.actions) action.done = true;
+      }
+      for (const action of result.actions) {
+        if (action.type !== 'quarantine') continue;
+        const knownTags = facts.clones.find((clone) => clone.id === action.target)?.tags ?? {};
+        const outcome =
+          action.kind === 'image'
+            ? await deps.actions.quarantineImage(action.region, action.target, knownTags)
+            : await deps.actions.quarantineSnapshot(action.region, action.target, knownTags);
+        quarantineResults[action.target] = outcome;
+        action.done = true;
+        if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
+      }
+    }
+    for (const action of result.actions) {
+      if (action.type !== 'alert') continue;
+      // The alert reports what was done, so it is built after the other actions ran.
+      await deps.alerts.publish(
+        buildAlert(result, {
+          topicArn: action.target,
+          dryRun: verdict.dryRun,
+          ...(deps.ruleTypes ? { ruleTypes: deps.ruleTypes } : {}),
+        }),
+      );
+      action.done = true;
+    }
+  } catch (error) {
+    const failed = result.actions.find(
+      (action) => !action.done && !(verdict.dryRun && action.type !== 'alert'),
+    );
+    if (failed) failed.error = describeError(error);
+    deps.log.error('an action failed; the event will be retried', {
+      eventId: verdict.eventId,
+      error: describeError(error),
+    });
+    throw new ActionFailedError(`event ${verdict.eventId}: ${describeError(error)}`, {
+      cause: error,
+    }).withVerdict(result);
+  }
+  return result;
+}
+
+/** Tag actions with identical tags in one region become one CreateTags call (it takes many ids). */
+function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {
+  const batches = new Map<string, { region: string; actions: TagAction[] }>();
+  for (const action of actions) {
+    if (action.type !== 'tag') continue;
+    const key = `${action.region}\n${JSON.stringify(Object.entries(action.tags).sort())}`;
+    const batch = batches.get(key) ?? { region: action.region, actions: [] };
+    batch.actions.push(action);
+    batches.set(key, batch);
+  }
+  // CreateTags accepts up to 1,000 resource ids per call; a clone has far fewer.
+  return [...batches.values()];
+}

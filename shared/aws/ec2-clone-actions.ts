@@ -1,0 +1,257 @@
+import {
+  CreateTagsCommand,
+  DescribeImageAttributeCommand,
+  DescribeSnapshotAttributeCommand,
+  DisableImageCommand,
+  EnableImageDeprecationCommand,
+  type LaunchPermission,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
+import { TAG, TAG_LIMITS } from '../engine/clonewarden-tags.js';
+import { describeError, isUnsupportedOperation } from './aws-error.js';
+import type { AwsClients } from './clients.js';
+import type { EnforcerLog } from './enforcer-log.js';
+
+/** One share of an image or snapshot, as recorded in `clonewarden:quarantine-shares`. */
+export type Share =
+  | { kind: 'account'; value: string }
+  | { kind: 'group'; value: string }
+  | { kind: 'organization'; value: string }
+  | { kind: 'organizational-unit'; value: string };
+
+const SHARE_PREFIX: Record<Share['kind'], string> = {
+  account: 'u=',
+  group: 'g=',
+  organization: 'o=',
+  'organizational-unit': 'ou=',
+};
+
+/** Serialises shares into as few tag values as fit 256 characters each. */
+export function encodeShares(shares: Share[]): string[] {
+  const values: string[] = [];
+  let current = '';
+  for (const share of shares) {
+    const token = `${SHARE_PREFIX[share.kind]}${share.value}`;
+    if (current && current.length + 1 + token.length > TAG_LIMITS.valueLength) {
+      values.push(current);
+      current = token;
+    } else {
+      current = current ? `${current} ${token}` : token;
+    }
+  }
+  if (current) values.push(current);
+  return values;
+}
+
+export function decodeShares(values: (string | undefined)[]): Share[] {
+  const shares: Share[] = [];
+  for (const value of values) {
+    for (const token of (value ?? '').split(' ').filter(Boolean)) {
+      const kind = (Object.keys(SHARE_PREFIX) as Share['kind'][]).find((k) =>
+        token.startsWith(SHARE_PREFIX[k]),
+      );
+      if (kind) shares.push({ kind, value: token.slice(SHARE_PREFIX[kind].length) });
+    }
+  }
+  return shares;
+}
+
+/** `clonewarden:quarantine-shares`, then `-2`, `-3`, … for long share lists. */
+export const shareTagKey = (index: number): string =>
+  index === 0 ? TAG.quarantineShares : `${TAG.quarantineShares}-${index + 1}`;
+const MAX_SHARE_TAGS = 8;
+
+export function recordedShares(tags: Record<string, string>): Share[] {
+  return decodeShares(Array.from({ length: MAX_SHARE_TAGS }, (_, index) => tags[shareTagKey(index)]));
+}
+
+function uniqueShares(shares: Share[]): Share[] {
+  const seen = new Set<string>();
+  return shares.filter((share) => {
+    const key = `${share.kind}:${share.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export interface QuarantineResult {
+  removedShares: Share[];
+  /** Steps the endpoint does not support; logged, and the rest was done. */
+  skipped: string[];
+}
+
+/** The EC2 writes clonewarden makes. Every method is safe to repeat with the same input. */
+export interface CloneActions {
+  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
+  quarantineImage(
+    region: string,
+    imageId: string,
+    knownTags: Record<string, string>,
+  ): Promise<QuarantineResult>;
+  quarantineSnapshot(
+    region: string,
+    snapshotId: string,
+    knownTags: Record<string, string>,
+  ): Promise<QuarantineResult>;
+}
+
+export class Ec2CloneActions implements CloneActions {
+  readonly #aws: AwsClients;
+  readonly #log: EnforcerLog;
+  readonly #now: () => Date;
+  static readonly unsupported = new Set<string>();
+
+  constructor(aws: AwsClients, options: { log: EnforcerLog; now?: () => Date }) {
+    this.#aws = aws;
+    this.#log = options.log;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
+    const entries = Object.entries(tags);
+    if (resourceIds.length === 0 || entries.length === 0) return;
+    await this.#aws.ec2(region).send(
+      new CreateTagsCommand({
+        Resources: resourceIds,
+        Tags: entries.map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+  }
+
+  /**
+   * SPEC order: record the launch permissions in a tag, remove them, disable the image,
+   * deprecate it now. On a retry the recorded shares are kept, never overwritten by the
+   * (by then empty) current list.
+   */
+  async quarantineImage(
+    region: string,
+    imageId: string,
+    knownTags: Record<string, string>,
+  ): Promise<QuarantineResult> {
+    const ec2 = this.#aws.ec2(region);
+    const attribute = await ec2.send(
+      new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
+    );
+    const current = (attribute.LaunchPermissions ?? []).flatMap(launchPermissionToShare);
+    await this.#recordShares(region, imageId, knownTags, current);
+    if (current.length > 0) {
+      await ec2.send(
+        new ModifyImageAttributeCommand({
+          ImageId: imageId,
+          LaunchPermission: { Remove: current.map(shareToLaunchPermission) },
+        }),
+      );
+    }
+    const skipped: string[] = [];
+    await this.#optionalStep('DisableImage', skipped, () =>
+      ec2.send(new DisableImageCommand({ ImageId: imageId })),
+    );
+    await this.#optionalStep('EnableImageDeprecation', skipped, () =>
+      ec2.send(
+        new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: this.#earliestDeprecation() }),
+      ),
+    );
+    return { removedShares: current, skipped };
+  }
+
+  /** Records `createVolumePermission` in a tag, then removes it. */
+  async quarantineSnapshot(
+    region: string,
+    snapshotId: string,
+    knownTags: Record<string, string>,
+  ): Promise<QuarantineResult> {
+    const ec2 = this.#aws.ec2(region);
+    const attribute = await ec2.send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+    );
+    const current: Share[] = (attribute.CreateVolumePermissions ?? []).flatMap((p): Share[] =>
+      p.Group ? [{ kind: 'group', value: p.Group }] : p.UserId ? [{ kind: 'account', value: p.UserId }] : [],
+    );
+    await this.#recordShares(region, snapshotId, knownTags, current);
+    if (current.length > 0) {
+      // The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements.
+      await ec2.send(
+        new ModifySnapshotAttributeCommand({
+          SnapshotId: snapshotId,
+          Attribute: 'createVolumePermission',
+          OperationType: 'remove',
+          UserIds: current.filter((s) => s.kind === 'account').map((s) => s.value),
+          GroupNames: current.filter((s) => s.kind === 'group').map((s) => s.value as 'all'),
+        }),
+      );
+    }
+    return { removedShares: current, skipped: [] };
+  }
+
+  async #recordShares(
+    region: string,
+    id: string,
+    knownTags: Record<string, string>,
+    current: Share[],
+  ): Promise<void> {
+    if (current.length === 0) return;
+    const all = uniqueShares([...recordedShares(knownTags), ...current]);
+    const values = encodeShares(all).slice(0, MAX_SHARE_TAGS);
+    if (encodeShares(all).length > MAX_SHARE_TAGS) {
+      this.#log.error('too many shares to record in tags; the alert carries the full list', {
+        id,
+        shares: all.length,
+      });
+    }
+    await this.tag(
+      region,
+      [id],
+      Object.fromEntries(values.map((value, index) => [shareTagKey(index), value])),
+    );
+  }
+
+  /** DeprecateAt may not be in the past and is rounded to the minute (EnableImageDeprecation). */
+  #earliestDeprecation(): Date {
+    const at = new Date(this.#now().getTime() + 60_000);
+    at.setUTCSeconds(0, 0);
+    return new Date(at.getTime() + 60_000);
+  }
+
+  /** A hardening step: where the endpoint lacks the API, log it and do the rest. */
+  async #optionalStep(operation: string, skipped: string[], run: () => Promise<unknown>): Promise<void> {
+    if (Ec2CloneActions.unsupported.has(operation)) {
+      skipped.push(operation);
+      return;
+    }
+    try {
+      await run();
+    } catch (error) {
+      if (!isUnsupportedOperation(error)) throw error;
+      Ec2CloneActions.unsupported.add(operation);
+      skipped.push(operation);
+      this.#log.warn('quarantine step not supported by this endpoint; skipped', {
+        operation,
+        error: describeError(error),
+      });
+    }
+  }
+}
+
+function launchPermissionToShare(permission: LaunchPermission): Share[] {
+  if (permission.Group) return [{ kind: 'group', value: permission.Group }];
+  if (permission.UserId) return [{ kind: 'account', value: permission.UserId }];
+  if (permission.OrganizationArn) return [{ kind: 'organization', value: permission.OrganizationArn }];
+  if (permission.OrganizationalUnitArn)
+    return [{ kind: 'organizational-unit', value: permission.OrganizationalUnitArn }];
+  return [];
+}
+
+export function shareToLaunchPermission(share: Share): LaunchPermission {
+  switch (share.kind) {
+    case 'group':
+      return { Group: share.value as 'all' };
+    case 'account':
+      return { UserId: share.value };
+    case 'organization':
+      return { OrganizationArn: share.value };
+    case 'organizational-unit':
+      return { OrganizationalUnitArn: share.value };
+  }
+}

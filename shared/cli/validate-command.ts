@@ -1,0 +1,52 @@
+import { resolveSettings } from '../config.js';
+import { PolicyValidationError } from '../errors.js';
+import { describeRuleTypes, loadPolicy } from '../policy/load-policy.js';
+import type { CliCommand } from './main.js';
+import { parseFlags } from './parse-flags.js';
+
+export const validateCommand: CliCommand = {
+  summary: 'check a policy file and explain every error with its path in the file',
+  usage: [
+    'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--rule-types]',
+    '',
+    '  Exit 0 when the policy is valid, 2 when it is not (each problem names its path and line).',
+    '  --rule-types   list the rule types with an example of each',
+  ].join('\n'),
+  async run(args) {
+    const { values, positionals } = parseFlags(args, {
+      policy: { type: 'string' },
+      json: { type: 'boolean' },
+      'rule-types': { type: 'boolean' },
+    });
+    if (values['rule-types']) {
+      process.stdout.write(`${describeRuleTypes()}\n`);
+      return 0;
+    }
+    const path =
+      positionals[0] ?? resolveSettings({ ...(values.policy ? { policy: values.policy } : {}) }).policyPath;
+    try {
+      const policy = await loadPolicy(path);
+      if (values.json) {
+        process.stdout.write(
+          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id) })}\n`,
+        );
+      } else {
+        process.stdout.write(
+          `${path}: valid — ${policy.rules.length} rule(s): ${policy.rules.map((r) => `${r.id} (${r.type})`).join(', ')}` +
+            `${policy.dryRun ? '; dryRun is on' : ''}\n`,
+        );
+      }
+      return 0;
+    } catch (error) {
+      if (!(error instanceof PolicyValidationError)) throw error;
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ valid: false, path, problems: error.problems })}\n`);
+      } else {
+        process.stderr.write(
+          `${path}: invalid policy\n${error.problems.map((p) => `  ${p}`).join('\n') || `  ${error.message}`}\n`,
+        );
+      }
+      return 2;
+    }
+  },
+};

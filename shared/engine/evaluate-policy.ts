@@ -1,0 +1,239 @@
+import { compileArnGlob } from '../events/arn-glob.js';
+import type { Policy, RuleConfig } from '../policy/schema.js';
+import { ruleTypeByName } from '../rules/registry.js';
+import { fitTagValue, joinIdsForTag, TAG, TAG_LIMITS, TAG_PREFIX } from './clonewarden-tags.js';
+import { resolveLineage } from './resolve-lineage.js';
+import {
+  type CloneEvent,
+  type CloneFact,
+  type CloneFacts,
+  type Lineage,
+  type PlannedAction,
+  SEVERITIES,
+  type Severity,
+  type Verdict,
+  type VerdictStatus,
+  type Violation,
+} from './types.js';
+
+export interface EvaluationOptions {
+  now: Date;
+  /** Effective dry-run: the policy's `dryRun`, or forced by the flag/env var. */
+  dryRun: boolean;
+  /** Effective alert topic: the flag/env var, else `alerts.topicArn`. */
+  topicArn?: string;
+}
+
+const severityRank = (severity: Severity): number => SEVERITIES.indexOf(severity);
+
+/** Whether any of the globs matches any of the names. */
+function matchesAny(globs: readonly string[], names: readonly (string | undefined)[]): boolean {
+  const matchers = globs.map(compileArnGlob);
+  return names.some((name) => name !== undefined && matchers.some((matches) => matches(name)));
+}
+
+function exemptionFor(policy: Policy, event: CloneEvent, cloneId: string, now: Date): string | undefined {
+  for (const exemption of policy.exemptions) {
+    if (exemption.expires && new Date(exemption.expires).getTime() < now.getTime()) continue;
+    const byPrincipal = 'principals' in exemption && matchesAny(exemption.principals, [event.principal.arn]);
+    const byResource = 'resources' in exemption && exemption.resources.includes(cloneId);
+    if (byPrincipal || byResource) return exemption.reason;
+  }
+  return undefined;
+}
+
+/**
+ * The heart of clonewarden, and pure: `(policy, event, facts) → verdict and planned actions`.
+ * It never calls AWS and never reads the clock; the caller passes `now`. Exemptions come only
+ * from the policy (principal globs or resource ids), never from a tag.
+ */
+export function evaluatePolicy(
+  policy: Policy,
+  event: CloneEvent,
+  facts: CloneFacts,
+  options: EvaluationOptions,
+): Verdict {
+  const lineage = resolveLineage(event, facts);
+  const callerIsTrustedService = matchesAny(policy.trustedServices, [
+    event.principal.arn,
+    event.principal.invokedBy,
+  ]);
+
+  const violations: Violation[] = [];
+  const unknowns: Verdict['unknowns'] = [];
+  const inherited = new Map<string, Record<string, string>>();
+  const exemptions = new Map<string, string>();
+
+  for (const clone of facts.clones) {
+    const exemption = exemptionFor(policy, event, clone.id, options.now);
+    if (exemption) exemptions.set(clone.id, exemption);
+    for (const rule of policy.rules) {
+      if (!rule.resources.includes(clone.kind)) continue;
+      const outcome = evaluateRule(rule, {
+        event,
+        facts,
+        clone,
+        lineage,
+        callerIsTrustedService,
+        now: options.now,
+      });
+      for (const message of outcome.violations) {
+        violations.push({
+          rule: rule.id,
+          severity: rule.severity,
+          action: rule.action,
+          resource: clone.id,
+          message,
+        });
+      }
+      for (const message of outcome.unknowns ?? [])
+        unknowns.push({ rule: rule.id, resource: clone.id, message });
+      if (outcome.inheritTags) {
+        inherited.set(clone.id, { ...inherited.get(clone.id), ...outcome.inheritTags });
+      }
+    }
+  }
+
+  const allExempt = facts.clones.length > 0 && facts.clones.every((clone) => exemptions.has(clone.id));
+  const enforced = violations.filter((violation) => !exemptions.has(violation.resource));
+  const status: VerdictStatus = allExempt
+    ? 'exempt'
+    : enforced.some((violation) => violation.action === 'quarantine')
+      ? 'quarantined'
+      : violations.length > 0
+        ? 'violation'
+        : 'compliant';
+
+  const actions: PlannedAction[] = [];
+  for (const clone of facts.clones) {
+    const marked = enforced.filter((v) => v.resource === clone.id && v.action !== 'report');
+    const cloneStatus = exemptions.has(clone.id)
+      ? 'exempt'
+      : marked.some((v) => v.action === 'quarantine')
+        ? 'quarantined'
+        : marked.length > 0
+          ? 'violation'
+          : 'compliant';
+    const tags = {
+      ...(inherited.get(clone.id) ?? {}),
+      ...lineageTags(event, lineage, cloneStatus, marked),
+    };
+    // An image's backing snapshots are its disks: they get the same lineage and ownership tags.
+    for (const target of [clone.id, ...clone.backingSnapshotIds]) {
+      actions.push({
+        type: 'tag',
+        target,
+        region: clone.region,
+        tags: fitTagBudget(tags, clone, target),
+        done: false,
+      });
+    }
+    if (cloneStatus === 'quarantined') {
+      actions.push({
+        type: 'quarantine',
+        target: clone.id,
+        kind: clone.kind,
+        region: clone.region,
+        done: false,
+      });
+    }
+  }
+
+  const top = violations.reduce<Severity | undefined>(
+    (max, v) => (max === undefined || severityRank(v.severity) > severityRank(max) ? v.severity : max),
+    undefined,
+  );
+  if (top && options.topicArn && severityRank(top) >= severityRank(policy.alerts.minSeverity)) {
+    actions.push({ type: 'alert', target: options.topicArn, severity: top, done: false });
+  }
+
+  return {
+    eventId: event.eventId,
+    eventName: event.eventName,
+    region: event.region,
+    account: event.account,
+    resources: facts.clones.map((clone) => clone.id),
+    status,
+    ...(exemptions.size > 0 ? { exemption: [...new Set(exemptions.values())].join('; ') } : {}),
+    violations,
+    unknowns,
+    actions,
+    principal: event.principal,
+    lineage: Object.fromEntries(facts.clones.map((clone) => [clone.id, lineage])),
+    dryRun: options.dryRun,
+  };
+}
+
+function evaluateRule(rule: RuleConfig, input: Parameters<ReturnType<typeof ruleTypeByName>['evaluate']>[1]) {
+  const ruleType = ruleTypeByName(rule.type);
+  // biome-ignore lint/suspicious/noExplicitAny: the policy schema validated these options against this very rule type.
+  return ruleType.evaluate(rule as any, input);
+}
+
+function lineageTags(
+  event: CloneEvent,
+  lineage: Lineage,
+  status: string,
+  marked: Violation[],
+): Record<string, string> {
+  const tags: Record<string, string> = {
+    [TAG.createdBy]: fitTagValue(event.principal.callerArn ?? event.principal.arn),
+    [TAG.createdAt]: event.eventTime,
+    [TAG.eventId]: fitTagValue(event.eventId),
+    [TAG.source]: lineage.source,
+    [TAG.parent]: lineage.parent,
+    [TAG.root]: lineage.root,
+    [TAG.generation]: String(lineage.generation),
+    [TAG.status]: status,
+  };
+  const ruleIds = [...new Set(marked.map((violation) => violation.rule))];
+  if (ruleIds.length > 0) tags[TAG.violations] = joinIdsForTag(ruleIds);
+  return tags;
+}
+
+/** Most important first: when a resource is near EC2's 50-tag limit, the tail is dropped. */
+const TAG_PRIORITY = [
+  TAG.status,
+  TAG.violations,
+  TAG.generation,
+  TAG.parent,
+  TAG.root,
+  TAG.source,
+  TAG.createdBy,
+  TAG.createdAt,
+  TAG.eventId,
+];
+
+/**
+ * Keeps within 50 tags per resource. Keys the resource already has cost nothing (they are
+ * overwritten); new keys are added in priority order, clonewarden's own first, inherited last.
+ * Only the clone's own tags are known; its snapshots are assumed to have as many.
+ */
+function fitTagBudget(
+  tags: Record<string, string>,
+  clone: CloneFact,
+  target: string,
+): Record<string, string> {
+  const existing = target === clone.id ? clone.tags : {};
+  const existingCount = Object.keys(existing).length;
+  const ordered = Object.keys(tags).sort((a, b) => rank(a) - rank(b));
+  const kept: Record<string, string> = {};
+  let count = existingCount;
+  for (const key of ordered) {
+    if (key in existing) {
+      kept[key] = tags[key]!;
+    } else if (count < TAG_LIMITS.perResource) {
+      kept[key] = tags[key]!;
+      count++;
+    }
+  }
+  return kept;
+}
+
+function rank(key: string): number {
+  const index = TAG_PRIORITY.indexOf(key as (typeof TAG_PRIORITY)[number]);
+  if (index >= 0) return index;
+  return key.startsWith(TAG_PREFIX) ? TAG_PRIORITY.length : TAG_PRIORITY.length + 1;
+}
+
+export type { CloneFacts };

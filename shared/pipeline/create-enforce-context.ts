@@ -1,0 +1,43 @@
+import type { AwsClients } from '../aws/clients.js';
+import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
+import { Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
+import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
+import type { Settings } from '../config.js';
+import { loadPolicy } from '../policy/load-policy.js';
+import type { EnforceContext } from './enforce-record.js';
+
+export interface ContextOptions {
+  settings: Settings;
+  aws: AwsClients;
+  log: EnforcerLog;
+  metrics: EnforcerMetrics;
+  now?: () => Date;
+  visibilityRetry?: VisibilityRetry;
+}
+
+/**
+ * Wires the real adapters to the pipeline. The Lambda handler and the CLI both call this, so
+ * they run the same code on the same policy semantics.
+ */
+export async function createEnforceContext(options: ContextOptions): Promise<EnforceContext> {
+  const policy = await loadPolicy(options.settings.policyPath);
+  const now = options.now ?? (() => new Date());
+  const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
+  return {
+    policy,
+    dryRun: options.settings.forceDryRun || policy.dryRun,
+    ...(topicArn ? { topicArn } : {}),
+    enforcerPrincipals: options.settings.enforcerPrincipals,
+    facts: new Ec2CloneFacts(options.aws, {
+      log: options.log,
+      now,
+      ...(options.visibilityRetry ? { retry: options.visibilityRetry } : {}),
+    }),
+    actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
+    alerts: new SnsAlertPublisher(options.aws),
+    log: options.log,
+    metrics: options.metrics,
+    now,
+  };
+}
