@@ -13,6 +13,8 @@ export interface Settings {
   forceDryRun: boolean;
   /** Role ARN globs whose calls are the enforcer's own and are skipped. */
   enforcerPrincipals: string[];
+  /** How many times to look for a new clone before failing the event (default 6, about 15 s). */
+  visibilityAttempts?: number;
 }
 
 export interface SettingFlags {
@@ -42,6 +44,12 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     );
   }
   const enforcerRole = env.CLONEWARDEN_ENFORCER_ROLE_ARN;
+  const attempts = env.CLONEWARDEN_VISIBILITY_ATTEMPTS;
+  if (attempts !== undefined && !/^(10|[1-9])$/.test(attempts)) {
+    throw new UsageError(
+      `CLONEWARDEN_VISIBILITY_ATTEMPTS=${attempts.slice(0, 20)} must be a whole number from 1 to 10`,
+    );
+  }
   return {
     policyPath: flags.policy ?? (env.CLONEWARDEN_POLICY || './clonewarden.yml'),
     ...(topicArn ? { topicArn } : {}),
@@ -52,5 +60,6 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
           .map((arn) => arn.trim())
           .filter(Boolean)
       : [],
+    ...(attempts ? { visibilityAttempts: Number(attempts) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
-import { Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
 import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { Settings } from '../config.js';
@@ -24,6 +24,9 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   const policy = await loadPolicy(options.settings.policyPath);
   const now = options.now ?? (() => new Date());
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
+  const attempts = options.settings.visibilityAttempts;
+  const visibilityRetry =
+    options.visibilityRetry ?? (attempts ? { ...DEFAULT_VISIBILITY_RETRY, attempts } : undefined);
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
@@ -32,7 +35,7 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     facts: new Ec2CloneFacts(options.aws, {
       log: options.log,
       now,
-      ...(options.visibilityRetry ? { retry: options.visibilityRetry } : {}),
+      ...(visibilityRetry ? { retry: visibilityRetry } : {}),
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
     alerts: new SnsAlertPublisher(options.aws),

@@ -1,0 +1,211 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  type EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+
+/** Helpers that build real resources in the emulator for integration tests. */
+
+export const asTags = (tags: Record<string, string>): Tag[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+export const tagsOf = (tags: Tag[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key!, t.Value ?? '']));
+
+export async function registerBaseImage(
+  ec2: EC2Client,
+  region: string,
+  name = 'vendor-base',
+): Promise<string> {
+  const volume = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 8 }));
+  const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
+  const image = await ec2.send(
+    new RegisterImageCommand({
+      Name: `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`,
+      RootDeviceName: '/dev/xvda',
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: snapshot.SnapshotId! } }],
+    }),
+  );
+  return image.ImageId!;
+}
+
+export async function launchInstance(
+  ec2: EC2Client,
+  imageId: string,
+  options: { tags?: Record<string, string>; stopped?: boolean } = {},
+): Promise<{ instanceId: string; volumeIds: string[] }> {
+  const tags = options.tags ?? {};
+  const result = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: imageId,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      ...(Object.keys(tags).length
+        ? {
+            TagSpecifications: [
+              { ResourceType: 'instance', Tags: asTags(tags) },
+              { ResourceType: 'volume', Tags: asTags(tags) },
+            ],
+          }
+        : {}),
+    }),
+  );
+  const instanceId = result.Instances![0]!.InstanceId!;
+  if (options.stopped) await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+  const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const volumeIds = (described.Reservations?.[0]?.Instances?.[0]?.BlockDeviceMappings ?? []).map(
+    (m) => m.Ebs!.VolumeId!,
+  );
+  return { instanceId, volumeIds };
+}
+
+export async function imageTags(ec2: EC2Client, imageId: string) {
+  const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images![0]!;
+  return {
+    image,
+    tags: tagsOf(image.Tags),
+    snapshotIds: (image.BlockDeviceMappings ?? []).flatMap((m) =>
+      m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
+    ),
+  };
+}
+
+export async function snapshotTags(ec2: EC2Client, snapshotId: string): Promise<Record<string, string>> {
+  const snapshot = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })))
+    .Snapshots![0]!;
+  return tagsOf(snapshot.Tags);
+}
+
+export interface ReceivedAlert {
+  subject: string;
+  attributes: Record<string, string>;
+  /** The per-protocol variant SQS subscribers get: the JSON alert document. */
+  document: {
+    schema: string;
+    dryRun: boolean;
+    verdict: { eventId: string; status: string; violations: { rule: string }[] };
+  };
+}
+
+/** An SNS topic with an SQS queue subscribed: the security team's inbox, readable by tests. */
+export async function createAlertInbox(region: string, name: string) {
+  const sns = new SNSClient({ region });
+  const sqs = new SQSClient({ region });
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: name }))).TopicArn!;
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-inbox` }))).QueueUrl!;
+  const queueArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes!.QueueArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  return {
+    topicArn,
+    /** Every alert delivered since the last drain. */
+    async drain(): Promise<ReceivedAlert[]> {
+      const received: ReceivedAlert[] = [];
+      for (;;) {
+        const batch = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
+        );
+        if (!batch.Messages?.length) return received;
+        for (const message of batch.Messages) {
+          const envelope = JSON.parse(message.Body!) as {
+            Subject: string;
+            Message: string;
+            MessageAttributes?: Record<string, { Value: string }>;
+          };
+          received.push({
+            subject: envelope.Subject,
+            attributes: Object.fromEntries(
+              Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
+            ),
+            document: JSON.parse(envelope.Message),
+          });
+        }
+      }
+    },
+  };
+}
+
+export async function createIdempotencyTable(region: string, tableName: string): Promise<void> {
+  const dynamodb = new DynamoDBClient({ region });
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+  );
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    }),
+  );
+}
+
+/** The SPEC example policy, enforcing, written to a temporary file. */
+export function writeEnforcingPolicy(overrides: { dryRun?: boolean; max?: number } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'clonewarden-policy-'));
+  const path = join(dir, 'clonewarden.yml');
+  writeFileSync(
+    path,
+    `version: 1
+dryRun: ${overrides.dryRun ?? false}
+alerts: { minSeverity: low }
+rules:
+  - id: labels
+    type: required-tags
+    severity: medium
+    action: tag
+    inheritFromSource: true
+    tags:
+      Owner: { pattern: "^[a-z0-9._-]+@example\\\\.com$" }
+      CostCenter: { enum: [cc-100, cc-200] }
+  - id: who-may-clone
+    type: allowed-principals
+    severity: high
+    action: quarantine
+    principals: ["arn:aws:iam::*:role/Platform*"]
+  - id: clone-depth
+    type: max-generation
+    severity: high
+    action: quarantine
+    max: ${overrides.max ?? 2}
+  - id: healthy-source
+    type: healthy-source
+    severity: high
+    action: tag
+  - id: consistent-capture
+    type: consistent-capture
+    severity: medium
+    action: tag
+  - id: fresh-source
+    type: max-source-age
+    severity: medium
+    action: report
+    days: 180
+`,
+  );
+  return path;
+}
+
+export const LABELS = { Owner: 'dana@example.com', CostCenter: 'cc-100' };
