@@ -124,7 +124,7 @@ export function evaluatePolicy(
         type: 'tag',
         target,
         region: clone.region,
-        tags: fitTagBudget(tags, clone, target),
+        tags: fitTagBudget(tags, clone),
         done: false,
       });
     }
@@ -209,12 +209,8 @@ const TAG_PRIORITY = [
  * overwritten); new keys are added in priority order, clonewarden's own first, inherited last.
  * Only the clone's own tags are known; its snapshots are assumed to have as many.
  */
-function fitTagBudget(
-  tags: Record<string, string>,
-  clone: CloneFact,
-  target: string,
-): Record<string, string> {
-  const existing = target === clone.id ? clone.tags : {};
+function fitTagBudget(tags: Record<string, string>, clone: CloneFact): Record<string, string> {
+  const existing = clone.tags;
   const existingCount = Object.keys(existing).length;
   const ordered = Object.keys(tags).sort((a, b) => rank(a) - rank(b));
   const kept: Record<string, string> = {};
