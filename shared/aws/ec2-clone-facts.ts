@@ -111,12 +111,25 @@ export class Ec2CloneFacts implements CloneFactsReader {
   async #readSource(ref: SourceRef, gaps: string[]): Promise<SourceFact> {
     const ec2 = this.#aws.ec2(ref.region);
     const missing = { id: ref.id, region: ref.region, found: false, tags: {} };
+    const notFound = (): SourceFact => {
+      gaps.push(`source ${ref.id} was not found in ${ref.region}`);
+      switch (ref.kind) {
+        case 'instance':
+          return { ...missing, kind: 'instance', statusChecks: 'unknown', volumeIds: [] };
+        case 'volume':
+          return { ...missing, kind: 'volume', statusChecks: 'unknown', attachments: [] };
+        case 'image':
+          return { ...missing, kind: 'image', deprecated: false };
+        case 'snapshot':
+          return { ...missing, kind: 'snapshot' };
+      }
+    };
     try {
       switch (ref.kind) {
         case 'instance': {
           const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [ref.id] }));
           const instance = result.Reservations?.flatMap((r) => r.Instances ?? [])[0];
-          if (!instance) return { ...missing, kind: 'instance', statusChecks: 'unknown', volumeIds: [] };
+          if (!instance) return notFound();
           return {
             kind: 'instance',
             id: ref.id,
@@ -134,7 +147,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
         case 'volume': {
           const result = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [ref.id] }));
           const volume = result.Volumes?.[0];
-          if (!volume) return { ...missing, kind: 'volume', statusChecks: 'unknown', attachments: [] };
+          if (!volume) return notFound();
           return {
             kind: 'volume',
             id: ref.id,
@@ -152,7 +165,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
         }
         case 'image': {
           const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ref.id] }))).Images?.[0];
-          if (!image) return { ...missing, kind: 'image', deprecated: false };
+          if (!image) return notFound();
           return {
             kind: 'image',
             id: ref.id,
@@ -168,7 +181,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
         case 'snapshot': {
           const snapshot = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [ref.id] })))
             .Snapshots?.[0];
-          if (!snapshot) return { ...missing, kind: 'snapshot' };
+          if (!snapshot) return notFound();
           return {
             kind: 'snapshot',
             id: ref.id,
@@ -183,17 +196,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
       }
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      gaps.push(`source ${ref.id} was not found in ${ref.region}`);
-      switch (ref.kind) {
-        case 'instance':
-          return { ...missing, kind: 'instance', statusChecks: 'unknown', volumeIds: [] };
-        case 'volume':
-          return { ...missing, kind: 'volume', statusChecks: 'unknown', attachments: [] };
-        case 'image':
-          return { ...missing, kind: 'image', deprecated: false };
-        case 'snapshot':
-          return { ...missing, kind: 'snapshot' };
-      }
+      return notFound();
     }
   }
 
