@@ -1,0 +1,290 @@
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { describe, expect, it, vi } from 'vitest';
+import { executeActions } from '../../shared/actions/execute-actions.js';
+import type { CloneActions, QuarantineResult } from '../../shared/aws/ec2-clone-actions.js';
+import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
+import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
+import type { CloneFacts, PlannedAction, Verdict } from '../../shared/engine/types.js';
+import { ActionFailedError } from '../../shared/errors.js';
+import {
+  anAlertAction,
+  aQuarantineAction,
+  aTagAction,
+  aVerdict,
+  aViolation,
+  IMAGE_ID,
+  SNAPSHOT_ID,
+  TOPIC_ARN,
+} from '../support/verdict.js';
+
+const STATUS_TAGS = { 'clonewarden:status': 'quarantined', 'clonewarden:violations': 'who-may-clone' };
+const CLONE_TAGS = { Owner: 'jane@example.com' };
+
+/** A hand-written CloneActions that writes each call to a shared journal. */
+function fakeCloneActions(journal: string[], overrides: Partial<CloneActions> = {}) {
+  const unquarantined: QuarantineResult = { removedShares: [], skipped: [] };
+  const actions = {
+    tag: vi.fn(async (region: string, ids: string[], _tags: Record<string, string>) => {
+      journal.push(`tag ${region} ${ids.join(',')}`);
+    }),
+    quarantineImage: vi.fn(async (_region: string, id: string, _known: Record<string, string>) => {
+      journal.push(`quarantineImage ${id}`);
+      return unquarantined;
+    }),
+    quarantineSnapshot: vi.fn(async (_region: string, id: string, _known: Record<string, string>) => {
+      journal.push(`quarantineSnapshot ${id}`);
+      return unquarantined;
+    }),
+  };
+  return Object.assign(actions, overrides);
+}
+
+function fakeAlerts(journal: string[], publish?: AlertPublisher['publish']) {
+  return {
+    publish: vi.fn(
+      publish ??
+        (async (alert: PublishCommandInput) => {
+          journal.push(`alert ${alert.TopicArn}`);
+          return 'message-1';
+        }),
+    ),
+  };
+}
+
+function aLog(): EnforcerLog {
+  return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+}
+
+/** A quarantined image with its backing snapshot: tag both, quarantine the image, alert. */
+function aPlannedVerdict(overrides: Partial<Verdict> = {}): Verdict {
+  return aVerdict({
+    status: 'quarantined',
+    resources: [IMAGE_ID],
+    violations: [aViolation({ rule: 'who-may-clone', severity: 'high', action: 'quarantine' })],
+    actions: [
+      aTagAction({ target: IMAGE_ID, tags: { ...STATUS_TAGS }, done: false }),
+      aTagAction({ target: SNAPSHOT_ID, tags: { ...STATUS_TAGS }, done: false }),
+      aQuarantineAction({ target: IMAGE_ID, done: false }),
+      anAlertAction({ done: false }),
+    ],
+    ...overrides,
+  });
+}
+
+function aFacts(): CloneFacts {
+  return {
+    clones: [
+      {
+        kind: 'image',
+        id: IMAGE_ID,
+        region: 'us-east-1',
+        tags: { ...CLONE_TAGS },
+        backingSnapshotIds: [SNAPSHOT_ID],
+      },
+    ],
+    gaps: [],
+  };
+}
+
+describe('Actions: executeActions', () => {
+  it('tags first, then quarantines, then sends the one alert, and marks each done', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal);
+    const alerts = fakeAlerts(journal);
+    const verdict = aPlannedVerdict();
+
+    // Act
+    const result = await executeActions(verdict, aFacts(), { actions, alerts, log: aLog() });
+
+    // Assess
+    expect(journal).toEqual([
+      `tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`,
+      `quarantineImage ${IMAGE_ID}`,
+      `alert ${TOPIC_ARN}`,
+    ]);
+    expect(result.actions.map((a) => a.done)).toEqual([true, true, true, true]);
+    // The planned verdict is left as it was.
+    expect(verdict.actions.map((a) => a.done)).toEqual([false, false, false, false]);
+  });
+
+  it("passes the clone's known tags to quarantine and reports the steps it skipped", async () => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal, {
+      quarantineImage: vi.fn(async () => ({ removedShares: [], skipped: ['DisableImage'] })),
+    });
+
+    // Act
+    const result = await executeActions(aPlannedVerdict(), aFacts(), {
+      actions,
+      alerts: fakeAlerts(journal),
+      log: aLog(),
+    });
+
+    // Assess
+    expect(actions.quarantineImage).toHaveBeenCalledWith('us-east-1', IMAGE_ID, CLONE_TAGS);
+    expect(result.actions.find((a) => a.type === 'quarantine')).toMatchObject({
+      done: true,
+      skipped: ['DisableImage'],
+    });
+  });
+
+  it('quarantines a snapshot clone with quarantineSnapshot', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal);
+    const verdict = aPlannedVerdict({
+      actions: [aQuarantineAction({ target: SNAPSHOT_ID, kind: 'snapshot', done: false })],
+    });
+
+    // Act
+    await executeActions(verdict, aFacts(), { actions, alerts: fakeAlerts(journal), log: aLog() });
+
+    // Assess
+    expect(journal).toEqual([`quarantineSnapshot ${SNAPSHOT_ID}`]);
+    expect(actions.quarantineSnapshot).toHaveBeenCalledWith('us-east-1', SNAPSHOT_ID, {});
+  });
+
+  it.each<{ case: string; planned: PlannedAction[]; expected: string[] }>([
+    {
+      case: 'identical tags in one region become one call',
+      planned: [
+        aTagAction({ target: IMAGE_ID, tags: { a: '1', b: '2' }, done: false }),
+        aTagAction({ target: SNAPSHOT_ID, tags: { b: '2', a: '1' }, done: false }),
+      ],
+      expected: [`tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`],
+    },
+    {
+      case: 'different tags stay separate calls',
+      planned: [
+        aTagAction({ target: IMAGE_ID, tags: { a: '1' }, done: false }),
+        aTagAction({ target: SNAPSHOT_ID, tags: { a: '2' }, done: false }),
+      ],
+      expected: [`tag us-east-1 ${IMAGE_ID}`, `tag us-east-1 ${SNAPSHOT_ID}`],
+    },
+    {
+      case: 'identical tags in two regions stay separate calls',
+      planned: [
+        aTagAction({ target: IMAGE_ID, tags: { a: '1' }, done: false }),
+        aTagAction({ target: SNAPSHOT_ID, region: 'eu-west-1', tags: { a: '1' }, done: false }),
+      ],
+      expected: [`tag us-east-1 ${IMAGE_ID}`, `tag eu-west-1 ${SNAPSHOT_ID}`],
+    },
+  ])('batches tag actions: $case', async ({ planned, expected }) => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal);
+    const verdict = aPlannedVerdict({ actions: planned });
+
+    // Act
+    const result = await executeActions(verdict, aFacts(), {
+      actions,
+      alerts: fakeAlerts(journal),
+      log: aLog(),
+    });
+
+    // Assess
+    expect(journal).toEqual(expected);
+    expect(result.actions.every((a) => a.done)).toBe(true);
+  });
+
+  it('in dry-run makes no call to CloneActions and still sends the alert, marked DRY RUN', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal);
+    const alerts = fakeAlerts(journal);
+    const verdict = aPlannedVerdict({ dryRun: true });
+
+    // Act
+    const result = await executeActions(verdict, aFacts(), { actions, alerts, log: aLog() });
+
+    // Assess
+    expect(actions.tag).not.toHaveBeenCalled();
+    expect(actions.quarantineImage).not.toHaveBeenCalled();
+    expect(actions.quarantineSnapshot).not.toHaveBeenCalled();
+    expect(alerts.publish).toHaveBeenCalledTimes(1);
+    const alert = alerts.publish.mock.calls[0]![0];
+    expect(alert.Subject).toContain('DRY RUN');
+    expect(alert.MessageAttributes?.dryRun).toEqual({ DataType: 'String', StringValue: 'true' });
+    expect(result.actions.map((a) => [a.type, a.done])).toEqual([
+      ['tag', false],
+      ['tag', false],
+      ['quarantine', false],
+      ['alert', true],
+    ]);
+  });
+
+  it('throws ActionFailedError with the verdict as it stood when quarantine fails, and sends no alert', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const cause = Object.assign(new Error('You are not authorized'), { name: 'UnauthorizedOperation' });
+    const actions = fakeCloneActions(journal, {
+      quarantineImage: vi.fn(async () => {
+        throw cause;
+      }),
+    });
+    const alerts = fakeAlerts(journal);
+    const log = aLog();
+
+    // Act
+    const executing = executeActions(aPlannedVerdict(), aFacts(), { actions, alerts, log });
+
+    // Assess
+    const error = await executing.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ActionFailedError);
+    expect((error as ActionFailedError).cause).toBe(cause);
+    expect((error as ActionFailedError).verdict?.actions).toEqual([
+      expect.objectContaining({ type: 'tag', target: IMAGE_ID, done: true }),
+      expect.objectContaining({ type: 'tag', target: SNAPSHOT_ID, done: true }),
+      expect.objectContaining({
+        type: 'quarantine',
+        done: false,
+        error: 'UnauthorizedOperation: You are not authorized',
+      }),
+      { type: 'alert', target: TOPIC_ARN, severity: 'high', done: false },
+    ]);
+    expect(alerts.publish).not.toHaveBeenCalled();
+    expect(log.error).toHaveBeenCalledTimes(1);
+  });
+
+  it('throws ActionFailedError when the alert cannot be sent, so that the event is retried', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const alerts = fakeAlerts(journal, async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    });
+
+    // Act
+    const executing = executeActions(aPlannedVerdict(), aFacts(), {
+      actions: fakeCloneActions(journal),
+      alerts,
+      log: aLog(),
+    });
+
+    // Assess
+    const error = await executing.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ActionFailedError);
+    expect((error as ActionFailedError).verdict?.actions.at(-1)).toEqual({
+      type: 'alert',
+      target: TOPIC_ARN,
+      severity: 'high',
+      done: false,
+      error: 'Throttling: Rate exceeded',
+    });
+    expect(journal).toEqual([`tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`, `quarantineImage ${IMAGE_ID}`]);
+  });
+
+  it('sends no alert when none is planned', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const alerts = fakeAlerts(journal);
+    const verdict = aPlannedVerdict({ actions: [aTagAction({ done: false })] });
+
+    // Act
+    await executeActions(verdict, aFacts(), { actions: fakeCloneActions(journal), alerts, log: aLog() });
+
+    // Assess
+    expect(alerts.publish).not.toHaveBeenCalled();
+  });
+});
