@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
@@ -16,8 +17,11 @@ export interface AwsClientOptions {
 export interface AwsClients {
   readonly region: string;
   ec2(region?: string): EC2Client;
-  sns(): SNSClient;
+  /** Loaded on first use: only events with violations alert, so most invocations never need SNS. */
+  sns(): Promise<SNSClient>;
   dynamodb(): DynamoDBClient;
+  /** Loaded on first use: only `release` asks who the caller is. */
+  sts(): Promise<STSClient>;
   readonly counter: ApiCallCounter;
 }
 
@@ -39,6 +43,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const ec2Clients = new Map<string, EC2Client>();
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
+  let sts: STSClient | undefined;
 
   return {
     region,
@@ -52,8 +57,9 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       }
       return client;
     },
-    sns() {
+    async sns() {
       if (!sns) {
+        const { SNSClient } = await import('@aws-sdk/client-sns');
         sns = new SNSClient({ ...common, region });
         countApiCalls(sns.middlewareStack, 'SNS', counter);
       }
@@ -65,6 +71,14 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
         countApiCalls(dynamodb.middlewareStack, 'DynamoDB', counter);
       }
       return dynamodb;
+    },
+    async sts() {
+      if (!sts) {
+        const { STSClient } = await import('@aws-sdk/client-sts');
+        sts = new STSClient({ ...common, region });
+        countApiCalls(sts.middlewareStack, 'STS', counter);
+      }
+      return sts;
     },
   };
 }

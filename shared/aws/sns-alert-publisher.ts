@@ -1,4 +1,4 @@
-import { PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import type { AwsClients } from './clients.js';
 
 /** Sends one alert. Small on purpose: the message is built by `actions/alert-message.ts`. */
@@ -14,7 +14,10 @@ export class SnsAlertPublisher implements AlertPublisher {
   }
 
   async publish(alert: PublishCommandInput): Promise<string | undefined> {
-    const result = await this.#aws.sns().send(new PublishCommand(alert));
+    // Imported here, not at the top: see `AwsClients.sns`.
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    const client = await this.#aws.sns();
+    const result = await client.send(new PublishCommand(alert));
     return result.MessageId;
   }
 }

@@ -1,4 +1,3 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { z } from 'zod';
 import type { CloneEvent } from '../engine/types.js';
 import { EventNotSupportedError, EventValidationError } from '../errors.js';
@@ -10,6 +9,7 @@ import {
   CloudTrailRecordSchema,
   EC2_EVENTBRIDGE_SOURCE,
   EventBridgeCloudTrailSchema,
+  EventBridgeSchema,
 } from './cloudtrail-schema.js';
 import {
   EVENT_TABLE,

@@ -4,7 +4,6 @@ import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '.
 import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { Settings } from '../config.js';
-import { loadPolicy } from '../policy/load-policy.js';
 import type { EnforceContext } from './enforce-record.js';
 
 export interface ContextOptions {
@@ -21,6 +20,10 @@ export interface ContextOptions {
  * they run the same code on the same policy semantics.
  */
 export async function createEnforceContext(options: ContextOptions): Promise<EnforceContext> {
+  // Loaded on first use, not at import: the YAML parser and the policy schema are needed once
+  // per container, and keeping them out of module init keeps the Lambda's import time close to
+  // the EC2 client's own (bench/bundle-import.ts measures both, and the first event).
+  const { loadPolicy } = await import('../policy/load-policy.js');
   const policy = await loadPolicy(options.settings.policyPath);
   const now = options.now ?? (() => new Date());
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;

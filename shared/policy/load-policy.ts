@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PolicyValidationError } from '../errors.js';
 import { RULE_TYPES } from '../rules/registry.js';
 import { suggestion } from './did-you-mean.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CloneKind, RULE_ACTIONS, SEVERITIES } from '../engine/types.js';
 import { isoDate, positiveInteger, principalGlob, principalGlobs } from '../rules/option-fields.js';
 import { RULE_TYPE_NAMES, RULE_TYPES } from '../rules/registry.js';

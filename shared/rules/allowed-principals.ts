@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compileArnGlob } from '../events/arn-glob.js';
 import { GOVERNED_EVENT_NAMES } from '../events/event-table.js';
 import { principalGlobs } from './option-fields.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RuleInput, RuleOutcome } from '../engine/types.js';
 import { compileArnGlob } from '../events/arn-glob.js';
 import { principalGlob } from './option-fields.js';

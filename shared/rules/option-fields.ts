@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Option fields that several rule types (and the policy schema) share, so that the same

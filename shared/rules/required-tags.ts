@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RuleInput } from '../engine/types.js';
 import { parseIsoDate, positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';

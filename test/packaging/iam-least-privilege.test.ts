@@ -138,6 +138,15 @@ async function scanForAwsCalls(file: string, code: string): Promise<ScanResult> 
       if (exported) imported.set(local!.trim(), [module!, exported.trim()]);
     }
   }
+  // Lazily loaded clients: `const { PublishCommand } = await import('@aws-sdk/client-sns')`.
+  for (const [, names, module] of js.matchAll(
+    /(?:const|let|var)\s*\{([^}]*)\}\s*=\s*await\s+import\(\s*["']([^"']+)["']\s*\)/g,
+  )) {
+    for (const specifier of names!.split(',')) {
+      const [exported, local = exported] = specifier.trim().split(/\s*:\s*/);
+      if (exported) imported.set(local!.trim(), [module!, exported.trim()]);
+    }
+  }
   for (const [, local, module] of js.matchAll(/import\s*\*\s*as\s+(\w+)\s*from\s*["']([^"']+)["']/g)) {
     namespaces.set(local!, module!);
   }
