@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSettings } from '../shared/config.js';
+import { UsageError } from '../shared/errors.js';
+
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:clonewarden-alerts';
+const OTHER_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:security-alerts.fifo';
+
+/** Resolves with a throw captured, so that a test can assert on the error itself. */
+function errorOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected resolveSettings to throw');
+}
+
+describe('Config: resolveSettings', () => {
+  it('defaults to ./clonewarden.yml, no topic, no forced dry-run and no enforcer principals', () => {
+    // Act
+    const settings = resolveSettings({}, {});
+
+    // Assess
+    expect(settings).toEqual({ policyPath: './clonewarden.yml', forceDryRun: false, enforcerPrincipals: [] });
+  });
+
+  it.each([
+    {
+      case: 'the flag wins over the env var',
+      flags: { policy: 'flag.yml' },
+      env: { CLONEWARDEN_POLICY: 'env.yml' },
+      expected: 'flag.yml',
+    },
+    {
+      case: 'the env var applies without a flag',
+      flags: {},
+      env: { CLONEWARDEN_POLICY: 'env.yml' },
+      expected: 'env.yml',
+    },
+    {
+      case: 'an empty env var means the default',
+      flags: {},
+      env: { CLONEWARDEN_POLICY: '' },
+      expected: './clonewarden.yml',
+    },
+  ])('resolves the policy path: $case', ({ flags, env, expected }) => {
+    // Act
+    const settings = resolveSettings(flags, env);
+
+    // Assess
+    expect(settings.policyPath).toBe(expected);
+  });
+
+  it.each([
+    {
+      case: 'the flag wins over the env var',
+      flags: { topicArn: TOPIC },
+      env: { CLONEWARDEN_ALERT_TOPIC_ARN: OTHER_TOPIC },
+      expected: TOPIC,
+    },
+    {
+      case: 'the env var applies without a flag',
+      flags: {},
+      env: { CLONEWARDEN_ALERT_TOPIC_ARN: OTHER_TOPIC },
+      expected: OTHER_TOPIC,
+    },
+    {
+      case: 'the flag wins even over an invalid env var',
+      flags: { topicArn: TOPIC },
+      env: { CLONEWARDEN_ALERT_TOPIC_ARN: 'nope' },
+      expected: TOPIC,
+    },
+  ])('resolves the topic ARN: $case', ({ flags, env, expected }) => {
+    // Act
+    const settings = resolveSettings(flags, env);
+
+    // Assess
+    expect(settings.topicArn).toBe(expected);
+  });
+
+  it.each([
+    {
+      case: 'an SQS ARN from --topic-arn',
+      flags: { topicArn: 'arn:aws:sqs:us-east-1:111122223333:q' },
+      env: {},
+      names: '--topic-arn',
+    },
+    {
+      case: 'a bare name from --topic-arn',
+      flags: { topicArn: 'clonewarden-alerts' },
+      env: {},
+      names: '--topic-arn',
+    },
+    {
+      case: 'a short account id from the env var',
+      flags: {},
+      env: { CLONEWARDEN_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:1111:t' },
+      names: 'CLONEWARDEN_ALERT_TOPIC_ARN',
+    },
+  ])('refuses $case with a UsageError naming where it came from', ({ flags, env, names }) => {
+    // Act
+    const error = errorOf(() => resolveSettings(flags, env));
+
+    // Assess
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message.startsWith(`${names}:`)).toBe(true);
+    expect((error as UsageError).message).toContain('is not an SNS topic ARN');
+  });
+
+  it.each([
+    { value: 'true', expected: true },
+    { value: 'TRUE', expected: true },
+    { value: ' yes ', expected: true },
+    { value: '1', expected: true },
+    { value: 'false', expected: false },
+    { value: 'False', expected: false },
+    { value: '0', expected: false },
+    { value: 'no', expected: false },
+    { value: '', expected: false },
+    { value: undefined, expected: false },
+  ])('reads CLONEWARDEN_DRY_RUN=$value as $expected', ({ value, expected }) => {
+    // Prepare
+    const env = value === undefined ? {} : { CLONEWARDEN_DRY_RUN: value };
+
+    // Act
+    const settings = resolveSettings({}, env);
+
+    // Assess
+    expect(settings.forceDryRun).toBe(expected);
+  });
+
+  it.each(['maybe', 'on', 'ture', '2'])(
+    'refuses CLONEWARDEN_DRY_RUN=%s with a UsageError naming the variable',
+    (value) => {
+      // Act
+      const error = errorOf(() => resolveSettings({}, { CLONEWARDEN_DRY_RUN: value }));
+
+      // Assess
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).message).toBe(
+        `CLONEWARDEN_DRY_RUN=${value} is not a boolean: use true or false`,
+      );
+    },
+  );
+
+  it.each([
+    { env: 'false', case: 'an env var that says false' },
+    { env: 'garbage', case: 'an env var that is not a boolean' },
+  ])('lets --dry-run win over $case', ({ env }) => {
+    // Act
+    const settings = resolveSettings({ dryRun: true }, { CLONEWARDEN_DRY_RUN: env });
+
+    // Assess
+    expect(settings.forceDryRun).toBe(true);
+  });
+
+  it('reads the enforcer role ARNs as a comma-separated list', () => {
+    // Prepare
+    const env = {
+      CLONEWARDEN_ENFORCER_ROLE_ARN:
+        ' arn:aws:iam::111122223333:role/enforcer-a ,,arn:aws:iam::*:role/enforcer-b',
+    };
+
+    // Act
+    const settings = resolveSettings({}, env);
+
+    // Assess
+    expect(settings.enforcerPrincipals).toEqual([
+      'arn:aws:iam::111122223333:role/enforcer-a',
+      'arn:aws:iam::*:role/enforcer-b',
+    ]);
+  });
+
+  it.each(['0', '11', 'abc', '3.5'])(
+    'refuses CLONEWARDEN_VISIBILITY_ATTEMPTS=%s naming the variable',
+    (value) => {
+      // Act
+      const error = errorOf(() => resolveSettings({}, { CLONEWARDEN_VISIBILITY_ATTEMPTS: value }));
+
+      // Assess
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).message).toContain('CLONEWARDEN_VISIBILITY_ATTEMPTS');
+    },
+  );
+
+  it('reads CLONEWARDEN_VISIBILITY_ATTEMPTS as a number', () => {
+    // Act
+    const settings = resolveSettings({}, { CLONEWARDEN_VISIBILITY_ATTEMPTS: '3' });
+
+    // Assess
+    expect(settings.visibilityAttempts).toBe(3);
+  });
+});
