@@ -96,3 +96,15 @@ export class NotQuarantinedError extends CloneWardenError {
     this.name = 'NotQuarantinedError';
   }
 }
+
+/** The clone does not exist, or the caller cannot see it, in this region. */
+export class CloneNotFoundError extends CloneWardenError {
+  constructor(
+    readonly resourceId: string,
+    readonly region: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${resourceId} was not found in ${region}`, options);
+    this.name = 'CloneNotFoundError';
+  }
+}

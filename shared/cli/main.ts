@@ -1,4 +1,6 @@
 import { CloneWardenError, PolicyValidationError, UsageError } from '../errors.js';
+import { pruneCommand } from './prune-command.js';
+import { releaseCommand } from './release-command.js';
 import { replayCommand } from './replay-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -12,6 +14,8 @@ export interface CliCommand {
 const COMMANDS: Record<string, CliCommand> = {
   validate: validateCommand,
   replay: replayCommand,
+  prune: pruneCommand,
+  release: releaseCommand,
 };
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

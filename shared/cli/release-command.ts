@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { StsCallerIdentity } from '../aws/caller-identity.js';
+import { createAwsClients, defaultRegion } from '../aws/clients.js';
+import { Ec2CloneReleaser } from '../aws/clone-releaser.js';
+import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
+import { resolveSettings } from '../config.js';
+import { UsageError } from '../errors.js';
+import { loadPolicy } from '../policy/load-policy.js';
+import { type ReleaseResult, releaseClone } from '../release/release-clone.js';
+import type { CliCommand } from './main.js';
+import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { createStderrLog } from './stderr-log.js';
+
+const CLONE_ID = /^(ami|snap)-[0-9a-f]{8,17}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+function humanResult(result: ReleaseResult): string {
+  return [
+    `${result.dryRun ? 'DRY RUN: would release' : 'released'} ${result.kind} ${result.id} in ${result.region} as ${result.releasedBy}`,
+    `  reason: ${result.reason}`,
+    `  shares: ${result.restoredShares.map((s) => `${s.kind}=${s.value}`).join(', ') || 'none recorded'}`,
+    ...result.steps.map((s) => `  ${s.step}: ${s.outcome}${s.detail ? ` (${s.detail})` : ''}`),
+  ].join('\n');
+}
+
+export const releaseCommand: CliCommand = {
+  summary: 'lift a quarantine after review: restore shares, re-enable, mark exempt, alert',
+  usage: [
+    'usage: clonewarden release <ami-…|snap-…> --reason "…" [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
+    '',
+    '  Restores the shares recorded in clonewarden:quarantine-shares, re-enables the image and cancels its',
+    '  deprecation (skipped where the endpoint lacks the API), sets clonewarden:status=exempt on the clone',
+    '  and its snapshots, removes the share tags, and sends one alert naming you (STS) and the reason.',
+    '  Region: --region, else AWS_REGION. The alert topic: --topic-arn, CLONEWARDEN_ALERT_TOPIC_ARN, or',
+    "  the policy's alerts.topicArn. Under the shipped deny policy, run it as an exempted role",
+    '  (docs/quarantine-deny-scp.md).',
+    '  Exit 0 released, 1 the clone is not quarantined, not found, or a step failed, 2 bad usage.',
+  ].join('\n'),
+  async run(args) {
+    const { values, positionals } = parseFlags(args, {
+      ...SETTING_FLAGS,
+      reason: { type: 'string' },
+      region: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new UsageError('release takes exactly one image or snapshot id');
+    const id = positionals[0]!;
+    if (!CLONE_ID.test(id))
+      throw new UsageError(`"${id.slice(0, 80)}" is not an image or snapshot id (ami-… or snap-…)`);
+    const reason = values.reason?.trim();
+    if (!reason)
+      throw new UsageError('give the --reason "…" for lifting the quarantine: it goes into the alert');
+    const region = values.region ?? defaultRegion();
+    if (!REGION.test(region)) throw new UsageError(`--region ${region} is not an AWS region name`);
+
+    const settings = resolveSettings({
+      ...(values.policy ? { policy: values.policy } : {}),
+      ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
+      ...(values['dry-run'] ? { dryRun: true } : {}),
+    });
+    // The policy is read only for its alert topic, and only when there is one to read.
+    const policyTopic =
+      settings.topicArn === undefined && (values.policy || existsSync(settings.policyPath))
+        ? (await loadPolicy(settings.policyPath)).alerts.topicArn
+        : undefined;
+    const topicArn = settings.topicArn ?? policyTopic;
+
+    const log = createStderrLog();
+    const aws = createAwsClients({ region });
+    const result = await releaseClone(
+      { id, region, reason, dryRun: settings.forceDryRun, ...(topicArn ? { topicArn } : {}) },
+      {
+        releaser: new Ec2CloneReleaser(aws, { log }),
+        identity: new StsCallerIdentity(aws),
+        alerts: new SnsAlertPublisher(aws),
+        log,
+      },
+    );
+    process.stdout.write(`${values.json ? JSON.stringify(result) : humanResult(result)}\n`);
+    return 0;
+  },
+};

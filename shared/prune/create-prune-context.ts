@@ -1,0 +1,73 @@
+import type { AwsClients } from '../aws/clients.js';
+import { Ec2CloneDeleter } from '../aws/clone-deleter.js';
+import { Ec2CloneInventory } from '../aws/clone-inventory.js';
+import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
+import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
+import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
+import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
+import type { Settings } from '../config.js';
+import { UsageError } from '../errors.js';
+import { loadPolicy } from '../policy/load-policy.js';
+import { createReconciler } from './reconcile-clone.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './run-prune.js';
+
+export interface PruneContextOptions {
+  settings: Settings;
+  aws: AwsClients;
+  log: EnforcerLog;
+  metrics: EnforcerMetrics;
+  now?: () => Date;
+  deadline?: number;
+  /** Overrides CLONEWARDEN_RECONCILE_LIMIT. */
+  reconcileLimit?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reconciling a clone reads it once: it was just listed, so there is nothing to wait for. */
+const LISTED_CLONE_RETRY = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+/** A non-negative integer from the environment, or the default. */
+export function reconcileLimitFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.CLONEWARDEN_RECONCILE_LIMIT;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RECONCILE_LIMIT;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new UsageError(`CLONEWARDEN_RECONCILE_LIMIT=${raw} is not a whole number of clones`);
+  }
+  return Number(raw.trim());
+}
+
+/**
+ * Wires the real adapters to a prune run; the Lambda handler and `clonewarden prune` both call
+ * this. Prune is dry whenever anything says so: the flag or env var, the policy's top-level
+ * `dryRun` (which promises that nothing changes), or `prune.dryRun`, true by default.
+ */
+export async function createPruneContext(options: PruneContextOptions): Promise<PruneContext> {
+  const policy = await loadPolicy(options.settings.policyPath);
+  const now = options.now ?? (() => new Date());
+  const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
+  const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
+  const { aws, log } = options;
+  return {
+    policy,
+    region: aws.region,
+    dryRun,
+    ...(topicArn ? { topicArn } : {}),
+    inventory: new Ec2CloneInventory(aws, { log }),
+    deleter: new Ec2CloneDeleter(aws),
+    reconciler: createReconciler({
+      policy,
+      facts: new Ec2CloneFacts(aws, { log, now, retry: LISTED_CLONE_RETRY }),
+      actions: new Ec2CloneActions(aws, { log, now }),
+      log,
+      now,
+      dryRun,
+    }),
+    alerts: new SnsAlertPublisher(aws),
+    log,
+    metrics: options.metrics,
+    now,
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    reconcileLimit: options.reconcileLimit ?? reconcileLimitFrom(options.env ?? process.env),
+    concurrency: DEFAULT_CONCURRENCY,
+  };
+}

@@ -1,0 +1,111 @@
+import { executeActions } from '../actions/execute-actions.js';
+import type { CloneActions } from '../aws/ec2-clone-actions.js';
+import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
+import type { EnforcerLog } from '../aws/enforcer-log.js';
+import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
+import { evaluatePolicy } from '../engine/evaluate-policy.js';
+import type { CloneEvent, Principal, SourceRef, Verdict } from '../engine/types.js';
+import type { Policy } from '../policy/schema.js';
+import type { CloneRecord } from './clone-record.js';
+
+/** The event name reconciled verdicts carry, in reports and in the `clonewarden:event-id` tag. */
+export const RECONCILE_EVENT_NAME = 'Reconcile';
+
+/**
+ * Clones younger than this are left to enforce: EventBridge and Lambda keep retrying an event
+ * for up to a day (see serverless.yml), so a missing verdict before then is not yet "missed".
+ */
+export const RECONCILE_SETTLE_MS = 24 * 3600 * 1000;
+
+export const UNKNOWN_PRINCIPAL: Principal = {
+  type: 'Unknown',
+  arn: '',
+  display: 'unknown (no CloudTrail event)',
+};
+
+/** Judges one clone that never got a verdict. */
+export interface Reconciler {
+  reconcile(record: CloneRecord): Promise<Verdict>;
+}
+
+/** Whether a clone is one reconcile should judge: no verdict, old enough, not AWS's own. */
+export function needsReconcile(record: CloneRecord, now: Date): boolean {
+  if (record.tags['clonewarden:status'] !== undefined) return false;
+  if (record.managedBy) return false;
+  const created = record.createdAt ? Date.parse(record.createdAt) : Number.NaN;
+  if (Number.isNaN(created)) return false;
+  return now.getTime() - created >= RECONCILE_SETTLE_MS;
+}
+
+/** What EC2 records about a clone's origin stands in for the event's request parameters. */
+function sourceOf(record: CloneRecord): SourceRef | undefined {
+  if (record.kind === 'image') {
+    if (record.sourceInstanceId)
+      return { kind: 'instance', id: record.sourceInstanceId, region: record.region };
+    if (record.sourceImageId) {
+      return { kind: 'image', id: record.sourceImageId, region: record.sourceImageRegion ?? record.region };
+    }
+    return undefined;
+  }
+  return record.volumeId ? { kind: 'volume', id: record.volumeId, region: record.region } : undefined;
+}
+
+/**
+ * The event enforce would have seen, rebuilt from the clone itself: the caller is unknown, so
+ * rules that need it report an unknown rather than a violation; `noReboot` was not recorded.
+ */
+export function reconcileEvent(record: CloneRecord): CloneEvent {
+  const source = sourceOf(record);
+  return {
+    eventId: `reconcile-${record.id}`,
+    eventName: RECONCILE_EVENT_NAME,
+    eventTime: record.createdAt ?? new Date(0).toISOString(),
+    region: record.region,
+    account: record.ownerId ?? '',
+    principal: UNKNOWN_PRINCIPAL,
+    clones: [{ kind: record.kind, id: record.id }],
+    ...(source ? { source } : {}),
+    requestedTags: {},
+    ...(record.name ? { name: record.name } : {}),
+  };
+}
+
+/** Per-clone alerts are not wanted here: the run's digest reports reconciled violations. */
+const NO_ALERTS: AlertPublisher = {
+  async publish() {
+    throw new Error('reconcile sends no per-clone alerts; the prune digest carries them');
+  },
+};
+
+export interface ReconcilerOptions {
+  policy: Policy;
+  facts: CloneFactsReader;
+  actions: CloneActions;
+  log: EnforcerLog;
+  now: () => Date;
+  dryRun: boolean;
+}
+
+/**
+ * The same engine and actions as enforce (`evaluatePolicy`, `executeActions`), with no alert
+ * target, so that tags (and, outside dry-run, quarantine) are applied but nothing is published.
+ */
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const ruleTypes = Object.fromEntries(options.policy.rules.map((rule) => [rule.id, rule.type]));
+  return {
+    async reconcile(record) {
+      const event = reconcileEvent(record);
+      const facts = await options.facts.collect(event);
+      const planned = evaluatePolicy(options.policy, event, facts, {
+        now: options.now(),
+        dryRun: options.dryRun,
+      });
+      return executeActions(planned, facts, {
+        actions: options.actions,
+        alerts: NO_ALERTS,
+        log: options.log,
+        ruleTypes,
+      });
+    },
+  };
+}

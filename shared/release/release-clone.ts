@@ -1,0 +1,137 @@
+import type { CallerIdentity } from '../aws/caller-identity.js';
+import type { CloneReleaser } from '../aws/clone-releaser.js';
+import { recordedShares, type Share, shareTagKey } from '../aws/ec2-clone-actions.js';
+import type { EnforcerLog } from '../aws/enforcer-log.js';
+import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
+import { TAG } from '../engine/clonewarden-tags.js';
+import type { CloneKind } from '../engine/types.js';
+import { CloneNotFoundError, NotQuarantinedError } from '../errors.js';
+import { buildReleaseAlert } from './release-alert.js';
+
+export const RELEASE_SCHEMA = 'clonewarden.release/v1';
+
+/** How many `clonewarden:quarantine-shares[-N]` tags quarantine may write (see ec2-clone-actions.ts). */
+const SHARE_TAG_SLOTS = 8;
+
+export interface ReleaseRequest {
+  id: string;
+  region: string;
+  /** Why the quarantine is lifted: required, and sent in the alert. */
+  reason: string;
+  dryRun: boolean;
+  topicArn?: string;
+}
+
+export interface ReleaseStep {
+  step: 'restore-shares' | 'enable-image' | 'cancel-deprecation' | 'set-status-exempt' | 'alert';
+  outcome: 'done' | 'planned' | 'skipped';
+  detail?: string;
+}
+
+export interface ReleaseResult {
+  schema: typeof RELEASE_SCHEMA;
+  id: string;
+  kind: CloneKind;
+  region: string;
+  account?: string;
+  releasedBy: string;
+  reason: string;
+  dryRun: boolean;
+  restoredShares: Share[];
+  /** The image's disks, whose quarantine status is lifted with it. */
+  backingSnapshotIds: string[];
+  steps: ReleaseStep[];
+}
+
+export interface ReleaseDependencies {
+  releaser: CloneReleaser;
+  identity: CallerIdentity;
+  alerts: AlertPublisher;
+  log: EnforcerLog;
+}
+
+/**
+ * Lifts a quarantine after review: puts back the shares quarantine recorded, re-enables the
+ * image and cancels its deprecation (each skipped, and said so, where the endpoint lacks it),
+ * then marks the clone and its disks `exempt`, drops the share tags, and sends one alert naming
+ * who released it and why. The status changes last: a release that fails half-way leaves the
+ * clone quarantined, and running it again finishes the job.
+ */
+export async function releaseClone(
+  request: ReleaseRequest,
+  deps: ReleaseDependencies,
+): Promise<ReleaseResult> {
+  const { releaser } = deps;
+  const clone = await releaser.describe(request.region, request.id);
+  if (!clone) throw new CloneNotFoundError(request.id, request.region);
+  if (clone.tags[TAG.status] !== 'quarantined') throw new NotQuarantinedError(request.id);
+
+  const caller = await deps.identity.whoAmI();
+  const shares = recordedShares(clone.tags);
+  const result: ReleaseResult = {
+    schema: RELEASE_SCHEMA,
+    id: clone.id,
+    kind: clone.kind,
+    region: clone.region,
+    ...((clone.ownerId ?? caller.account) ? { account: clone.ownerId ?? caller.account } : {}),
+    releasedBy: caller.arn,
+    reason: request.reason,
+    dryRun: request.dryRun,
+    restoredShares: shares,
+    backingSnapshotIds: clone.backingSnapshotIds,
+    steps: [],
+  };
+  const step = async (name: ReleaseStep['step'], run: () => Promise<string | undefined>) => {
+    if (request.dryRun) {
+      result.steps.push({ step: name, outcome: 'planned' });
+      return;
+    }
+    const skipped = await run();
+    result.steps.push(
+      skipped ? { step: name, outcome: 'skipped', detail: skipped } : { step: name, outcome: 'done' },
+    );
+  };
+
+  await step('restore-shares', async () => {
+    if (clone.kind === 'image') await releaser.restoreImageShares(clone.region, clone.id, shares);
+    else await releaser.restoreSnapshotShares(clone.region, clone.id, shares);
+    return shares.length === 0 ? 'no shares were recorded' : undefined;
+  });
+  if (clone.kind === 'image') {
+    await step('enable-image', async () => {
+      if (clone.state !== 'disabled') return `the image is ${clone.state ?? 'not disabled'}`;
+      const outcome = await releaser.enableImage(clone.region, clone.id);
+      return outcome === 'unsupported' ? 'EnableImage is not supported by this endpoint' : undefined;
+    });
+    await step('cancel-deprecation', async () => {
+      const outcome = await releaser.cancelDeprecation(clone.region, clone.id);
+      return outcome === 'unsupported'
+        ? 'DisableImageDeprecation is not supported by this endpoint'
+        : undefined;
+    });
+  }
+  await step('set-status-exempt', async () => {
+    await releaser.tag(clone.region, [clone.id, ...clone.backingSnapshotIds], { [TAG.status]: 'exempt' });
+    const shareKeys = Array.from({ length: SHARE_TAG_SLOTS }, (_, index) => shareTagKey(index)).filter(
+      (key) => clone.tags[key] !== undefined,
+    );
+    await releaser.untag(clone.region, [clone.id], shareKeys);
+    return undefined;
+  });
+
+  if (request.dryRun || !request.topicArn) {
+    result.steps.push({
+      step: 'alert',
+      outcome: 'skipped',
+      detail: request.dryRun ? 'dry run' : 'no alert topic configured',
+    });
+  } else {
+    const topicArn = request.topicArn;
+    await step('alert', async () => {
+      await deps.alerts.publish(buildReleaseAlert(result, { topicArn }));
+      return undefined;
+    });
+  }
+  deps.log.info('released', { id: result.id, releasedBy: result.releasedBy, dryRun: result.dryRun });
+  return result;
+}
