@@ -38,7 +38,6 @@ function enforceContext(): Promise<EnforceContext> {
  * that Lambda retries the event and then sends it whole to the on-failure destination.
  */
 export async function enforce(event: unknown, _context?: Context): Promise<Verdict> {
-  aws.counter.reset();
   const verdict = await enforceRecord(event, await enforceContext());
   logger.debug('api calls', { calls: aws.counter.snapshot() });
   return verdict;
@@ -72,6 +71,8 @@ if (!idempotency) {
  */
 const countReceived = {
   before: function countReceivedEvent() {
+    // The API-call counter is per invocation; reset here so that it includes idempotency's calls.
+    aws.counter.reset();
     metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
   },
 };

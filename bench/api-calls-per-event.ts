@@ -1,0 +1,167 @@
+/**
+ * API calls per event, counted at the SDK (the shared ApiCallCounter), for compliant events
+ * through the wrapped Lambda handler against the local emulator.
+ *
+ *   node --import tsx bench/api-calls-per-event.ts
+ *
+ * Target (issue 3): at most 4 EC2/SNS calls for a compliant CreateImage and CreateSnapshot.
+ * DynamoDB calls are Powertools idempotency's bookkeeping and are reported separately.
+ * Writes bench/results/api-calls-per-event.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CreateImageCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import type { Context } from 'aws-lambda';
+import { type Caller, eventBridgeEnvelope, records } from '../scripts/lib/cloudtrail-records.js';
+import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from '../scripts/lib/emulator.js';
+import { apiCallCounter } from '../shared/aws/api-call-counter.js';
+import { Ec2CloneFacts } from '../shared/aws/ec2-clone-facts.js';
+import type { Verdict } from '../shared/engine/types.js';
+import {
+  asTags,
+  createAlertInbox,
+  createIdempotencyTable,
+  LABELS,
+  launchInstance,
+  registerBaseImage,
+  writeEnforcingPolicy,
+} from '../test/support/aws-fixtures.js';
+
+const REGION = 'us-east-1';
+const ROOT = resolve(import.meta.dirname, '..');
+const platform: Caller = {
+  type: 'AssumedRole',
+  account: EMULATOR_ACCOUNT,
+  role: 'PlatformEngineer',
+  session: 'bench',
+};
+const context = {
+  functionName: 'bench',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+async function main() {
+  const emulator = await startEmulator('bench-calls');
+  try {
+    useEmulator(emulator.endpoint, REGION);
+    const ec2 = new EC2Client({ region: REGION });
+    const inbox = await createAlertInbox(REGION, 'bench');
+    await createIdempotencyTable(REGION, 'bench-idempotency');
+    Object.assign(process.env, {
+      CLONEWARDEN_POLICY: writeEnforcingPolicy(),
+      CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
+      CLONEWARDEN_IDEMPOTENCY_TABLE: 'bench-idempotency',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    const { handler } = (await import('../functions/enforce.js')) as unknown as {
+      handler: (event: unknown, context: Context) => Promise<Verdict>;
+    };
+    const baseImageId = await registerBaseImage(ec2, REGION);
+
+    const measure = async (name: string, record: Record<string, unknown>) => {
+      // Forget what the emulator lacks, so that each scenario makes the calls AWS would see.
+      Ec2CloneFacts.unsupported.clear();
+      apiCallCounter.reset();
+      const verdict = await handler(eventBridgeEnvelope(record), context);
+      const calls = apiCallCounter.snapshot();
+      const enforcement = Object.entries(calls).filter(([op]) => !op.startsWith('DynamoDB:'));
+      return {
+        scenario: name,
+        status: verdict.status,
+        enforcementCalls: enforcement.reduce((sum, [, n]) => sum + n, 0),
+        idempotencyCalls: apiCallCounter.total((op) => op.startsWith('DynamoDB:')),
+        calls,
+      };
+    };
+
+    const results = [];
+    // A compliant image: a stopped, labelled instance, labels requested at creation.
+    {
+      const { instanceId } = await launchInstance(ec2, baseImageId, { tags: LABELS, stopped: true });
+      const { ImageId } = await ec2.send(
+        new CreateImageCommand({
+          InstanceId: instanceId,
+          Name: 'bench-image',
+          TagSpecifications: [{ ResourceType: 'image', Tags: asTags(LABELS) }],
+        }),
+      );
+      results.push(
+        await measure(
+          'CreateImage, compliant (stopped instance)',
+          records.createImage({
+            caller: platform,
+            region: REGION,
+            instanceId,
+            imageId: ImageId!,
+            noReboot: false,
+            name: 'bench-image',
+            tags: LABELS,
+          }),
+        ),
+      );
+    }
+    // A compliant snapshot of a detached, labelled volume. DescribeVolumeStatus, which the
+    // emulator lacks, is attempted and counted, as AWS would answer it.
+    {
+      const { VolumeId } = await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: `${REGION}a`,
+          Size: 10,
+          TagSpecifications: [{ ResourceType: 'volume', Tags: asTags(LABELS) }],
+        }),
+      );
+      const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId }));
+      results.push(
+        await measure(
+          'CreateSnapshot, compliant (detached volume)',
+          records.createSnapshot({
+            caller: platform,
+            region: REGION,
+            volumeId: VolumeId!,
+            snapshotId: SnapshotId!,
+          }),
+        ),
+      );
+    }
+    // A compliant snapshot of a volume attached to a stopped instance: one more read (its state).
+    {
+      const { volumeIds } = await launchInstance(ec2, baseImageId, { tags: LABELS, stopped: true });
+      const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeIds[0] }));
+      results.push(
+        await measure(
+          'CreateSnapshot, compliant (volume of a stopped instance)',
+          records.createSnapshot({
+            caller: platform,
+            region: REGION,
+            volumeId: volumeIds[0]!,
+            snapshotId: SnapshotId!,
+          }),
+        ),
+      );
+    }
+
+    const output = {
+      measuredAt: new Date().toISOString(),
+      node: process.version,
+      target: '≤ 4 EC2/SNS calls per compliant event',
+      results,
+    };
+    mkdirSync(resolve(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(
+      resolve(ROOT, 'bench', 'results', 'api-calls-per-event.json'),
+      `${JSON.stringify(output, null, 2)}\n`,
+    );
+    console.log(JSON.stringify(output, null, 2));
+  } finally {
+    await emulator.stop();
+  }
+}
+
+await main();
