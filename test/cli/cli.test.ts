@@ -1,0 +1,320 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { apiCallCounter } from '../../shared/aws/api-call-counter.js';
+import { main } from '../../shared/cli/main.js';
+import { inEnvelope, loadFixture } from '../events/fixtures.js';
+
+const FULL_POLICY = 'test/fixtures/policy/full.yml';
+const MINIMAL_POLICY = 'test/fixtures/policy/minimal.yml';
+
+/** Runs `clonewarden …` in-process and captures what it writes. */
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+
+describe('CLI: main', () => {
+  let workDir: string;
+
+  beforeAll(() => {
+    workDir = mkdtempSync(join(tmpdir(), 'clonewarden-cli-'));
+  });
+
+  afterAll(() => {
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    // Anything that did reach for AWS would find nothing listening here.
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
+    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:9');
+    for (const name of [
+      'CLONEWARDEN_POLICY',
+      'CLONEWARDEN_ALERT_TOPIC_ARN',
+      'CLONEWARDEN_DRY_RUN',
+      'CLONEWARDEN_ENFORCER_ROLE_ARN',
+      'CLONEWARDEN_VISIBILITY_ATTEMPTS',
+    ]) {
+      vi.stubEnv(name, undefined);
+    }
+    apiCallCounter.reset();
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  describe('usage', () => {
+    it('prints the usage and exits 2 with no arguments', async () => {
+      // Act
+      const { code, stdout } = await run();
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stdout).toContain('usage: clonewarden <command> [options]');
+      expect(stdout).toMatch(/^ {2}validate /m);
+      expect(stdout).toMatch(/^ {2}replay /m);
+    });
+
+    it('prints the usage and exits 0 for --help', async () => {
+      // Act
+      const { code, stdout } = await run('--help');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toContain('usage: clonewarden <command> [options]');
+    });
+
+    it('names an unknown command on stderr and exits 2', async () => {
+      // Act
+      const { code, stdout, stderr } = await run('frobnicate');
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stderr).toContain('clonewarden: unknown command "frobnicate"');
+      expect(stdout).toBe('');
+    });
+  });
+
+  describe('validate', () => {
+    it('accepts a valid policy and exits 0', async () => {
+      // Act
+      const { code, stdout, stderr } = await run('validate', FULL_POLICY);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toMatch(
+        new RegExp(`^${FULL_POLICY}: valid — 7 rule\\(s\\): labels \\(required-tags\\)`),
+      );
+      expect(stdout).toContain('dryRun is on');
+      expect(stderr).toBe('');
+    });
+
+    it('explains every problem of an invalid policy as "path: message (line N)" and exits 2', async () => {
+      // Act
+      const { code, stdout, stderr } = await run('validate', 'test/fixtures/policy/invalid-many.yml');
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      const [head, ...problems] = stderr.trimEnd().split('\n');
+      expect(head).toBe('test/fixtures/policy/invalid-many.yml: invalid policy');
+      expect(problems.length).toBeGreaterThan(10);
+      for (const line of problems) expect(line).toMatch(/^ {2}\S.*: .+ \(line \d+\)$/);
+      expect(problems).toContain('  rules[1].max: expected a positive integer (line 19)');
+    });
+
+    it('reads the policy path from --policy when no positional is given', async () => {
+      // Act
+      const { code, stdout } = await run('validate', '--policy', MINIMAL_POLICY);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toContain(`${MINIMAL_POLICY}: valid`);
+    });
+
+    it.each([
+      {
+        file: FULL_POLICY,
+        code: 0,
+        expected: {
+          valid: true,
+          path: FULL_POLICY,
+          rules: [
+            'labels',
+            'snapshot-labels',
+            'who-may-clone',
+            'clone-depth',
+            'healthy-source',
+            'consistent-capture',
+            'fresh-source',
+          ],
+        },
+      },
+      {
+        file: 'test/fixtures/policy/invalid-version.yml',
+        code: 2,
+        expected: {
+          valid: false,
+          path: 'test/fixtures/policy/invalid-version.yml',
+          problems: [expect.any(String)],
+        },
+      },
+    ])('with --json prints one JSON object for $file and exits $code', async ({ file, code, expected }) => {
+      // Act
+      const result = await run('validate', '--json', file);
+
+      // Assess
+      expect(result.code).toBe(code);
+      expect(jsonLines(result.stdout)).toEqual([expected]);
+    });
+
+    it('reports a missing policy file and exits 2', async () => {
+      // Act
+      const { code, stdout } = await run('validate', '--json', join(workDir, 'nope.yml'));
+
+      // Assess
+      expect(code).toBe(2);
+      const [line] = jsonLines(stdout);
+      expect(line.valid).toBe(false);
+    });
+  });
+
+  describe('replay', () => {
+    it('exits 2 without a file', async () => {
+      // Act
+      const { code, stderr } = await run('replay', '--policy', MINIMAL_POLICY);
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stderr).toContain('replay needs at least one file of CloudTrail records');
+      expect(stderr).toContain('usage: clonewarden replay');
+    });
+
+    it('exits 2 on an unknown flag, naming it', async () => {
+      // Act
+      const { code, stderr } = await run('replay', '--bogus', 'records.json');
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stderr).toContain("Unknown option '--bogus'");
+    });
+
+    it('exits 2 on an invalid policy, before reading any record', async () => {
+      // Act
+      const { code, stderr } = await run(
+        'replay',
+        '--policy',
+        'test/fixtures/policy/invalid-many.yml',
+        join(workDir, 'never-read.json'),
+      );
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stderr).toContain('invalid-many.yml is not a valid clonewarden policy');
+    });
+
+    it('reports records it skips or rejects with --json, then a summary, and calls no AWS API', async () => {
+      // Prepare
+      const failedCall = {
+        ...loadFixture('create-image-assumed-role'),
+        errorCode: 'Client.UnauthorizedOperation',
+      };
+      const otherService = { ...loadFixture('create-snapshot-iam-user'), eventSource: 's3.amazonaws.com' };
+      const otherSourceEnvelope = {
+        ...inEnvelope(loadFixture('create-image-assumed-role')),
+        source: 'aws.s3',
+      };
+      const garbage = { hello: 'world' };
+      const file = join(workDir, 'unprocessable.json');
+      writeFileSync(file, JSON.stringify([failedCall, otherService, otherSourceEnvelope, garbage]));
+
+      // Act
+      const { code, stdout } = await run('replay', '--json', '--policy', MINIMAL_POLICY, file);
+
+      // Assess
+      expect(code).toBe(0);
+      const lines = jsonLines(stdout);
+      expect(lines).toHaveLength(5);
+      expect(lines.slice(0, 4).map((line) => line.status)).toEqual([
+        'skipped',
+        'skipped',
+        'skipped',
+        'rejected',
+      ]);
+      for (const line of lines.slice(0, 4)) {
+        expect(line).toEqual(
+          expect.objectContaining({ reason: expect.any(String), violations: [], actions: [], resources: [] }),
+        );
+      }
+      expect(lines[0]).toMatchObject({
+        eventId: '7d1e5a3c-2b4f-4e6a-9c8d-1f2e3a4b5c6d',
+        eventName: 'CreateImage',
+        region: 'us-east-1',
+        account: '210987654321',
+      });
+      expect(lines[4]).toEqual({
+        summary: expect.objectContaining({
+          records: 4,
+          failed: 0,
+          failures: [],
+          byStatus: { skipped: 3, rejected: 1 },
+          dryRun: false,
+          apiCalls: {},
+        }),
+      });
+    });
+
+    it('prints one human-readable block per record without --json', async () => {
+      // Prepare
+      const file = join(workDir, 'one-failed-call.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...loadFixture('create-image-assumed-role'),
+          errorCode: 'Client.InvalidParameterValue',
+        }),
+      );
+
+      // Act
+      const { code, stdout } = await run('replay', '--policy', MINIMAL_POLICY, file);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^SKIPPED {5}CreateImage - \(7d1e5a3c-2b4f-4e6a-9c8d-1f2e3a4b5c6d\)$/m);
+      expect(stdout).toContain('reason: the call failed (errorCode Client.InvalidParameterValue)');
+      expect(stdout).toContain('1 record(s): {"skipped":1}');
+    });
+
+    it('honours --dry-run in the summary', async () => {
+      // Prepare
+      const file = join(workDir, 'garbage.json');
+      writeFileSync(file, '"garbage"');
+
+      // Act
+      const { code, stdout } = await run('replay', '--json', '--dry-run', '--policy', MINIMAL_POLICY, file);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(jsonLines(stdout).at(-1).summary).toMatchObject({ dryRun: true, byStatus: { rejected: 1 } });
+    });
+
+    it('exits 1 naming a replay file that does not exist', async () => {
+      // Prepare
+      const missing = join(workDir, 'does-not-exist.json');
+
+      // Act
+      const { code, stdout, stderr } = await run('replay', '--json', '--policy', MINIMAL_POLICY, missing);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(stderr).toContain(`clonewarden replay: cannot read ${missing}: ENOENT`);
+      expect(stdout).toBe('');
+    });
+  });
+});
