@@ -12,8 +12,11 @@ import { parse } from 'yaml';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** One row per function; `prune` gets its own row and role when it lands. */
-const FUNCTIONS = [{ name: 'enforce', entry: 'functions/enforce.ts', role: 'EnforceRole' }];
+/** One row per function, each with its own role. */
+const FUNCTIONS = [
+  { name: 'enforce', entry: 'functions/enforce.ts', role: 'EnforceRole' },
+  { name: 'prune', entry: 'functions/prune.ts', role: 'PruneRole' },
+];
 
 /** The IAM service prefix of each SDK client package the project may use. */
 const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
