@@ -44,7 +44,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     );
   }
   const enforcerRole = env.CLONEWARDEN_ENFORCER_ROLE_ARN;
-  const attempts = env.CLONEWARDEN_VISIBILITY_ATTEMPTS;
+  const attempts = env.CLONEWARDEN_VISIBILITY_ATTEMPTS || undefined;
   if (attempts !== undefined && !/^(10|[1-9])$/.test(attempts)) {
     throw new UsageError(
       `CLONEWARDEN_VISIBILITY_ATTEMPTS=${attempts.slice(0, 20)} must be a whole number from 1 to 10`,

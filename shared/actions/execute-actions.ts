@@ -1,5 +1,5 @@
 import { describeError } from '../aws/aws-error.js';
-import type { CloneActions, QuarantineResult } from '../aws/ec2-clone-actions.js';
+import { type CloneActions, shareToken } from '../aws/ec2-clone-actions.js';
 import type { EnforcerLog } from '../aws/enforcer-log.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../engine/types.js';
@@ -32,7 +32,6 @@ export async function executeActions(
   deps: ActionDependencies,
 ): Promise<Verdict> {
   const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
-  const quarantineResults: Record<string, QuarantineResult> = {};
   try {
     if (!verdict.dryRun) {
       for (const batch of batchTagActions(result.actions)) {
@@ -50,9 +49,10 @@ export async function executeActions(
           action.kind === 'image'
             ? await deps.actions.quarantineImage(action.region, action.target, knownTags)
             : await deps.actions.quarantineSnapshot(action.region, action.target, knownTags);
-        quarantineResults[action.target] = outcome;
         action.done = true;
         if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
+        // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
+        if (outcome.removedShares.length > 0) action.removedShares = encodeShareTokens(outcome.removedShares);
       }
     }
     for (const action of result.actions) {
@@ -82,6 +82,8 @@ export async function executeActions(
   }
   return result;
 }
+
+const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);
 
 /** Tag actions with identical tags in one region become one CreateTags call (it takes many ids). */
 function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {

@@ -27,12 +27,17 @@ const SHARE_PREFIX: Record<Share['kind'], string> = {
   'organizational-unit': 'ou=',
 };
 
+/** One share as text: `u=<account>`, `g=all`, `o=<org ARN>`, `ou=<OU ARN>`. */
+export function shareToken(share: Share): string {
+  return `${SHARE_PREFIX[share.kind]}${share.value}`;
+}
+
 /** Serialises shares into as few tag values as fit 256 characters each. */
 export function encodeShares(shares: Share[]): string[] {
   const values: string[] = [];
   let current = '';
   for (const share of shares) {
-    const token = `${SHARE_PREFIX[share.kind]}${share.value}`;
+    const token = shareToken(share);
     if (current && current.length + 1 + token.length > TAG_LIMITS.valueLength) {
       values.push(current);
       current = token;

@@ -74,7 +74,15 @@ export const replayCommand: CliCommand = {
     const failures: { eventId: string; error: string }[] = [];
     const out = (line: string) => process.stdout.write(`${line}\n`);
     for (const file of positionals) {
-      const inputs = await readRecordsFromFile(file);
+      let inputs: unknown[];
+      try {
+        inputs = await readRecordsFromFile(file);
+      } catch (error) {
+        // An unreadable file fails the run (exit 1) but not the other files: their verdicts stand.
+        failures.push({ eventId: '', error: (error as Error).message });
+        process.stderr.write(`clonewarden replay: ${(error as Error).message}\n`);
+        continue;
+      }
       for (const input of inputs) {
         records++;
         try {

@@ -218,7 +218,10 @@ export type PlannedAction =
       region: string;
       done: boolean;
       error?: string;
+      /** Steps the endpoint does not support; the rest was done. */
       skipped?: string[];
+      /** The shares removed (`u=<account>`, `g=all`, `o=<org ARN>`, `ou=<OU ARN>`), for `release`. */
+      removedShares?: string[];
     }
   | { type: 'alert'; target: string; severity: Severity; done: boolean; error?: string };
 

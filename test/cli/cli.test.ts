@@ -304,7 +304,7 @@ describe('CLI: main', () => {
       expect(jsonLines(stdout).at(-1).summary).toMatchObject({ dryRun: true, byStatus: { rejected: 1 } });
     });
 
-    it('exits 1 naming a replay file that does not exist', async () => {
+    it('exits 1 naming a replay file that does not exist, and still prints the summary', async () => {
       // Prepare
       const missing = join(workDir, 'does-not-exist.json');
 
@@ -314,7 +314,9 @@ describe('CLI: main', () => {
       // Assess
       expect(code).toBe(1);
       expect(stderr).toContain(`clonewarden replay: cannot read ${missing}: ENOENT`);
-      expect(stdout).toBe('');
+      const summary = jsonLines(stdout).at(-1).summary;
+      expect(summary).toMatchObject({ records: 0, failed: 1 });
+      expect(summary.failures[0].error).toContain(missing);
     });
   });
 });
