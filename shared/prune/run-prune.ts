@@ -65,7 +65,7 @@ export async function runPrune(context: PruneContext): Promise<PruneReport> {
   const now = context.now();
   const report = newReport(context, now);
   const keepTag = (key: string) => isPruneTag(key, settings.expiryTag);
-  const timeLeft = () => context.deadline === undefined || Date.now() < context.deadline;
+  const outOfTime = () => context.deadline !== undefined && Date.now() >= context.deadline;
 
   // 1. What is in use: instances, then every self-owned image (its snapshots are in use too).
   const imagesUsedByInstances = await inventory.imagesUsedByInstances(region);
@@ -128,9 +128,9 @@ export async function runPrune(context: PruneContext): Promise<PruneReport> {
   if (!context.dryRun) {
     await applyMarks(context, work, report);
   }
-  await reconcileAll(context, toReconcile, report, timeLeft);
+  await reconcileAll(context, toReconcile, report, outOfTime);
   if (!context.dryRun) {
-    await deleteDue(context, work, report, timeLeft);
+    await deleteDue(context, work, report, outOfTime);
   }
 
   report.clonesTotal = work.length;
@@ -311,7 +311,7 @@ async function reconcileAll(
   context: PruneContext,
   records: CloneRecord[],
   report: PruneReport,
-  timeLeft: () => boolean,
+  outOfTime: () => boolean,
 ): Promise<void> {
   const summary = report.reconcile;
   const { started } = await forEachConcurrently(
@@ -350,7 +350,7 @@ async function reconcileAll(
         context.log.warn('reconcile failed', { id: record.id, error: describeError(error) });
       }
     },
-    timeLeft,
+    outOfTime,
   );
   summary.deferred = summary.found - started;
 }
@@ -359,7 +359,7 @@ async function deleteDue(
   context: PruneContext,
   work: Planned[],
   report: PruneReport,
-  timeLeft: () => boolean,
+  outOfTime: () => boolean,
 ): Promise<void> {
   const due = work.filter((planned) => planned.plan.action === 'delete');
   const { started } = await forEachConcurrently(
@@ -397,7 +397,7 @@ async function deleteDue(
         context.log.error('deletion failed', { id: record.id, error: entry.error });
       }
     },
-    timeLeft,
+    outOfTime,
   );
   report.deferredDeletions = due.length - started;
 }
