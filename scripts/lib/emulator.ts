@@ -10,6 +10,8 @@ const SCRIPT = join(ROOT, 'scripts', 'emulator.sh');
 
 export interface RunningEmulator {
   endpoint: string;
+  /** Where the script keeps this server's pid, endpoint and log. */
+  stateDir: string;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startEmulator(label: string): Promise<RunningEmulator> {
   const endpoint = stdout.trim().split('\n').at(-1)!;
   return {
     endpoint,
+    stateDir,
     async stop() {
       await run('bash', [SCRIPT, 'stop'], { env });
     },

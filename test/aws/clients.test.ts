@@ -1,0 +1,81 @@
+import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiCallCounter } from '../../shared/aws/api-call-counter.js';
+import { createAwsClients } from '../../shared/aws/clients.js';
+
+describe('AWS: createAwsClients', () => {
+  const ec2Mock = mockClient(EC2Client);
+  afterEach(() => ec2Mock.reset());
+
+  it('counts every call by service and operation on one shared counter, once per call', async () => {
+    // Prepare: requests stop at the build step (after the counter ran), so nothing leaves the process.
+    ec2Mock.restore();
+    const counter = new ApiCallCounter();
+    const aws = createAwsClients({ region: 'eu-west-1', counter, maxAttempts: 3 });
+    for (const client of [aws.ec2(), aws.ec2('us-west-2')]) {
+      client.middlewareStack.add(
+        () => async () => {
+          throw Object.assign(new Error('stopped before sending'), { name: 'TestStop' });
+        },
+        { step: 'build', name: 'testStop' },
+      );
+    }
+
+    // Act
+    const outcomes = await Promise.allSettled([
+      aws.ec2().send(new DescribeImagesCommand({})),
+      aws.ec2().send(new DescribeImagesCommand({})),
+      aws.ec2('us-west-2').send(new DescribeSnapshotsCommand({})),
+    ]);
+
+    // Assess
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(counter.snapshot()).toEqual({ 'EC2:DescribeImages': 2, 'EC2:DescribeSnapshots': 1 });
+    expect(counter.total()).toBe(3);
+    expect(counter.total((op) => op.endsWith('Snapshots'))).toBe(1);
+  });
+
+  it('builds one EC2 client per region, in that region, with adaptive retries', async () => {
+    // Prepare
+    const aws = createAwsClients({ region: 'eu-west-1', counter: new ApiCallCounter() });
+
+    // Act
+    const home = aws.ec2();
+    const again = aws.ec2('eu-west-1');
+    const other = aws.ec2('ap-south-1');
+
+    // Assess
+    expect(again).toBe(home);
+    expect(other).not.toBe(home);
+    expect(await home.config.region()).toBe('eu-west-1');
+    expect(await other.config.region()).toBe('ap-south-1');
+    expect(await home.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+    expect(await home.config.maxAttempts()).toBe(5);
+  });
+
+  it('loads the SNS client on first use and then reuses it', async () => {
+    // Prepare
+    const aws = createAwsClients({ region: 'eu-west-1', counter: new ApiCallCounter() });
+
+    // Act
+    const first = await aws.sns();
+    const second = await aws.sns();
+
+    // Assess
+    expect(second).toBe(first);
+    expect(await first.config.region()).toBe('eu-west-1');
+  });
+
+  it('resets to nothing', () => {
+    // Prepare
+    const counter = new ApiCallCounter();
+    counter.record('EC2:CreateTags');
+
+    // Act
+    counter.reset();
+
+    // Assess
+    expect(counter.snapshot()).toEqual({});
+  });
+});
