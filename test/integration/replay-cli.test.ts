@@ -48,8 +48,12 @@ const dir = mkdtempSync(join(tmpdir(), 'clonewarden-replay-'));
 async function runCli(args: string[]) {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true));
+  const capture = (into: string[]) => (chunk: unknown) => {
+    into.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
   const code = await main(args);
   vi.restoreAllMocks();
   const lines = stdout.join('').split('\n').filter(Boolean);
