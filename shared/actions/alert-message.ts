@@ -216,6 +216,9 @@ function buildAttributes(
     region: text(verdict.region),
     status: text(verdict.status),
     dryRun: { DataType: 'String', StringValue: String(dryRun) },
+    // SNS standard topics may deliver twice, and a publish whose answer was lost is retried:
+    // subscribers deduplicate on the CloudTrail event id (docs/reliability.md).
+    eventId: text(verdict.eventId, 128),
   };
   const policy = sanitizeUserText(policyName, 64);
   if (policy) attributes.policy = { DataType: 'String', StringValue: policy };

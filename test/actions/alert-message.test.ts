@@ -192,6 +192,7 @@ describe('Alerts: buildAlert', () => {
     expect(attributes.status).toEqual({ DataType: 'String', StringValue: 'quarantined' });
     expect(attributes.dryRun).toEqual({ DataType: 'String', StringValue: 'false' });
     expect(attributes.policy).toEqual({ DataType: 'String', StringValue: 'prod' });
+    expect(attributes.eventId).toEqual({ DataType: 'String', StringValue: verdict.eventId });
     expect(Object.keys(attributes).length).toBeLessThanOrEqual(10);
   });
 
