@@ -6,9 +6,7 @@
  * someone not allowed to clone), feeds their CloudTrail records through the enforce Lambda
  * handler, and shows what clonewarden did, read back through the AWS APIs.
  */
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
   CopyImageCommand,
   CreateImageCommand,
@@ -24,17 +22,12 @@ import {
   ModifySnapshotAttributeCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { buildAlert } from '../shared/actions/alert-message.js';
 import type { Verdict } from '../shared/engine/types.js';
 import { type Caller, eventBridgeEnvelope, records } from './lib/cloudtrail-records.js';
 import { seedEstate } from './lib/demo-estate.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
+import { createAlertInbox, createIdempotencyTable } from './lib/emulator-resources.js';
 
 const REGION = 'us-east-1';
 const platform: Caller = {
@@ -72,35 +65,15 @@ async function main(): Promise<void> {
 async function runDemo(endpoint: string): Promise<void> {
   useEmulator(endpoint, REGION);
   const ec2 = new EC2Client({ region: REGION });
-  const sns = new SNSClient({ region: REGION });
-  const sqs = new SQSClient({ region: REGION });
-  const dynamodb = new DynamoDBClient({ region: REGION });
 
   section('Seeding a demo estate');
   const estate = await seedEstate(ec2, REGION);
   await printEstate(ec2);
 
   section('Deploying clonewarden into the emulator');
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'clonewarden-alerts' }))).TopicArn!;
-  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'security-inbox' }))).QueueUrl!;
-  const queueArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: 'clonewarden-idempotency',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    }),
-  );
-  await dynamodb.send(
-    new UpdateTimeToLiveCommand({
-      TableName: 'clonewarden-idempotency',
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-    }),
-  );
+  const inbox = await createAlertInbox(REGION, 'clonewarden-alerts');
+  const topicArn = inbox.topicArn;
+  await createIdempotencyTable(REGION, 'clonewarden-idempotency');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: resolve(import.meta.dirname, 'demo', 'policy.yml'),
     CLONEWARDEN_ALERT_TOPIC_ARN: topicArn,
@@ -111,7 +84,7 @@ async function runDemo(endpoint: string): Promise<void> {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   console.log(
-    `alerts topic ${topicArn}\n  → subscribed: SQS queue security-inbox (stands in for the security team's inbox)`,
+    `alerts topic ${topicArn}\n  → subscribed: an SQS queue standing in for the security team's inbox`,
   );
   console.log('idempotency table clonewarden-idempotency; policy scripts/demo/policy.yml (enforcing)');
   const { handler } = await import('../functions/enforce.js');
@@ -292,24 +265,24 @@ async function runDemo(endpoint: string): Promise<void> {
   }
 
   section('Alerts the security team received (SQS subscriber of the alerts topic)');
-  const alerts = await drainQueue(sqs, queueUrl);
+  const alerts = await inbox.drain();
   for (const alert of alerts) {
-    const attributes = Object.fromEntries(
-      Object.entries(alert.MessageAttributes ?? {}).map(([k, v]) => [k, (v as { Value: string }).Value]),
-    );
-    console.log(`\nSubject: ${alert.Subject}`);
-    console.log(`Attributes: ${JSON.stringify(attributes)}`);
-    const verdict = JSON.parse(alert.Message).verdict as Verdict;
-    console.log(
-      `Verdict (JSON for machines): status=${verdict.status} violations=${verdict.violations.map((v) => v.rule).join(',')}`,
-    );
+    const { verdict } = alert.document;
+    const rules = [...new Set(verdict.violations.map((v) => v.rule))].join(',');
+    console.log(`\nSubject: ${alert.subject}`);
+    console.log(`Attributes: ${JSON.stringify(alert.attributes)}`);
+    console.log(`JSON verdict (SQS, Lambda and HTTPS subscribers): status=${verdict.status} rules=${rules}`);
   }
   console.log(
     `\n${alerts.length} alert(s) for ${alerts.length} offending event(s); the compliant clone and the duplicate deliveries sent none.`,
   );
-  const reportPath = resolve(import.meta.dirname, '..', '.emulator', 'demo-last-alert.txt');
-  if (alerts[0]) {
-    writeFileSync(reportPath, `${alerts[0].Subject}\n\n${alerts[0].Message}\n`, { flag: 'w' });
+  const last = alerts.at(-1);
+  if (last) {
+    section('The same last alert, as its e-mail subscribers read it');
+    const email = JSON.parse(
+      buildAlert(last.document.verdict as unknown as Verdict, { topicArn, dryRun: false }).Message!,
+    ).email;
+    console.log(email);
   }
 }
 
@@ -347,23 +320,6 @@ function printVerdict(verdict: Verdict): void {
 
 function printTags(tags: Record<string, string>): void {
   for (const [key, value] of Object.entries(tags).sort()) console.log(`     ${key} = ${value}`);
-}
-
-interface SnsEnvelope {
-  Subject: string;
-  Message: string;
-  MessageAttributes?: Record<string, unknown>;
-}
-
-async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<SnsEnvelope[]> {
-  const received: SnsEnvelope[] = [];
-  for (;;) {
-    const batch = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    if (!batch.Messages?.length) return received;
-    received.push(...batch.Messages.map((m) => JSON.parse(m.Body!) as SnsEnvelope));
-  }
 }
 
 main().catch((error: unknown) => {

@@ -404,14 +404,16 @@ export function fixHints(
   ruleTypes: Readonly<Record<string, string>> = {},
 ): string[] {
   const byRule = new Map<string, Set<string>>();
+  const typeOfRule = new Map<string, string>();
   for (const violation of verdict.violations) {
     const resources = byRule.get(violation.rule) ?? new Set<string>();
     resources.add(violation.resource);
     byRule.set(violation.rule, resources);
+    if (violation.ruleType) typeOfRule.set(violation.rule, violation.ruleType);
   }
   const hints: string[] = [];
   for (const [rule, resources] of [...byRule].slice(0, 20)) {
-    const type = Object.hasOwn(ruleTypes, rule) ? ruleTypes[rule] : rule;
+    const type = Object.hasOwn(ruleTypes, rule) ? ruleTypes[rule] : (typeOfRule.get(rule) ?? rule);
     const ids = listInline([...resources], 5, 64);
     const hint = type && Object.hasOwn(FIX_BY_RULE_TYPE, type) ? FIX_BY_RULE_TYPE[type] : undefined;
     const label = sanitizeUserText(rule, 64);

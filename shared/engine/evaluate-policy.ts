@@ -80,6 +80,7 @@ export function evaluatePolicy(
       for (const message of outcome.violations) {
         violations.push({
           rule: rule.id,
+          ruleType: rule.type,
           severity: rule.severity,
           action: rule.action,
           resource: clone.id,

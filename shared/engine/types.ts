@@ -196,6 +196,8 @@ export interface RuleOutcome {
 
 export interface Violation {
   rule: string;
+  /** The rule's type (`required-tags`, …), so that an alert can say how to fix it. */
+  ruleType?: string;
   severity: Severity;
   action: RuleAction;
   resource: string;
