@@ -1,0 +1,355 @@
+/**
+ * Prune at scale: a dry run over 1,000 and then 10,000 snapshots (with images at 1:5), each
+ * measured in a child process of its own so that peak RSS is per run.
+ *
+ *   node --import tsx bench/prune-scale.ts
+ *
+ * Writes bench/results/prune-scale.json and bench/results/prune-scale.md, and prints both.
+ * Targets: ten times the data costs at most eleven times the time and the API calls, and the
+ * 10,000-snapshot run peaks under 256 MB (the function's memory size).
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CreateImageCommand,
+  CreateLaunchTemplateCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { startEmulator, useEmulator } from '../scripts/lib/emulator.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+const SIZES = [
+  { snapshots: 1_000, region: 'eu-north-1' },
+  { snapshots: 10_000, region: 'ap-northeast-1' },
+] as const;
+const SEED_CONCURRENCY = 8;
+const DAY = 86_400_000;
+const PAST = '2020-01-01';
+
+interface RunResult {
+  snapshots: number;
+  images: number;
+  seededIn: { seconds: number };
+  wallSeconds: number;
+  /** CPU time of the measured process (user + system): clonewarden's own cost, whatever the emulator's speed. */
+  cpuSeconds: number;
+  peakRssMiB: number;
+  /** Seconds spent waiting for each operation, summed over its calls (overlapping when concurrent). */
+  secondsByOperation: Record<string, number>;
+  apiCalls: number;
+  apiCallsByOperation: Record<string, number>;
+  report: {
+    scanned: { images: number; snapshots: number };
+    counts: unknown;
+    byProtection: unknown;
+    reconcile: { found: number; evaluated: number; deferred: number };
+    estimatedMonthlyUsd: number;
+  };
+}
+
+const asTags = (tags: Record<string, string>): Tag[] =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const tagSpecification = (type: 'image' | 'snapshot', tags: Record<string, string>) =>
+  Object.keys(tags).length > 0 ? { TagSpecifications: [{ ResourceType: type, Tags: asTags(tags) }] } : {};
+
+async function inParallel(count: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SEED_CONCURRENCY }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/**
+ * The tags of the i-th clone: the mix a real estate has, by share of the whole. Few tags each:
+ * moto looks up a resource's tags by scanning every tag in the region (TagBackend.describe_tags),
+ * so its cost grows with the square of the tags; fewer tags keep the emulator's share down.
+ */
+function mixFor(index: number): Record<string, string> {
+  const bucket = index % 20;
+  const verdict = { 'clonewarden:status': 'compliant' };
+  if (bucket < 2) return { ...verdict, Expiry: PAST }; // 10% expired: marked
+  if (bucket === 2) return { ...verdict, Expiry: PAST, 'clonewarden:prune-after': '2020-01-08' }; // 5% due
+  if (bucket === 3) return { ...verdict, Expiry: PAST, 'dlm:managed': 'true' }; // 5% DLM: protected
+  if (bucket === 4) return {}; // 5% never got a verdict: reconciled
+  return verdict;
+}
+
+/** Seeds `snapshots` snapshots in all: images at 1:5 (each with its one moto disk) and standalone ones. */
+async function seed(region: string, total: number): Promise<{ images: number }> {
+  const ec2 = new EC2Client({ region, maxAttempts: 8 });
+  const imageCount = total / 5;
+  const volumes = await Promise.all(
+    Array.from({ length: 8 }, () =>
+      ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 20 })),
+    ),
+  );
+  const baseSnapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumes[0]!.VolumeId! }));
+  const base = await ec2.send(
+    new RegisterImageCommand({
+      Name: 'bench-base',
+      RootDeviceName: '/dev/xvda',
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: baseSnapshot.SnapshotId! } }],
+    }),
+  );
+  const builder = await ec2.send(
+    new RunInstancesCommand({ ImageId: base.ImageId!, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }),
+  );
+  const builderId = builder.Instances![0]!.InstanceId!;
+
+  // Images from one instance: moto gives each its one 15 GiB disk, so they count as snapshots.
+  const imageIds: string[] = new Array(imageCount);
+  await inParallel(imageCount, async (i) => {
+    const image = await ec2.send(
+      new CreateImageCommand({
+        InstanceId: builderId,
+        Name: `bench-image-${i}`,
+        ...tagSpecification('image', mixFor(i)),
+      }),
+    );
+    imageIds[i] = image.ImageId!;
+  });
+  // Some expired ones are in use: 1% by (half stopped) instances, 1% by launch templates.
+  const used = imageIds.filter((_, i) => i % 100 === 20);
+  const templated = imageIds.filter((_, i) => i % 100 === 21);
+  await inParallel(used.length, async (i) => {
+    const run = await ec2.send(
+      new RunInstancesCommand({ ImageId: used[i]!, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }),
+    );
+    if (i % 2 === 0)
+      await ec2.send(new StopInstancesCommand({ InstanceIds: [run.Instances![0]!.InstanceId!] }));
+  });
+  await inParallel(templated.length, async (i) => {
+    await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: `bench-template-${i}`,
+        LaunchTemplateData: { ImageId: templated[i]! },
+      }),
+    );
+  });
+
+  const standalone = total - imageCount - 1; // the base image's snapshot is one of them
+  await inParallel(standalone, async (i) => {
+    await ec2.send(
+      new CreateSnapshotCommand({
+        VolumeId: volumes[i % volumes.length]!.VolumeId!,
+        ...tagSpecification('snapshot', mixFor(i)),
+      }),
+    );
+  });
+  return { images: imageCount + 1 };
+}
+
+/**
+ * The measured run goes through esbuild with the Lambda's settings (bundled, minified ESM) and
+ * runs on plain node, so that its memory is what the function's would be, not tsx's.
+ */
+async function buildChild(): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(ROOT, 'bench', '.work', 'prune-scale.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'prune-scale.ts')],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+async function runChild(
+  bundle: string,
+  endpoint: string,
+  region: string,
+): Promise<Omit<RunResult, 'snapshots' | 'images' | 'seededIn'>> {
+  const { stdout } = await promisify(execFile)(process.execPath, [bundle, '--child', endpoint, region], {
+    cwd: ROOT,
+    maxBuffer: 64 << 20,
+    env: { ...process.env },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
+
+/** The measured run: a prune dry-run, alone in this process. */
+async function child(endpoint: string, region: string): Promise<void> {
+  useEmulator(endpoint, region);
+  const { ApiCallCounter } = await import('../shared/aws/api-call-counter.js');
+  const { createAwsClients } = await import('../shared/aws/clients.js');
+  const { resolveSettings } = await import('../shared/config.js');
+  const { createPruneContext } = await import('../shared/prune/create-prune-context.js');
+  const { runPrune } = await import('../shared/prune/run-prune.js');
+  const policyPath = join(mkdtempSync(join(tmpdir(), 'clonewarden-bench-')), 'clonewarden.yml');
+  writeFileSync(
+    policyPath,
+    [
+      'version: 1',
+      'rules:',
+      '  - { id: labels, type: required-tags, severity: medium, action: tag, tags: { Owner: { pattern: "^.+$" } } }',
+      'prune: { dryRun: true, graceDays: 7, maxAgeDays: { snapshot: 365 } }',
+    ].join('\n'),
+  );
+  const counter = new ApiCallCounter();
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const aws = createAwsClients({ region, counter });
+  const waited: Record<string, number> = {};
+  aws.ec2(region).middlewareStack.add(
+    (next, context) => async (args) => {
+      const start = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        const name = String(context.commandName).replace(/Command$/, '');
+        waited[name] = (waited[name] ?? 0) + (performance.now() - start) / 1000;
+      }
+    },
+    { step: 'initialize', name: 'benchOperationTimer' },
+  );
+  const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const context = await createPruneContext({
+    settings: resolveSettings({ policy: policyPath, dryRun: true }, {}),
+    aws,
+    log: quiet,
+    metrics: { count() {} },
+    // Two days on, so that the seeded clones without a verdict are past reconcile's settling time.
+    now: () => new Date(Date.now() + 2 * DAY),
+    env: {},
+  });
+  const report = await runPrune(context);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const round = (value: number) => Math.round(value * 100) / 100;
+  const result = {
+    wallSeconds: round(wallSeconds),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    secondsByOperation: Object.fromEntries(Object.entries(waited).map(([name, sec]) => [name, round(sec)])),
+    // resourceUsage().maxRSS is in kilobytes.
+    peakRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+    apiCalls: counter.total(),
+    apiCallsByOperation: counter.snapshot(),
+    report: {
+      scanned: report.scanned,
+      counts: report.counts,
+      byProtection: report.byProtection,
+      reconcile: {
+        found: report.reconcile.found,
+        evaluated: report.reconcile.evaluated,
+        deferred: report.reconcile.deferred,
+      },
+      estimatedMonthlyUsd: report.savings.estimatedMonthlyUsd,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function markdown(results: RunResult[], verdict: Verdict): string {
+  const rows = results.map(
+    (r) =>
+      `| ${r.snapshots.toLocaleString('en')} | ${r.images.toLocaleString('en')} | ${r.wallSeconds} | ${r.cpuSeconds} | ${r.peakRssMiB} | ${r.apiCalls} | ${r.report.reconcile.evaluated} |`,
+  );
+  const slowest = (r: RunResult) =>
+    Object.entries(r.secondsByOperation)
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 3)
+      .map(([name, seconds]) => `${name} ${seconds} s`)
+      .join(', ');
+  return [
+    '# Prune at scale (dry run, moto 5.2.5)',
+    '',
+    'Command: `node --import tsx bench/prune-scale.ts`. Each size is measured in its own child process,',
+    "bundled by esbuild with the Lambda's settings and run on plain node; peak RSS is",
+    '`process.resourceUsage().maxRSS` of that process, CPU is its user + system time.',
+    '',
+    '| snapshots | images | wall (s) | CPU (s) | peak RSS (MiB) | API calls | reconciled |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `- API calls, 10x data: x${verdict.callRatio} (target ≤ 11): ${verdict.callRatio <= 11 ? 'met' : 'MISSED'}.`,
+    `- CPU time (clonewarden's own work), 10x data: x${verdict.cpuRatio} (target ≤ 11): ${verdict.cpuRatio <= 11 ? 'met' : 'MISSED'}.`,
+    `- Wall time, 10x data: x${verdict.wallRatio} (target ≤ 11): ${verdict.wallRatio <= 11 ? 'met' : 'MISSED'}.`,
+    `- Peak RSS at 10,000 snapshots: ${results[1]?.peakRssMiB} MiB (target < 256): ${verdict.rssMet ? 'met' : 'MISSED'}.`,
+    '',
+    `Where the wall time went (time waiting on moto, summed per operation; concurrent reconcile calls overlap): ${results.map((r) => `${r.snapshots}: ${slowest(r)}`).join('; ')}.`,
+    '',
+    "moto looks up every resource's tags by scanning all the tags in the region",
+    '(`TagBackend.describe_tags` with a `resource-id` filter), so a DescribeSnapshots or DescribeImages',
+    "that lists n clones costs it O(n × all tags): the emulator's time grows with the square of the",
+    'estate, and the wall time with it. AWS pages these listings 1,000 at a time at a roughly constant',
+    "cost per page. clonewarden's own cost is the CPU column (parsing, deciding, reconciling), and the",
+    'calls it makes; both grow linearly. moto also ignores MaxResults for DescribeImages and',
+    'DescribeSnapshots (one page each), answers DescribeImageReferences with HTTP 500 (so the launch',
+    "template scan is used), and most of the calls are reconcile's reads for the 5% of clones seeded",
+    'without a verdict. A dry run makes no EC2 write.',
+    '',
+  ].join('\n');
+}
+
+interface Verdict {
+  wallRatio: number;
+  cpuRatio: number;
+  callRatio: number;
+  rssMet: boolean;
+  met: boolean;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--child') {
+    await child(process.argv[3]!, process.argv[4]!);
+    return;
+  }
+  const emulator = await startEmulator('bench-prune');
+  try {
+    const results: RunResult[] = [];
+    const bundle = await buildChild();
+    for (const size of SIZES) {
+      useEmulator(emulator.endpoint, size.region);
+      const seedStart = performance.now();
+      const { images } = await seed(size.region, size.snapshots);
+      const seededIn = { seconds: Math.round((performance.now() - seedStart) / 100) / 10 };
+      process.stderr.write(
+        `seeded ${size.snapshots} snapshots and ${images} images in ${seededIn.seconds} s\n`,
+      );
+      const measured = await runChild(bundle, emulator.endpoint, size.region);
+      results.push({ snapshots: size.snapshots, images, seededIn, ...measured });
+      process.stderr.write(`measured: ${JSON.stringify(measured)}\n`);
+    }
+    const [small, large] = results as [RunResult, RunResult];
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const verdict: Verdict = {
+      wallRatio: ratio(large.wallSeconds, small.wallSeconds),
+      cpuRatio: ratio(large.cpuSeconds, small.cpuSeconds),
+      callRatio: ratio(large.apiCalls, small.apiCalls),
+      rssMet: large.peakRssMiB < 256,
+      met: false,
+    };
+    verdict.met = verdict.cpuRatio <= 11 && verdict.callRatio <= 11 && verdict.rssMet;
+    mkdirSync(RESULTS, { recursive: true });
+    const json = { benchmark: 'prune-scale', moto: '5.2.5', node: process.version, results, ...verdict };
+    writeFileSync(join(RESULTS, 'prune-scale.json'), `${JSON.stringify(json, null, 2)}\n`);
+    const md = markdown(results, verdict);
+    writeFileSync(join(RESULTS, 'prune-scale.md'), md);
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n\n${md}`);
+  } finally {
+    await emulator.stop();
+  }
+}
+
+await main();
