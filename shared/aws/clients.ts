@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
@@ -11,7 +12,20 @@ export interface AwsClientOptions {
   /** Attempts per call, including the first; adaptive retry mode backs off on throttling. */
   maxAttempts?: number;
   counter?: ApiCallCounter;
+  /**
+   * Test seam, unused in production: called with each new client's middleware stack, so that a
+   * test can put fault injection between the SDK and the endpoint (test/support/fault-injection.ts).
+   */
+  decorateStack?: ClientStackDecorator;
+  /** Test seam, unused in production: a retry strategy per client, e.g. adaptive with shorter backoff. */
+  retryStrategy?: () => RetryStrategyV2;
 }
+
+/** The label each client's calls are counted under. */
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS';
+
+// biome-ignore lint/suspicious/noExplicitAny: any client's stack.
+export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
 
 /** The SDK clients clonewarden uses. EC2 clients are per region, because copies cross regions. */
 export interface AwsClients {
@@ -39,7 +53,13 @@ export function defaultRegion(): string {
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const region = options.region ?? defaultRegion();
   const counter = options.counter ?? apiCallCounter;
-  const common = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
+  const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
+  const common = () => (options.retryStrategy ? { ...retry, retryStrategy: options.retryStrategy() } : retry);
+  // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
+  const instrument = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => {
+    countApiCalls(stack, service, counter);
+    options.decorateStack?.(stack, service);
+  };
   const ec2Clients = new Map<string, EC2Client>();
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
@@ -51,8 +71,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     ec2(inRegion = region) {
       let client = ec2Clients.get(inRegion);
       if (!client) {
-        client = new EC2Client({ ...common, region: inRegion });
-        countApiCalls(client.middlewareStack, 'EC2', counter);
+        client = new EC2Client({ ...common(), region: inRegion });
+        instrument(client.middlewareStack, 'EC2');
         ec2Clients.set(inRegion, client);
       }
       return client;
@@ -60,23 +80,23 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     async sns() {
       if (!sns) {
         const { SNSClient } = await import('@aws-sdk/client-sns');
-        sns = new SNSClient({ ...common, region });
-        countApiCalls(sns.middlewareStack, 'SNS', counter);
+        sns = new SNSClient({ ...common(), region });
+        instrument(sns.middlewareStack, 'SNS');
       }
       return sns;
     },
     dynamodb() {
       if (!dynamodb) {
-        dynamodb = new DynamoDBClient({ ...common, region });
-        countApiCalls(dynamodb.middlewareStack, 'DynamoDB', counter);
+        dynamodb = new DynamoDBClient({ ...common(), region });
+        instrument(dynamodb.middlewareStack, 'DynamoDB');
       }
       return dynamodb;
     },
     async sts() {
       if (!sts) {
         const { STSClient } = await import('@aws-sdk/client-sts');
-        sts = new STSClient({ ...common, region });
-        countApiCalls(sts.middlewareStack, 'STS', counter);
+        sts = new STSClient({ ...common(), region });
+        instrument(sts.middlewareStack, 'STS');
       }
       return sts;
     },
