@@ -49,20 +49,52 @@ export async function enforce(event: unknown, _context?: Context): Promise<Verdi
  * recognised.
  */
 const idempotency = process.env.CLONEWARDEN_IDEMPOTENCY_TABLE
-  ? makeHandlerIdempotent({
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: process.env.CLONEWARDEN_IDEMPOTENCY_TABLE,
-        awsSdkV3Client: aws.dynamodb(),
+  ? onlyTheHolderReleases(
+      makeHandlerIdempotent({
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: process.env.CLONEWARDEN_IDEMPOTENCY_TABLE,
+          awsSdkV3Client: aws.dynamodb(),
+        }),
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: 'detail.eventID',
+          throwOnNoIdempotencyKey: false,
+          expiresAfterSeconds: 48 * 3600,
+        }),
       }),
-      config: new IdempotencyConfig({
-        eventKeyJmesPath: 'detail.eventID',
-        throwOnNoIdempotencyKey: false,
-        expiresAfterSeconds: 48 * 3600,
-      }),
-    })
+    )
   : undefined;
 if (!idempotency) {
   logger.warn('CLONEWARDEN_IDEMPOTENCY_TABLE is not set: duplicate deliveries will be enforced again');
+}
+
+/**
+ * Powertools' middleware (2.35.0) deletes the idempotency record in `onError` whatever failed,
+ * and middy runs `onError` when a `before` throws too. So a duplicate refused with
+ * `IdempotencyAlreadyInProgressError` deleted the lock of the invocation still working on the
+ * event, and a third copy then enforced it again: two alerts (test/integration/
+ * reliability-duplicates-crash.test.ts; upstream aws-powertools/powertools-lambda-typescript#5675).
+ * Here only the invocation that acquired the record releases it, and only when the handler
+ * failed: a failed save of the result leaves the record to expire with the invocation's time.
+ */
+function onlyTheHolderReleases(inner: middy.MiddlewareObj): middy.MiddlewareObj {
+  const holders = new WeakSet<object>();
+  return {
+    before: async function acquireIdempotencyRecord(request) {
+      holders.delete(request);
+      const replayed = await inner.before?.(request);
+      // A replayed result ends the invocation early; otherwise this invocation holds the record.
+      if (replayed === undefined && !('earlyResponse' in request)) holders.add(request);
+      return replayed;
+    },
+    after: async function saveIdempotentResult(request) {
+      holders.delete(request);
+      return inner.after?.(request);
+    },
+    onError: async function releaseIdempotencyRecord(request) {
+      if (!holders.delete(request)) return;
+      return inner.onError?.(request);
+    },
+  };
 }
 
 /**
