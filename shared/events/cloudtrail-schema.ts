@@ -14,6 +14,16 @@ const idString = z
   .min(1, 'must not be empty')
   .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
 const arnString = z.string().max(MAX_ARN_LENGTH, `must be at most ${MAX_ARN_LENGTH} characters`);
+
+/**
+ * Policy globs (principals, exemptions, the enforcer's own role) are matched against these, so a
+ * caller must not be able to put glob syntax in them. IAM and STS names never contain `*`, `?`,
+ * `[` or `]` (IAM "Names": `[\w+=,.@-]`), so a record that does was not written by CloudTrail.
+ */
+const NO_GLOB = /^[^*?[\]]*$/;
+const NO_GLOB_MESSAGE = 'must not contain the glob characters * ? [ ]: CloudTrail never writes them here';
+const principalArn = arnString.regex(NO_GLOB, NO_GLOB_MESSAGE);
+const principalId = idString.regex(NO_GLOB, NO_GLOB_MESSAGE);
 const textString = z.string().max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`);
 
 /**
@@ -64,10 +74,10 @@ export const EventTimeSchema = z
 /** `userIdentity.sessionContext.sessionIssuer`: the role (or user) that issued temporary credentials. */
 export const SessionIssuerSchema = z.looseObject({
   type: idString.nullish(),
-  principalId: idString.nullish(),
-  arn: arnString.nullish(),
-  accountId: idString.nullish(),
-  userName: idString.nullish(),
+  principalId: principalId.nullish(),
+  arn: principalArn.nullish(),
+  accountId: principalId.nullish(),
+  userName: principalId.nullish(),
 });
 
 /** CloudTrail `userIdentity`; only the fields clonewarden reads are checked, the rest pass through. */
@@ -76,11 +86,11 @@ export const UserIdentitySchema = z.looseObject({
     .string()
     .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`)
     .nullish(),
-  principalId: idString.nullish(),
-  arn: arnString.nullish(),
-  accountId: idString.nullish(),
-  userName: idString.nullish(),
-  invokedBy: idString.nullish(),
+  principalId: principalId.nullish(),
+  arn: principalArn.nullish(),
+  accountId: principalId.nullish(),
+  userName: principalId.nullish(),
+  invokedBy: principalId.nullish(),
   sessionContext: z
     .looseObject({
       sessionIssuer: SessionIssuerSchema.nullish(),

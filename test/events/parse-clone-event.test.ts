@@ -385,6 +385,33 @@ describe('Events: parseCloneEvent', () => {
   });
 
   describe('rejected input', () => {
+    it.each<[string, (r: Json) => void]>([
+      [
+        'a * in the session ARN',
+        (r) => (r.userIdentity.arn = 'arn:aws:sts::111122223333:assumed-role/Platform*/x'),
+      ],
+      [
+        'a ? in the session issuer ARN',
+        (r) => (r.userIdentity.sessionContext.sessionIssuer.arn = 'arn:aws:iam::111122223333:role/Platform?'),
+      ],
+      ['a [ in the principal id', (r) => (r.userIdentity.principalId = 'AROA[EXAMPLE]:x')],
+      ['a * in invokedBy', (r) => (r.userIdentity.invokedBy = '*.amazonaws.com')],
+      ['a * as the account', (r) => (r.userIdentity.accountId = '*')],
+    ])('rejects %s: policy globs are matched against it, and CloudTrail never writes one', (_, mutate) => {
+      // Prepare
+      const record = loadFixture('create-image-assumed-role');
+      mutate(record);
+
+      // Act
+      const parsed = parseCloneEvent(record, { enforcerPrincipals: ['arn:aws:iam::*:role/Platform*'] });
+
+      // Assess
+      expect(parsed.kind).toBe('rejected');
+      expect(parsed.kind === 'rejected' && parsed.issues.join(' ')).toMatch(
+        /userIdentity\..*glob characters/,
+      );
+    });
+
     it.each<[string, string, (record: Json) => void, string]>([
       [
         'CreateImage',
