@@ -1,0 +1,438 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import fc from 'fast-check';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
+import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
+import type { Verdict } from '../../shared/engine/types.js';
+import { createDeletingInbox } from '../support/alert-inbox.js';
+import { createIdempotencyTable, writeEnforcingPolicy } from '../support/aws-fixtures.js';
+import { useEmulatorRegion } from '../support/emulator.js';
+import { FaultInjector, isMutating } from '../support/fault-injection.js';
+import { type LambdaHandler, lambdaContext, recordFigures } from '../support/lambda-delivery.js';
+
+/*
+ * Hostile input through the real wrapped handler, against moto: at least 200 malformed or
+ * adversarial events, generated with fast-check and written by hand (test/fixtures/hostile/).
+ * For each one: no unexpected exception, no mutating AWS call when the input is rejected or
+ * skipped (the fault harness records every request that reaches the endpoint), a logged reason,
+ * and, where an alert goes out, user text that cannot break out of its place in e-mail or chat.
+ */
+
+const harness = vi.hoisted(() => ({ options: {} as Record<string, unknown> }));
+vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
+  return {
+    ...original,
+    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0] = {}) =>
+      original.createAwsClients({ ...options, ...harness.options }),
+  };
+});
+
+const REGION = 'sa-east-1';
+const developer: Caller = {
+  type: 'AssumedRole',
+  account: EMULATOR_ACCOUNT,
+  role: 'Developer',
+  session: 'eve',
+};
+const FIXTURES = join(import.meta.dirname, '../fixtures/hostile/hand-written.json');
+/** The loud failures that send an event to the DLQ by design; anything else is a bug. */
+const LOUD_ERRORS = new Set(['CloneNotVisibleError', 'ActionFailedError']);
+/** Strings planted in user-controlled fields; none may reach an alert as it was. */
+const PLANTED = [
+  '<!channel>',
+  '<@U024BE7LH>',
+  '@here',
+  '[click](https://evil.example/x)',
+  '<https://evil.example|Approved>',
+  'https://evil.example',
+  '*APPROVED*',
+  '_urgent_',
+  '~struck~',
+  '`hidden`',
+  '<script>',
+  '\r\nSubject: approved',
+  '\u001b[31m',
+  '\u202eTrojan',
+  'zero\u200bwidth',
+  '&lt;b&gt;',
+];
+const HOSTILE_TEXT = PLANTED.join(' ');
+/** Principal fields with glob characters are rejected outright; the rest of the payload stays. */
+const HOSTILE_PRINCIPAL_TEXT = HOSTILE_TEXT.replace(/[*?[\]]/g, '');
+
+const faults = new FaultInjector(1);
+let ec2: EC2Client;
+let handler: LambdaHandler;
+let volumeId: string;
+let snapshotId: string;
+const logLines: string[] = [];
+const stats = { inputs: 0, rejected: 0, skipped: 0, enforced: 0, loudFailures: 0, alertsChecked: 0 };
+
+interface Delivery {
+  verdict?: Verdict;
+  error?: Error;
+  mutatingCalls: string[];
+  logs: string[];
+}
+
+/** One delivery, with the requests that reached moto and the log lines it wrote. */
+async function deliver(input: unknown): Promise<Delivery> {
+  faults.resetStats();
+  faults.recordSent = true;
+  logLines.length = 0;
+  let verdict: Verdict | undefined;
+  let error: Error | undefined;
+  try {
+    verdict = await handler(input, lambdaContext());
+  } catch (caught) {
+    error = caught as Error;
+  }
+  stats.inputs += 1;
+  if (verdict?.status === 'rejected') stats.rejected += 1;
+  else if (verdict?.status === 'skipped') stats.skipped += 1;
+  else if (verdict) stats.enforced += 1;
+  else stats.loudFailures += 1;
+  return {
+    ...(verdict ? { verdict } : {}),
+    ...(error ? { error } : {}),
+    mutatingCalls: faults.sent
+      .filter((a) => isMutating(a.operation))
+      .map((a) => `${a.service}:${a.operation}`),
+    logs: [...logLines],
+  };
+}
+
+/** What every hostile delivery must satisfy, whatever it was. */
+function expectHandled(delivery: Delivery, label: string) {
+  if (delivery.error) {
+    expect(
+      LOUD_ERRORS.has(delivery.error.name),
+      `${label}: ${delivery.error.name}: ${delivery.error.message}`,
+    ).toBe(true);
+    return;
+  }
+  const verdict = delivery.verdict!;
+  for (const line of delivery.logs) expect(line.length, label).toBeLessThan(20_000);
+  if (verdict.status === 'rejected' || verdict.status === 'skipped') {
+    expect(delivery.mutatingCalls, label).toEqual([]);
+    expect(verdict.reason, label).toBeTruthy();
+    const logged = delivery.logs
+      .map((line) => JSON.parse(line))
+      .find((l) => l.message === `event ${verdict.status}`);
+    expect(logged?.reason, `${label}: logged reason`).toBe(verdict.reason);
+  }
+}
+
+/** A valid CreateSnapshot record for the real snapshot; every case starts from a fresh copy. */
+function baseRecord(): Record<string, unknown> {
+  return records.createSnapshot({ caller: developer, region: REGION, volumeId, snapshotId });
+}
+
+beforeAll(async () => {
+  useEmulatorRegion(REGION);
+  ec2 = new EC2Client({ region: REGION });
+  const inbox = await createDeletingInbox(REGION, 'hostile-input');
+  await createIdempotencyTable(REGION, 'hostile-input-idempotency');
+  Object.assign(process.env, {
+    CLONEWARDEN_POLICY: writeEnforcingPolicy(),
+    CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
+    CLONEWARDEN_IDEMPOTENCY_TABLE: 'hostile-input-idempotency',
+    CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-test-enforce`,
+    CLONEWARDEN_VISIBILITY_ATTEMPTS: '1',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  delete process.env.CLONEWARDEN_DRY_RUN;
+  harness.options = { decorateStack: faults.decorateStack };
+  // Powertools writes JSON lines: info to stdout, warnings and errors to stderr.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (text.startsWith('{')) {
+        logLines.push(...text.split('\n').filter(Boolean));
+        return true;
+      }
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    });
+  }
+  handler = ((await import('../../functions/enforce.js')) as unknown as { handler: LambdaHandler }).handler;
+  ({ VolumeId: volumeId } = (await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }),
+  )) as { VolumeId: string });
+  ({ SnapshotId: snapshotId } = (await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }))) as {
+    SnapshotId: string;
+  });
+});
+
+afterEach(() => {
+  faults.recordSent = false;
+});
+
+describe('Hostile input: the hand-written corpus (test/fixtures/hostile/hand-written.json)', () => {
+  const { cases } = JSON.parse(readFileSync(FIXTURES, 'utf8')) as {
+    cases: {
+      name: string;
+      detail?: Record<string, unknown>;
+      envelope?: Record<string, unknown>;
+      raw?: unknown;
+      expect: string;
+    }[];
+  };
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
+    // Prepare
+    const detail = JSON.parse(
+      JSON.stringify({ ...baseRecord(), ...c.detail }).replaceAll('{volumeId}', volumeId),
+    );
+    const input = 'raw' in c ? c.raw : { ...eventBridgeEnvelope(detail), ...c.envelope };
+
+    // Act
+    const delivery = await deliver(input);
+
+    // Assess
+    expectHandled(delivery, name);
+    expect(delivery.verdict?.status).toBe(c.expect);
+  });
+
+  it('100 KB strings and 10,000-item arrays are rejected or skipped with bounded logs; deep nesting elsewhere is harmless', async () => {
+    // Prepare
+    const huge = 'x'.repeat(100_000);
+    const manyTags = Array.from({ length: 10_000 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 2_000; i++) deep = { nested: deep };
+    const variants: [string, Record<string, unknown>][] = [
+      ['100 KB eventName', { eventName: huge }],
+      ['100 KB eventID', { eventID: huge }],
+      ['100 KB ARN', { userIdentity: { type: 'IAMUser', arn: huge } }],
+      [
+        '100 KB tag value',
+        {
+          requestParameters: {
+            volumeId,
+            tagSpecificationSet: {
+              items: [{ resourceType: 'snapshot', tags: [{ key: 'Owner', value: huge }] }],
+            },
+          },
+        },
+      ],
+      ['100 KB description', { requestParameters: { volumeId, description: huge } }],
+      [
+        '10,000 new ids',
+        { responseElements: { snapshotId: Array.from({ length: 10_000 }, () => snapshotId) } },
+      ],
+      [
+        '10,000 tags',
+        {
+          requestParameters: {
+            volumeId,
+            tagSpecificationSet: { items: [{ resourceType: 'snapshot', tags: manyTags }] },
+          },
+        },
+      ],
+      [
+        '10,000 tag specifications',
+        {
+          requestParameters: {
+            volumeId,
+            tagSpecificationSet: {
+              items: Array.from({ length: 10_000 }, () => ({ resourceType: 'snapshot', tags: [] })),
+            },
+          },
+        },
+      ],
+    ];
+    // Deep nesting in a field clonewarden does not read is carried along: the clone is judged.
+    const deepDelivery = await deliver(
+      eventBridgeEnvelope({ ...baseRecord(), requestParameters: { volumeId, extra: deep } }),
+    );
+    expectHandled(deepDelivery, '2,000-deep nesting');
+    expect(deepDelivery.verdict?.status).toBe('quarantined');
+
+    for (const [name, overrides] of variants) {
+      // Act
+      const delivery = await deliver(eventBridgeEnvelope({ ...baseRecord(), ...overrides }));
+
+      // Assess
+      expectHandled(delivery, name);
+      expect(['rejected', 'skipped'], name).toContain(delivery.verdict?.status);
+    }
+  });
+});
+
+describe('Hostile input: generated with fast-check', () => {
+  it('anything at all (120 inputs) is rejected or skipped, with no AWS write and a logged reason', async () => {
+    // Prepare
+    const inputs = fc.sample(fc.anything({ withNullPrototype: true, withBigInt: false, maxDepth: 3 }), {
+      numRuns: 120,
+      seed: 42,
+    });
+
+    for (const [index, input] of inputs.entries()) {
+      // Act
+      const delivery = await deliver(input);
+
+      // Assess
+      expectHandled(delivery, `anything #${index}`);
+      expect(['rejected', 'skipped']).toContain(delivery.verdict?.status);
+    }
+  });
+
+  it('a valid record with one field missing or replaced (120 mutants) never crashes and never writes on rejected input', async () => {
+    // Prepare
+    const paths = [
+      'eventID',
+      'eventTime',
+      'eventSource',
+      'eventName',
+      'awsRegion',
+      'recipientAccountId',
+      'userIdentity',
+      'userIdentity.arn',
+      'userIdentity.type',
+      'userIdentity.sessionContext',
+      'requestParameters',
+      'requestParameters.volumeId',
+      'requestParameters.tagSpecificationSet',
+      'responseElements',
+      'responseElements.snapshotId',
+      'errorCode',
+      'userAgent',
+    ];
+    const DELETE = Symbol('delete');
+    const value = fc.oneof(
+      fc.constant(DELETE),
+      fc.constant(null),
+      fc.integer(),
+      fc.boolean(),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.array(fc.string(), { maxLength: 4 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+      fc.constant('x'.repeat(100_000)),
+    );
+    const mutants = fc.sample(fc.tuple(fc.constantFrom(...paths), value), { numRuns: 120, seed: 7 });
+
+    for (const [index, [path, replacement]] of mutants.entries()) {
+      const record = baseRecord();
+      const keys = path.split('.');
+      let parent = record as Record<string, unknown>;
+      for (const key of keys.slice(0, -1)) {
+        if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
+        parent = parent[key] as Record<string, unknown>;
+      }
+      if (replacement === DELETE) delete parent[keys.at(-1)!];
+      else parent[keys.at(-1)!] = replacement;
+
+      // Act
+      const delivery = await deliver(eventBridgeEnvelope(record));
+
+      // Assess
+      expectHandled(delivery, `mutant #${index} ${path}`);
+    }
+  });
+});
+
+describe('Hostile input: user text in alerts', () => {
+  /** Every variant of every Publish that reached SNS, checked for what a hostile value could do. */
+  function expectSafeAlerts(label: string) {
+    const publishes = faults.sent.filter((a) => a.operation === 'Publish');
+    expect(publishes.length, label).toBe(1);
+    for (const { input } of publishes) {
+      stats.alertsChecked += 1;
+      const subject = String(input.Subject);
+      expect(subject.length, label).toBeLessThanOrEqual(100);
+      expect(subject, label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+      const message = String(input.Message);
+      expect(Buffer.byteLength(message), label).toBeLessThan(256 * 1024);
+      const variants = JSON.parse(message) as Record<string, string>;
+      const texts = [subject, variants.default!, variants.email!];
+      const documents = [variants.sqs!, variants.lambda!, variants.http!, variants.https!].map((v) =>
+        JSON.parse(v),
+      );
+      const leaves: string[] = [];
+      const walk = (node: unknown): void => {
+        if (typeof node === 'string') leaves.push(node);
+        else if (node && typeof node === 'object') for (const child of Object.values(node)) walk(child);
+      };
+      documents.forEach(walk);
+      for (const text of texts) {
+        // One line per line: the only control character is the text's own line break.
+        expect(text.replace(/\n/g, ''), label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+        for (const line of text.split('\n')) expect(line.length, label).toBeLessThanOrEqual(600);
+      }
+      for (const leaf of leaves) expect(leaf, label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+      for (const planted of PLANTED) {
+        for (const text of [...texts, ...leaves])
+          expect(text.includes(planted), `${label}: ${JSON.stringify(planted)}`).toBe(false);
+      }
+      for (const value of Object.values(input.MessageAttributes as Record<string, { StringValue: string }>)) {
+        expect(value.StringValue, label).not.toMatch(/[\p{Cc}\p{Cf}<>]/u);
+      }
+    }
+  }
+
+  it.each<[string, (record: Record<string, unknown>) => void]>([
+    [
+      'hostile tag keys and values in tagSpecificationSet',
+      (r) =>
+        Object.assign(r.requestParameters as object, {
+          tagSpecificationSet: {
+            items: [
+              {
+                resourceType: 'snapshot',
+                tags: [
+                  { key: 'Owner', value: HOSTILE_TEXT },
+                  { key: `Note${HOSTILE_TEXT.slice(0, 100)}`, value: 'x' },
+                ],
+              },
+            ],
+          },
+        }),
+    ],
+    [
+      'a hostile session name',
+      (r) => {
+        const identity = r.userIdentity as Record<string, unknown>;
+        identity.arn = `arn:aws:sts::${EMULATOR_ACCOUNT}:assumed-role/Developer/${HOSTILE_PRINCIPAL_TEXT}`;
+        identity.principalId = `AROAEXAMPLE:${HOSTILE_PRINCIPAL_TEXT}`;
+      },
+    ],
+    [
+      'a hostile description',
+      (r) => Object.assign(r.requestParameters as object, { description: HOSTILE_TEXT }),
+    ],
+    ['a hostile user agent of 100 KB', (r) => (r.userAgent = `${HOSTILE_TEXT} ${'y'.repeat(100_000)}`)],
+    ['a hostile event id', (r) => (r.eventID = `id-${HOSTILE_TEXT.slice(0, 200)}`)],
+  ])('%s: the alert carries it sanitised, bounded and inert', async (name, mutate) => {
+    // Prepare: a fresh snapshot by a developer, so that it is quarantined and alerted.
+    const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
+    const record = records.createSnapshot({
+      caller: developer,
+      region: REGION,
+      volumeId,
+      snapshotId: SnapshotId!,
+    });
+    mutate(record);
+
+    // Act
+    const delivery = await deliver(eventBridgeEnvelope(record));
+
+    // Assess
+    expectHandled(delivery, name);
+    expect(delivery.verdict?.status, name).toBe('quarantined');
+    expectSafeAlerts(name);
+  });
+
+  it('records the corpus figures', () => {
+    // Assess: the corpus is at least 200 inputs, and every one was accounted for.
+    expect(stats.inputs).toBeGreaterThanOrEqual(200);
+    expect(stats.rejected + stats.skipped + stats.enforced + stats.loudFailures).toBe(stats.inputs);
+    recordFigures('hostileInput', {
+      command: 'npx vitest run --project integration test/integration/hostile-input.test.ts',
+      ...stats,
+    });
+  });
+});
