@@ -109,6 +109,28 @@ describe('Deny policy: docs/deny-policy.json', () => {
     expect(enforcerPatterns(s).length).toBeGreaterThan(0);
   });
 
+  it('denies a forged clonewarden: tag from anyone but the enforcer, alone, mixed in, or at creation', () => {
+    // Prepare: IAM's evaluation of this statement for one CreateTags request (tag-on-create in
+    // RunInstances, CreateImage, CopyImage, CreateSnapshot… is authorised as ec2:CreateTags too).
+    const s = statement('DenyClonewardenTagChangesExceptEnforcer');
+    const enforcer = `arn:aws:iam::123456789012:role/${enforcerRoleName('prod', 'eu-west-1')}`;
+    const developer = 'arn:aws:iam::123456789012:role/Developer';
+    const denied = (principal: string, action: string, tagKeys: string[]) =>
+      asList(s.Action).includes(action) &&
+      tagKeys.some((key) =>
+        asList(s.Condition['ForAnyValue:StringLike']?.['aws:TagKeys']).some((p) => iamGlobMatches(p, key)),
+      ) &&
+      !enforcerPatterns(s).some((p) => iamGlobMatches(p, principal));
+
+    // Assess
+    expect(denied(developer, 'ec2:CreateTags', ['clonewarden:status'])).toBe(true);
+    expect(denied(developer, 'ec2:CreateTags', ['clonewarden:generation'])).toBe(true);
+    expect(denied(developer, 'ec2:CreateTags', ['Owner', 'CostCenter', 'clonewarden:status'])).toBe(true);
+    expect(denied(developer, 'ec2:DeleteTags', ['clonewarden:quarantine-shares'])).toBe(true);
+    expect(denied(developer, 'ec2:CreateTags', ['Owner', 'CostCenter'])).toBe(false);
+    expect(denied(enforcer, 'ec2:CreateTags', ['clonewarden:status', 'clonewarden:generation'])).toBe(false);
+  });
+
   it('blocks deleting every tag of a governed clone at once (DeleteTags without keys)', () => {
     // Act: with no keys, aws:TagKeys is absent and ForAnyValue matches nothing.
     const s = statement('DenyDeletingAllTagsOfGovernedClonesExceptEnforcer');
