@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
+import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
 import type { Verdict } from '../../shared/engine/types.js';
-import { createDeletingInbox } from '../support/alert-inbox.js';
 import { createIdempotencyTable, writeEnforcingPolicy } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { FaultInjector, isMutating } from '../support/fault-injection.js';
@@ -134,7 +134,7 @@ function baseRecord(): Record<string, unknown> {
 beforeAll(async () => {
   useEmulatorRegion(REGION);
   ec2 = new EC2Client({ region: REGION });
-  const inbox = await createDeletingInbox(REGION, 'hostile-input');
+  const inbox = await createAlertInbox(REGION, 'hostile-input');
   await createIdempotencyTable(REGION, 'hostile-input-idempotency');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),

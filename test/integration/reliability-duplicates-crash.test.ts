@@ -11,7 +11,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
-import { countByEventId, createDeletingInbox } from '../support/alert-inbox.js';
+import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
+import { countByEventId } from '../support/alert-inbox.js';
 import {
   asTags,
   createIdempotencyTable,
@@ -79,7 +80,7 @@ const developer: Caller = {
 const faults = new FaultInjector(SEED);
 const figures: Record<string, unknown> = {};
 let ec2: EC2Client;
-let inbox: Awaited<ReturnType<typeof createDeletingInbox>>;
+let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let containers: LambdaHandler[];
 let baseImageId: string;
 let instanceId: string;
@@ -92,7 +93,7 @@ async function loadContainer(): Promise<LambdaHandler> {
 beforeAll(async () => {
   useEmulatorRegion(REGION);
   ec2 = new EC2Client({ region: REGION });
-  inbox = await createDeletingInbox(REGION, 'reliability-duplicates');
+  inbox = await createAlertInbox(REGION, 'reliability-duplicates');
   await createIdempotencyTable(REGION, 'reliability-duplicates-idempotency');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),

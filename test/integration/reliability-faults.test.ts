@@ -20,8 +20,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
+import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
 import type { Verdict } from '../../shared/engine/types.js';
-import { countByEventId, createDeletingInbox } from '../support/alert-inbox.js';
+import { countByEventId } from '../support/alert-inbox.js';
 import {
   asTags,
   createIdempotencyTable,
@@ -135,7 +136,7 @@ interface PlannedEvent {
 const faults = new FaultInjector(SEED);
 const random = seededRandom(SEED + 1);
 let ec2: EC2Client;
-let inbox: Awaited<ReturnType<typeof createDeletingInbox>>;
+let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let containers: LambdaHandler[];
 const results: Record<string, unknown> = {};
 
@@ -167,7 +168,7 @@ async function inPool<T, R>(
 beforeAll(async () => {
   useEmulatorRegion(REGION);
   ec2 = new EC2Client({ region: REGION });
-  inbox = await createDeletingInbox(REGION, 'reliability-faults');
+  inbox = await createAlertInbox(REGION, 'reliability-faults');
   await createIdempotencyTable(REGION, 'reliability-faults-idempotency');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
