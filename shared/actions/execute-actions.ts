@@ -44,15 +44,26 @@ export async function executeActions(
       }
       for (const action of result.actions) {
         if (action.type !== 'quarantine') continue;
-        const knownTags = facts.clones.find((clone) => clone.id === action.target)?.tags ?? {};
+        const clone = facts.clones.find((candidate) => candidate.id === action.target);
+        const knownTags = clone?.tags ?? {};
         const outcome =
           action.kind === 'image'
             ? await deps.actions.quarantineImage(action.region, action.target, knownTags)
             : await deps.actions.quarantineSnapshot(action.region, action.target, knownTags);
+        const removed = encodeShareTokens(outcome.removedShares);
+        if (action.kind === 'image') {
+          // An image's disks can be shared on their own (createVolumePermission): a quarantined
+          // AMI whose snapshots stay public still leaks its data. Each snapshot records its own
+          // shares in its own tag, for `release`.
+          for (const snapshotId of clone?.backingSnapshotIds ?? []) {
+            const disk = await deps.actions.quarantineSnapshot(action.region, snapshotId, {});
+            removed.push(...encodeShareTokens(disk.removedShares).map((token) => `${snapshotId}:${token}`));
+          }
+        }
         action.done = true;
         if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
         // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
-        if (outcome.removedShares.length > 0) action.removedShares = encodeShareTokens(outcome.removedShares);
+        if (removed.length > 0) action.removedShares = removed;
       }
     }
     for (const action of result.actions) {

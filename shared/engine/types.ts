@@ -222,7 +222,10 @@ export type PlannedAction =
       error?: string;
       /** Steps the endpoint does not support; the rest was done. */
       skipped?: string[];
-      /** The shares removed (`u=<account>`, `g=all`, `o=<org ARN>`, `ou=<OU ARN>`), for `release`. */
+      /**
+       * The shares removed (`u=<account>`, `g=all`, `o=<org ARN>`, `ou=<OU ARN>`); an image's
+       * backing snapshots' as `snap-…:u=<account>`. Also recorded in tags, for `release`.
+       */
       removedShares?: string[];
     }
   | { type: 'alert'; target: string; severity: Severity; done: boolean; error?: string };

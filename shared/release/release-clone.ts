@@ -10,6 +10,12 @@ import { buildReleaseAlert } from './release-alert.js';
 
 export const RELEASE_SCHEMA = 'clonewarden.release/v1';
 
+/** The `clonewarden:quarantine-shares[-N]` keys a resource carries. */
+const shareKeysOn = (tags: Record<string, string>): string[] =>
+  Array.from({ length: SHARE_TAG_SLOTS }, (_, index) => shareTagKey(index)).filter(
+    (key) => tags[key] !== undefined,
+  );
+
 /** How many `clonewarden:quarantine-shares[-N]` tags quarantine may write (see ec2-clone-actions.ts). */
 const SHARE_TAG_SLOTS = 8;
 
@@ -23,7 +29,13 @@ export interface ReleaseRequest {
 }
 
 export interface ReleaseStep {
-  step: 'restore-shares' | 'enable-image' | 'cancel-deprecation' | 'set-status-exempt' | 'alert';
+  step:
+    | 'restore-shares'
+    | 'restore-snapshot-shares'
+    | 'enable-image'
+    | 'cancel-deprecation'
+    | 'set-status-exempt'
+    | 'alert';
   outcome: 'done' | 'planned' | 'skipped';
   detail?: string;
 }
@@ -97,6 +109,21 @@ export async function releaseClone(
     else await releaser.restoreSnapshotShares(clone.region, clone.id, shares);
     return shares.length === 0 ? 'no shares were recorded' : undefined;
   });
+  if (clone.kind === 'image' && clone.backingSnapshotIds.length > 0) {
+    // Quarantine also unshared the image's disks, each recording its own shares (execute-actions.ts).
+    await step('restore-snapshot-shares', async () => {
+      let restored = 0;
+      for (const snapshotId of clone.backingSnapshotIds) {
+        const disk = await releaser.describe(clone.region, snapshotId);
+        const diskShares = disk ? recordedShares(disk.tags) : [];
+        if (!disk || diskShares.length === 0) continue;
+        await releaser.restoreSnapshotShares(clone.region, snapshotId, diskShares);
+        await releaser.untag(clone.region, [snapshotId], shareKeysOn(disk.tags));
+        restored += diskShares.length;
+      }
+      return restored === 0 ? 'no disk shares were recorded' : undefined;
+    });
+  }
   if (clone.kind === 'image') {
     await step('enable-image', async () => {
       if (clone.state !== 'disabled') return `the image is ${clone.state ?? 'not disabled'}`;
@@ -112,10 +139,7 @@ export async function releaseClone(
   }
   await step('set-status-exempt', async () => {
     await releaser.tag(clone.region, [clone.id, ...clone.backingSnapshotIds], { [TAG.status]: 'exempt' });
-    const shareKeys = Array.from({ length: SHARE_TAG_SLOTS }, (_, index) => shareTagKey(index)).filter(
-      (key) => clone.tags[key] !== undefined,
-    );
-    await releaser.untag(clone.region, [clone.id], shareKeys);
+    await releaser.untag(clone.region, [clone.id], shareKeysOn(clone.tags));
     return undefined;
   });
 

@@ -101,6 +101,8 @@ describe('Actions: executeActions', () => {
     expect(journal).toEqual([
       `tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`,
       `quarantineImage ${IMAGE_ID}`,
+      // The image's disk is unshared too: its createVolumePermission is a way around the AMI's quarantine.
+      `quarantineSnapshot ${SNAPSHOT_ID}`,
       `alert ${TOPIC_ARN}`,
     ]);
     expect(result.actions.map((a) => a.done)).toEqual([true, true, true, true]);
@@ -272,7 +274,11 @@ describe('Actions: executeActions', () => {
       done: false,
       error: 'Throttling: Rate exceeded',
     });
-    expect(journal).toEqual([`tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`, `quarantineImage ${IMAGE_ID}`]);
+    expect(journal).toEqual([
+      `tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`,
+      `quarantineImage ${IMAGE_ID}`,
+      `quarantineSnapshot ${SNAPSHOT_ID}`,
+    ]);
   });
 
   it('sends no alert when none is planned', async () => {

@@ -75,6 +75,17 @@ async function quarantinedImage(): Promise<string> {
       LaunchPermission: { Add: [{ UserId: PARTNER }, { Group: 'all' }] },
     }),
   );
+  // Its disk is made public too: a way around the AMI's own quarantine unless it is unshared.
+  for (const disk of (await imageTags(ec2, ImageId!)).snapshotIds) {
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: disk,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        GroupNames: ['all'],
+      }),
+    );
+  }
   const file = join(dir, `${ImageId}.json`);
   writeFileSync(
     file,
@@ -130,6 +141,13 @@ async function launchPermissions(imageId: string) {
   return attribute.LaunchPermissions ?? [];
 }
 
+async function volumePermissions(snapshotId: string) {
+  const attribute = await ec2.send(
+    new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+  );
+  return attribute.CreateVolumePermissions ?? [];
+}
+
 beforeAll(async () => {
   useEmulatorRegion(REGION);
   ec2 = new EC2Client({ region: REGION });
@@ -149,6 +167,11 @@ describe('Integration: clonewarden release', () => {
     const quarantined = await imageTags(ec2, imageId);
     expect(quarantined.tags['clonewarden:status']).toBe('quarantined');
     expect(await launchPermissions(imageId)).toEqual([]);
+    expect(quarantined.snapshotIds.length).toBeGreaterThan(0);
+    for (const disk of quarantined.snapshotIds) {
+      expect(await volumePermissions(disk)).toEqual([]);
+      expect((await snapshotTags(ec2, disk))['clonewarden:quarantine-shares']).toBe('g=all');
+    }
     await inbox.drain();
 
     // Act
@@ -181,7 +204,10 @@ describe('Integration: clonewarden release', () => {
       Object.keys(released.tags).filter((key) => key.startsWith('clonewarden:quarantine-shares')),
     ).toEqual([]);
     for (const disk of released.snapshotIds) {
-      expect((await snapshotTags(ec2, disk))['clonewarden:status']).toBe('exempt');
+      const diskTags = await snapshotTags(ec2, disk);
+      expect(diskTags['clonewarden:status']).toBe('exempt');
+      expect(diskTags['clonewarden:quarantine-shares']).toBeUndefined();
+      expect(await volumePermissions(disk)).toEqual([{ Group: 'all' }]);
     }
     const alerts = await inbox.drain();
     expect(alerts).toHaveLength(1);

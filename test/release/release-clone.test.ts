@@ -28,9 +28,20 @@ function quarantinedImage(overrides: Partial<ReleasableClone> = {}): ReleasableC
   };
 }
 
-function aReleaser(clone: ReleasableClone | undefined, unsupported: string[] = []) {
+/** The image's disk as quarantine left it: unshared, with its own shares recorded on it. */
+const quarantinedDisk: ReleasableClone = {
+  kind: 'snapshot',
+  id: DISK,
+  region: 'ap-south-1',
+  tags: { 'clonewarden:status': 'quarantined', 'clonewarden:quarantine-shares': 'g=all' },
+  backingSnapshotIds: [],
+};
+
+function aReleaser(clone: ReleasableClone | undefined, unsupported: string[] = [], disk = quarantinedDisk) {
   const releaser: CloneReleaser = {
-    describe: vi.fn(async () => clone),
+    describe: vi.fn(async (_region: string, id: string) =>
+      clone && id === clone.id ? clone : id === disk.id ? disk : undefined,
+    ),
     restoreImageShares: vi.fn(async () => {}),
     restoreSnapshotShares: vi.fn(async () => {}),
     enableImage: vi.fn(async () => (unsupported.includes('EnableImage') ? 'unsupported' : 'done') as never),
@@ -80,10 +91,16 @@ describe('Release: lifting a quarantine', () => {
       [IMAGE],
       ['clonewarden:quarantine-shares', 'clonewarden:quarantine-shares-2'],
     );
+    // The disk's own shares, recorded on the disk by quarantine, come back too.
+    expect(deps.releaser.restoreSnapshotShares).toHaveBeenCalledWith('ap-south-1', DISK, [
+      { kind: 'group', value: 'all' },
+    ]);
+    expect(deps.releaser.untag).toHaveBeenCalledWith('ap-south-1', [DISK], ['clonewarden:quarantine-shares']);
     expect(deps.alerts.publish).toHaveBeenCalledTimes(1);
     expect(result).toMatchObject({ releasedBy: SECURITY, reason: request.reason, dryRun: false });
     expect(result.steps.map((s) => `${s.step}:${s.outcome}`)).toEqual([
       'restore-shares:done',
+      'restore-snapshot-shares:done',
       'enable-image:done',
       'cancel-deprecation:done',
       'set-status-exempt:done',
@@ -151,11 +168,24 @@ describe('Release: lifting a quarantine', () => {
     const result = await releaseClone({ ...request, dryRun: true }, deps);
 
     // Assess
-    for (const write of ['restoreImageShares', 'enableImage', 'cancelDeprecation', 'tag', 'untag'] as const) {
+    for (const write of [
+      'restoreImageShares',
+      'restoreSnapshotShares',
+      'enableImage',
+      'cancelDeprecation',
+      'tag',
+      'untag',
+    ] as const) {
       expect(deps.releaser[write]).not.toHaveBeenCalled();
     }
     expect(deps.alerts.publish).not.toHaveBeenCalled();
-    expect(result.steps.filter((s) => s.outcome === 'planned')).toHaveLength(4);
+    expect(result.steps.filter((s) => s.outcome === 'planned').map((s) => s.step)).toEqual([
+      'restore-shares',
+      'restore-snapshot-shares',
+      'enable-image',
+      'cancel-deprecation',
+      'set-status-exempt',
+    ]);
   });
 
   it.each([
