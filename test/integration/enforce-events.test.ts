@@ -30,6 +30,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { lambdaContext } from '../support/run-cli.js';
 
 /*
  * Each governed event, end to end against moto: the clone is made for real, its CloudTrail
@@ -50,11 +51,7 @@ const developer: Caller = {
   role: 'Developer',
   session: 'eve',
 };
-const lambdaContext = {
-  functionName: 'clonewarden-test-enforce',
-  awsRequestId: 'test',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext();
 
 let ec2: EC2Client;
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
@@ -62,7 +59,7 @@ let handler: (event: unknown, context: Context) => Promise<Verdict>;
 let baseImageId: string;
 
 async function deliver(record: Record<string, unknown>): Promise<Verdict> {
-  return handler(eventBridgeEnvelope(record), lambdaContext);
+  return handler(eventBridgeEnvelope(record), context);
 }
 
 beforeAll(async () => {
@@ -413,10 +410,10 @@ describe('Integration: at-least-once delivery', () => {
     );
 
     // Act
-    const first = await handler(envelope, lambdaContext);
+    const first = await handler(envelope, context);
     const tagsAfterFirst = await snapshotTags(ec2, SnapshotId!);
-    const second = await handler(structuredClone(envelope), lambdaContext);
-    const third = await handler(structuredClone(envelope), lambdaContext);
+    const second = await handler(structuredClone(envelope), context);
+    const third = await handler(structuredClone(envelope), context);
 
     // Assess
     expect(second).toEqual(first);
@@ -440,7 +437,7 @@ describe('Integration: at-least-once delivery', () => {
 
     // Act: concurrent duplicates see the in-progress idempotency record and are refused.
     const outcomes = await Promise.allSettled(
-      [0, 1, 2].map(() => handler(structuredClone(envelope), lambdaContext)),
+      [0, 1, 2].map(() => handler(structuredClone(envelope), context)),
     );
 
     // Assess
@@ -449,7 +446,7 @@ describe('Integration: at-least-once delivery', () => {
     expect(fulfilled.length).toBeGreaterThanOrEqual(1);
     // A refused duplicate is retried by Lambda later, and then answered from the table.
     for (const refusal of rejected) expect(String(refusal.reason?.name)).toMatch(/Idempotency/);
-    const retried = await handler(structuredClone(envelope), lambdaContext);
+    const retried = await handler(structuredClone(envelope), context);
     expect(retried.status).toBe('quarantined');
     expect(await inbox.drain()).toHaveLength(1);
     expect((await snapshotTags(ec2, SnapshotId!))['clonewarden:status']).toBe('quarantined');

@@ -7,23 +7,18 @@ import {
   DescribeSnapshotsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../shared/cli/main.js';
 import type { PruneReport } from '../../shared/prune/prune-report.js';
 import { asTags, createAlertInbox, tagsOf } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { lambdaContext, runCli } from '../support/run-cli.js';
 
 /*
  * The two ways to run prune, the scheduled Lambda and `clonewarden prune`, run the same code:
  * both answer with the same report for the same estate.
  */
 const REGION = 'ca-central-1';
-const lambdaContext = {
-  functionName: 'clonewarden-test-prune',
-  awsRequestId: 'test',
-  getRemainingTimeInMillis: () => 900_000,
-} as unknown as Context;
+const pruneContext = lambdaContext(900_000, 'clonewarden-test-prune');
 
 let ec2: EC2Client;
 let expired: string;
@@ -31,18 +26,6 @@ let policy: string;
 
 const isMutatingEc2 = (operation: string) =>
   operation.startsWith('EC2:') && !/^EC2:(Describe|Get|List)/.test(operation);
-
-async function runCli(args: string[]) {
-  const stdout: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, stdout: stdout.join('') };
-}
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
@@ -81,8 +64,8 @@ describe('Integration: prune entry points', () => {
     const { handler, prune } = await import('../../functions/prune.js');
 
     // Act
-    const raw = await prune({ 'detail-type': 'Scheduled Event' }, lambdaContext);
-    const wrapped = (await handler({ 'detail-type': 'Scheduled Event' }, lambdaContext)) as PruneReport;
+    const raw = await prune({ 'detail-type': 'Scheduled Event' }, pruneContext);
+    const wrapped = (await handler({ 'detail-type': 'Scheduled Event' }, pruneContext)) as PruneReport;
 
     // Assess
     for (const report of [raw, wrapped]) {

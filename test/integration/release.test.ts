@@ -15,7 +15,6 @@ import {
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
-import { main } from '../../shared/cli/main.js';
 import {
   asTags,
   createAlertInbox,
@@ -27,6 +26,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { runCli } from '../support/run-cli.js';
 
 /*
  * Quarantine by enforce (the replay pipeline on a CloudTrail record), then `clonewarden release`
@@ -47,20 +47,6 @@ let ec2: EC2Client;
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let policy: string;
 let baseImageId: string;
-
-async function runCli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const capture = (into: string[]) => (chunk: unknown) => {
-    into.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-}
 
 /** Makes a clone for real, shares it, and lets enforce quarantine it (developers may not clone). */
 async function quarantinedImage(): Promise<string> {

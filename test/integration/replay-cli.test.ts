@@ -12,7 +12,6 @@ import {
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
-import { main } from '../../shared/cli/main.js';
 import {
   asTags,
   createAlertInbox,
@@ -23,6 +22,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { runCli } from '../support/run-cli.js';
 
 const REGION = 'us-west-2';
 const developer: Caller = {
@@ -43,22 +43,6 @@ let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let policy: string;
 let baseImageId: string;
 const dir = mkdtempSync(join(tmpdir(), 'clonewarden-replay-'));
-
-/** Runs the CLI in-process and captures what it prints. */
-async function runCli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const capture = (into: string[]) => (chunk: unknown) => {
-    into.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture(stdout));
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture(stderr));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  const lines = stdout.join('').split('\n').filter(Boolean);
-  return { code, lines, stderr: stderr.join('') };
-}
 
 async function makeSharedImage(): Promise<{ imageId: string; instanceId: string }> {
   const { instanceId } = await launchInstance(ec2, baseImageId, { tags: LABELS, stopped: true });

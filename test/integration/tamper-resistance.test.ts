@@ -23,6 +23,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { lambdaContext } from '../support/run-cli.js';
 
 /*
  * Tamper resistance against moto: the same clone made twice, once clean and once with the
@@ -45,11 +46,7 @@ const platform: Caller = {
   session: 'dana',
 };
 const FORGED = { 'clonewarden:status': 'exempt', 'clonewarden:generation': '0', 'clonewarden:root': 'self' };
-const context = {
-  functionName: 'tamper',
-  awsRequestId: 'tamper',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext(60_000, 'tamper');
 
 let ec2: EC2Client;
 let handler: (event: unknown, context: Context) => Promise<Verdict>;

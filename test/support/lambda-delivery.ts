@@ -20,13 +20,9 @@ export const LAMBDA_ATTEMPTS = 3;
 /** Lambda retries an async event after about one, then two minutes; on the tests' 20x clock. */
 export const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000 / TIME_SCALE, 120_000 / TIME_SCALE];
 
-export function lambdaContext(remainingMs = 60_000): Context {
-  return {
-    functionName: 'clonewarden-test-enforce',
-    awsRequestId: randomUUID(),
-    getRemainingTimeInMillis: () => remainingMs,
-  } as unknown as Context;
-}
+import { lambdaContext } from './run-cli.js';
+
+export { lambdaContext };
 
 /** What became of one event. */
 export interface DeliveryOutcome {
