@@ -7,13 +7,13 @@ import {
   EnableImageCommand,
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
-  type Tag,
 } from '@aws-sdk/client-ec2';
 import type { CloneKind } from '../engine/types.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { type Share, shareToLaunchPermission } from './ec2-clone-actions.js';
 import type { EnforcerLog } from './enforcer-log.js';
+import { tagsToRecord } from './tag-set.js';
 
 /** An image or snapshot as release needs it: all its tags, and an image's disks. */
 export interface ReleasableClone {
@@ -39,9 +39,6 @@ export interface CloneReleaser {
   tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
   untag(region: string, resourceIds: string[], keys: string[]): Promise<void>;
 }
-
-const tagsToRecord = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key!, tag.Value ?? '']));
 
 export class Ec2CloneReleaser implements CloneReleaser {
   readonly #aws: AwsClients;

@@ -65,7 +65,15 @@ export function decodeShares(values: (string | undefined)[]): Share[] {
 /** `clonewarden:quarantine-shares`, then `-2`, `-3`, … for long share lists. */
 export const shareTagKey = (index: number): string =>
   index === 0 ? TAG.quarantineShares : `${TAG.quarantineShares}-${index + 1}`;
-const MAX_SHARE_TAGS = 8;
+/** At most this many share tags: `clonewarden:quarantine-shares` and `-2` … `-8`. */
+export const MAX_SHARE_TAGS = 8;
+
+/** The `clonewarden:quarantine-shares[-N]` keys a resource carries. */
+export function shareTagKeysOn(tags: Record<string, string>): string[] {
+  return Array.from({ length: MAX_SHARE_TAGS }, (_, index) => shareTagKey(index)).filter(
+    (key) => tags[key] !== undefined,
+  );
+}
 
 export function recordedShares(tags: Record<string, string>): Share[] {
   return decodeShares(Array.from({ length: MAX_SHARE_TAGS }, (_, index) => tags[shareTagKey(index)]));

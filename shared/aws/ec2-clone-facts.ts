@@ -8,7 +8,6 @@ import {
   type Image,
   type InstanceStatus,
   type Snapshot,
-  type Tag,
 } from '@aws-sdk/client-ec2';
 import type {
   CloneEvent,
@@ -24,6 +23,7 @@ import { CloneNotVisibleError } from '../errors.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import type { EnforcerLog } from './enforcer-log.js';
+import { tagsToRecord } from './tag-set.js';
 
 /** Fetches what the engine needs to judge one event. The only way the engine sees AWS. */
 export interface CloneFactsReader {
@@ -45,9 +45,6 @@ export interface Ec2CloneFactsOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
 }
-
-const tagsToRecord = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((tag) => tag.Key).map((tag) => [tag.Key!, tag.Value ?? '']));
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,6 @@
 import type { CallerIdentity } from '../aws/caller-identity.js';
 import type { CloneReleaser } from '../aws/clone-releaser.js';
-import { recordedShares, type Share, shareTagKey } from '../aws/ec2-clone-actions.js';
+import { recordedShares, type Share, shareTagKeysOn } from '../aws/ec2-clone-actions.js';
 import type { EnforcerLog } from '../aws/enforcer-log.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { TAG } from '../engine/clonewarden-tags.js';
@@ -9,15 +9,6 @@ import { CloneNotFoundError, NotQuarantinedError } from '../errors.js';
 import { buildReleaseAlert } from './release-alert.js';
 
 export const RELEASE_SCHEMA = 'clonewarden.release/v1';
-
-/** The `clonewarden:quarantine-shares[-N]` keys a resource carries. */
-const shareKeysOn = (tags: Record<string, string>): string[] =>
-  Array.from({ length: SHARE_TAG_SLOTS }, (_, index) => shareTagKey(index)).filter(
-    (key) => tags[key] !== undefined,
-  );
-
-/** How many `clonewarden:quarantine-shares[-N]` tags quarantine may write (see ec2-clone-actions.ts). */
-const SHARE_TAG_SLOTS = 8;
 
 export interface ReleaseRequest {
   id: string;
@@ -118,7 +109,7 @@ export async function releaseClone(
         const diskShares = disk ? recordedShares(disk.tags) : [];
         if (!disk || diskShares.length === 0) continue;
         await releaser.restoreSnapshotShares(clone.region, snapshotId, diskShares);
-        await releaser.untag(clone.region, [snapshotId], shareKeysOn(disk.tags));
+        await releaser.untag(clone.region, [snapshotId], shareTagKeysOn(disk.tags));
         restored += diskShares.length;
       }
       return restored === 0 ? 'no disk shares were recorded' : undefined;
@@ -139,7 +130,7 @@ export async function releaseClone(
   }
   await step('set-status-exempt', async () => {
     await releaser.tag(clone.region, [clone.id, ...clone.backingSnapshotIds], { [TAG.status]: 'exempt' });
-    await releaser.untag(clone.region, [clone.id], shareKeysOn(clone.tags));
+    await releaser.untag(clone.region, [clone.id], shareTagKeysOn(clone.tags));
     return undefined;
   });
 
