@@ -21,7 +21,7 @@ import { type Caller, eventBridgeEnvelope, records } from '../scripts/lib/cloudt
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from '../scripts/lib/emulator.js';
 import { apiCallCounter } from '../shared/aws/api-call-counter.js';
 import { Ec2CloneFacts } from '../shared/aws/ec2-clone-facts.js';
-import type { Verdict } from '../shared/engine/types.js';
+import type { Verdict } from '../shared/model/types.js';
 import {
   asTags,
   createAlertInbox,

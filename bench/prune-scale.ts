@@ -186,7 +186,7 @@ async function child(endpoint: string, region: string): Promise<void> {
   useEmulator(endpoint, region);
   const { ApiCallCounter } = await import('../shared/aws/api-call-counter.js');
   const { createAwsClients } = await import('../shared/aws/clients.js');
-  const { resolveSettings } = await import('../shared/config.js');
+  const { resolveSettings } = await import('../shared/settings/resolve-settings.js');
   const { createPruneContext } = await import('../shared/prune/create-prune-context.js');
   const { runPrune } = await import('../shared/prune/run-prune.js');
   const policyPath = join(mkdtempSync(join(tmpdir(), 'clonewarden-bench-')), 'clonewarden.yml');

@@ -8,10 +8,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createAwsClients } from '../shared/aws/clients.js';
-import { resolveSettings } from '../shared/config.js';
-import type { Verdict } from '../shared/engine/types.js';
+import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
 import { type EnforceContext, enforceRecord } from '../shared/pipeline/enforce-record.js';
+import { resolveSettings } from '../shared/settings/resolve-settings.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });

@@ -5,10 +5,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createAwsClients } from '../shared/aws/clients.js';
-import { resolveSettings } from '../shared/config.js';
 import { createPruneContext } from '../shared/prune/create-prune-context.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
 import { runPrune } from '../shared/prune/run-prune.js';
+import { resolveSettings } from '../shared/settings/resolve-settings.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });

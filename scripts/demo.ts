@@ -23,7 +23,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { buildAlert } from '../shared/actions/alert-message.js';
-import type { Verdict } from '../shared/engine/types.js';
+import type { Verdict } from '../shared/model/types.js';
 import { type Caller, eventBridgeEnvelope, records } from './lib/cloudtrail-records.js';
 import { seedEstate } from './lib/demo-estate.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';

@@ -18,6 +18,8 @@ stage "typecheck: tsc --noEmit"
 npx tsc --noEmit -p .
 stage "lint + format: biome check"
 npx biome check .
+stage "layers: dependency-cruiser"
+npx depcruise shared functions --config .dependency-cruiser.cjs
 stage "unit tests"
 vitest_project unit
 stage "integration tests (moto)"

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
-import type { Lineage, PlannedAction, Severity, Verdict, VerdictStatus, Violation } from '../engine/types.js';
-import { SEVERITIES } from '../engine/types.js';
+import { highestSeverity } from '../model/severity.js';
+import type { Lineage, PlannedAction, Severity, Verdict, VerdictStatus, Violation } from '../model/types.js';
 import { buildChatbotNotification } from './chatbot-message.js';
 import { sanitizeSubject, sanitizeUserText } from './sanitize-text.js';
 
@@ -51,33 +51,6 @@ export interface AlertDocument {
   truncated?: Record<string, { total: number; shown: number }>;
   /** The verdict, every user-controlled string sanitised (see {@link toSafeJson}). */
   verdict: Verdict;
-}
-
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
-
-/** The most severe of the violations' severities, or `undefined` when there are none. */
-export function highestSeverity(violations: readonly Pick<Violation, 'severity'>[]): Severity | undefined {
-  let highest: Severity | undefined;
-  for (const { severity } of violations) {
-    if (!isSeverity(severity)) continue;
-    if (highest === undefined || SEVERITY_RANK[severity] > SEVERITY_RANK[highest]) highest = severity;
-  }
-  return highest;
-}
-
-/**
- * Whether `severity` is at least `min` (low < medium < high < critical). No severity never meets it.
- *
- * @example
- * if (meetsMinSeverity(highestSeverity(verdict.violations), policy.alerts.minSeverity)) publish(…);
- */
-export function meetsMinSeverity(severity: Severity | undefined, min: Severity): boolean {
-  if (!isSeverity(severity) || !isSeverity(min)) return false;
-  return SEVERITY_RANK[severity] >= SEVERITY_RANK[min];
-}
-
-function isSeverity(value: unknown): value is Severity {
-  return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }
 
 /**

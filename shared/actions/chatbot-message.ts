@@ -1,4 +1,4 @@
-import type { Severity, Verdict } from '../engine/types.js';
+import type { Severity, Verdict } from '../model/types.js';
 import { sanitizeUserText } from './sanitize-text.js';
 
 /**

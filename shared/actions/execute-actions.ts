@@ -1,9 +1,10 @@
 import { describeError } from '../aws/aws-error.js';
-import { type CloneActions, shareToken } from '../aws/ec2-clone-actions.js';
-import type { EnforcerLog } from '../aws/enforcer-log.js';
+import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import type { CloneFacts, PlannedAction, Verdict } from '../engine/types.js';
-import { ActionFailedError } from '../errors.js';
+import { shareToken } from '../model/clonewarden-tags.js';
+import { ActionFailedError } from '../model/errors.js';
+import type { EnforcerLog } from '../model/log.js';
+import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
 import { buildAlert } from './alert-message.js';
 
 export interface ActionDependencies {

@@ -10,10 +10,10 @@ import {
   type Snapshot,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { awsServiceOwner, type CloneRecord, describedImageId } from '../prune/clone-record.js';
+import { awsServiceOwner, type CloneRecord, describedImageId } from '../model/clone-record.js';
+import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-import type { EnforcerLog } from './enforcer-log.js';
 
 /** Instance states in which an instance still uses its AMI: everything but terminated. */
 export const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];

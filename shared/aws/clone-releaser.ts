@@ -8,11 +8,12 @@ import {
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import type { CloneKind } from '../engine/types.js';
+import type { Share } from '../model/clonewarden-tags.js';
+import type { EnforcerLog } from '../model/log.js';
+import type { CloneKind } from '../model/types.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-import { type Share, shareToLaunchPermission } from './ec2-clone-actions.js';
-import type { EnforcerLog } from './enforcer-log.js';
+import { shareToLaunchPermission } from './ec2-clone-actions.js';
 import { tagsToRecord } from './tag-set.js';
 
 /** An image or snapshot as release needs it: all its tags, and an image's disks. */

@@ -8,76 +8,16 @@ import {
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import { TAG, TAG_LIMITS } from '../engine/clonewarden-tags.js';
+import {
+  encodeShares,
+  MAX_SHARE_TAGS,
+  recordedShares,
+  type Share,
+  shareTagKey,
+} from '../model/clonewarden-tags.js';
+import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-import type { EnforcerLog } from './enforcer-log.js';
-
-/** One share of an image or snapshot, as recorded in `clonewarden:quarantine-shares`. */
-export type Share =
-  | { kind: 'account'; value: string }
-  | { kind: 'group'; value: string }
-  | { kind: 'organization'; value: string }
-  | { kind: 'organizational-unit'; value: string };
-
-const SHARE_PREFIX: Record<Share['kind'], string> = {
-  account: 'u=',
-  group: 'g=',
-  organization: 'o=',
-  'organizational-unit': 'ou=',
-};
-
-/** One share as text: `u=<account>`, `g=all`, `o=<org ARN>`, `ou=<OU ARN>`. */
-export function shareToken(share: Share): string {
-  return `${SHARE_PREFIX[share.kind]}${share.value}`;
-}
-
-/** Serialises shares into as few tag values as fit 256 characters each. */
-export function encodeShares(shares: Share[]): string[] {
-  const values: string[] = [];
-  let current = '';
-  for (const share of shares) {
-    const token = shareToken(share);
-    if (current && current.length + 1 + token.length > TAG_LIMITS.valueLength) {
-      values.push(current);
-      current = token;
-    } else {
-      current = current ? `${current} ${token}` : token;
-    }
-  }
-  if (current) values.push(current);
-  return values;
-}
-
-export function decodeShares(values: (string | undefined)[]): Share[] {
-  const shares: Share[] = [];
-  for (const value of values) {
-    for (const token of (value ?? '').split(' ').filter(Boolean)) {
-      const kind = (Object.keys(SHARE_PREFIX) as Share['kind'][]).find((k) =>
-        token.startsWith(SHARE_PREFIX[k]),
-      );
-      if (kind) shares.push({ kind, value: token.slice(SHARE_PREFIX[kind].length) });
-    }
-  }
-  return shares;
-}
-
-/** `clonewarden:quarantine-shares`, then `-2`, `-3`, … for long share lists. */
-export const shareTagKey = (index: number): string =>
-  index === 0 ? TAG.quarantineShares : `${TAG.quarantineShares}-${index + 1}`;
-/** At most this many share tags: `clonewarden:quarantine-shares` and `-2` … `-8`. */
-export const MAX_SHARE_TAGS = 8;
-
-/** The `clonewarden:quarantine-shares[-N]` keys a resource carries. */
-export function shareTagKeysOn(tags: Record<string, string>): string[] {
-  return Array.from({ length: MAX_SHARE_TAGS }, (_, index) => shareTagKey(index)).filter(
-    (key) => tags[key] !== undefined,
-  );
-}
-
-export function recordedShares(tags: Record<string, string>): Share[] {
-  return decodeShares(Array.from({ length: MAX_SHARE_TAGS }, (_, index) => tags[shareTagKey(index)]));
-}
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();

@@ -9,6 +9,8 @@ import {
   type InstanceStatus,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
+import { CloneNotVisibleError } from '../model/errors.js';
+import type { EnforcerLog } from '../model/log.js';
 import type {
   CloneEvent,
   CloneFact,
@@ -18,11 +20,9 @@ import type {
   SourceFact,
   SourceRef,
   StatusCheck,
-} from '../engine/types.js';
-import { CloneNotVisibleError } from '../errors.js';
+} from '../model/types.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-import type { EnforcerLog } from './enforcer-log.js';
 import { tagsToRecord } from './tag-set.js';
 
 /** Fetches what the engine needs to judge one event. The only way the engine sees AWS. */

@@ -1,14 +1,9 @@
-import { CloneWardenError, PolicyValidationError, UsageError } from '../errors.js';
+import { CloneWardenError, PolicyValidationError, UsageError } from '../model/errors.js';
+import { type CliCommand, EXIT } from './cli-command.js';
 import { pruneCommand } from './prune-command.js';
 import { releaseCommand } from './release-command.js';
 import { replayCommand } from './replay-command.js';
 import { validateCommand } from './validate-command.js';
-
-export interface CliCommand {
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<number>;
-}
 
 /** A table of commands, so that adding one is one entry (no switch to edit). */
 const COMMANDS: Record<string, CliCommand> = {
@@ -17,8 +12,6 @@ const COMMANDS: Record<string, CliCommand> = {
   prune: pruneCommand,
   release: releaseCommand,
 };
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 function help(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(9)} ${command.summary}`);

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 
 /** `node:util` parseArgs, with unknown flags turned into a UsageError that names them. */
 export function parseFlags<const Options extends NonNullable<ParseArgsConfig['options']>>(

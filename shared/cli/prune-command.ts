@@ -1,10 +1,10 @@
 import { createAwsClients } from '../aws/clients.js';
-import { resolveSettings } from '../config.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { createPruneContext } from '../prune/create-prune-context.js';
 import type { PruneReport } from '../prune/prune-report.js';
 import { runPrune } from '../prune/run-prune.js';
-import type { CliCommand } from './main.js';
+import { resolveSettings } from '../settings/resolve-settings.js';
+import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 

@@ -3,11 +3,12 @@ import { StsCallerIdentity } from '../aws/caller-identity.js';
 import { createAwsClients, defaultRegion } from '../aws/clients.js';
 import { Ec2CloneReleaser } from '../aws/clone-releaser.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
-import { resolveSettings } from '../config.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
 import { loadPolicy } from '../policy/load-policy.js';
-import { type ReleaseResult, releaseClone } from '../release/release-clone.js';
-import type { CliCommand } from './main.js';
+import { releaseClone } from '../release/release-clone.js';
+import type { ReleaseResult } from '../release/release-result.js';
+import { resolveSettings } from '../settings/resolve-settings.js';
+import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog } from './stderr-log.js';
 

@@ -1,11 +1,11 @@
 import { createAwsClients } from '../aws/clients.js';
-import { resolveSettings } from '../config.js';
-import type { Verdict } from '../engine/types.js';
-import { ActionFailedError, UsageError } from '../errors.js';
 import { readRecordsFromFile } from '../events/read-records.js';
+import { ActionFailedError, UsageError } from '../model/errors.js';
+import type { Verdict } from '../model/types.js';
 import { createEnforceContext } from '../pipeline/create-enforce-context.js';
 import { enforceRecord } from '../pipeline/enforce-record.js';
-import type { CliCommand } from './main.js';
+import { resolveSettings } from '../settings/resolve-settings.js';
+import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 

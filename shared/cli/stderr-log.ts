@@ -1,4 +1,4 @@
-import type { EnforcerLog, EnforcerMetrics, LogFields } from '../aws/enforcer-log.js';
+import type { EnforcerLog, EnforcerMetrics, LogFields } from '../model/log.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 type Level = (typeof LEVELS)[number];

@@ -1,7 +1,7 @@
-import { resolveSettings } from '../config.js';
-import { PolicyValidationError } from '../errors.js';
+import { PolicyValidationError } from '../model/errors.js';
 import { describeRuleTypes, loadPolicy } from '../policy/load-policy.js';
-import type { CliCommand } from './main.js';
+import { resolveSettings } from '../settings/resolve-settings.js';
+import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
 
 export const validateCommand: CliCommand = {

@@ -1,20 +1,19 @@
-import { compileArnGlob } from '../events/arn-glob.js';
+import { compileArnGlob } from '../model/arn-glob.js';
+import { fitTagValue, joinIdsForTag, TAG, TAG_LIMITS, TAG_PREFIX } from '../model/clonewarden-tags.js';
+import { highestSeverity, meetsMinSeverity } from '../model/severity.js';
+import type {
+  CloneEvent,
+  CloneFact,
+  CloneFacts,
+  Lineage,
+  PlannedAction,
+  Verdict,
+  VerdictStatus,
+  Violation,
+} from '../model/types.js';
 import type { Policy, RuleConfig } from '../policy/schema.js';
 import { ruleTypeByName } from '../rules/registry.js';
-import { fitTagValue, joinIdsForTag, TAG, TAG_LIMITS, TAG_PREFIX } from './clonewarden-tags.js';
 import { resolveLineage } from './resolve-lineage.js';
-import {
-  type CloneEvent,
-  type CloneFact,
-  type CloneFacts,
-  type Lineage,
-  type PlannedAction,
-  SEVERITIES,
-  type Severity,
-  type Verdict,
-  type VerdictStatus,
-  type Violation,
-} from './types.js';
 
 export interface EvaluationOptions {
   now: Date;
@@ -23,8 +22,6 @@ export interface EvaluationOptions {
   /** Effective alert topic: the flag/env var, else `alerts.topicArn`. */
   topicArn?: string;
 }
-
-const severityRank = (severity: Severity): number => SEVERITIES.indexOf(severity);
 
 /** Whether any of the globs matches any of the names. */
 function matchesAny(globs: readonly string[], names: readonly (string | undefined)[]): boolean {
@@ -140,11 +137,8 @@ export function evaluatePolicy(
     }
   }
 
-  const top = violations.reduce<Severity | undefined>(
-    (max, v) => (max === undefined || severityRank(v.severity) > severityRank(max) ? v.severity : max),
-    undefined,
-  );
-  if (top && options.topicArn && severityRank(top) >= severityRank(policy.alerts.minSeverity)) {
+  const top = highestSeverity(violations);
+  if (top && options.topicArn && meetsMinSeverity(top, policy.alerts.minSeverity)) {
     actions.push({ type: 'alert', target: options.topicArn, severity: top, done: false });
   }
 

@@ -1,5 +1,5 @@
-import { isResourceLabel, TAG } from './clonewarden-tags.js';
-import type { CloneEvent, CloneFacts, Lineage } from './types.js';
+import { isResourceLabel, TAG } from '../model/clonewarden-tags.js';
+import type { CloneEvent, CloneFacts, Lineage } from '../model/types.js';
 
 /** The largest generation we believe a tag about; anything larger is noise or tampering. */
 const MAX_BELIEVABLE_GENERATION = 10_000;

@@ -1,5 +1,5 @@
-import type { CloneKind, SourceKind, SourceRef } from '../engine/types.js';
-import { EventValidationError } from '../errors.js';
+import { EventValidationError } from '../model/errors.js';
+import type { CloneKind, SourceKind, SourceRef } from '../model/types.js';
 import {
   type CloudTrailRecord,
   MAX_ID_LENGTH,

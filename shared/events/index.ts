@@ -2,7 +2,7 @@
  * Events: raw input (a CloudTrail record, an EventBridge envelope, a log file) → a normalised
  * `CloneEvent`, or a reason why there is none.
  */
-export { compileArnGlob } from './arn-glob.js';
+export { compileArnGlob } from '../model/arn-glob.js';
 export {
   CLOUDTRAIL_DETAIL_TYPE,
   type CloudTrailRecord,

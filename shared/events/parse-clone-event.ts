@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { CloneEvent } from '../engine/types.js';
-import { EventNotSupportedError, EventValidationError } from '../errors.js';
-import { compileArnGlob } from './arn-glob.js';
+import { compileArnGlob } from '../model/arn-glob.js';
+import { EventNotSupportedError, EventValidationError } from '../model/errors.js';
+import type { CloneEvent } from '../model/types.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   type CloudTrailRecord,

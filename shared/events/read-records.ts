@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { CloneWardenError, EventValidationError } from '../errors.js';
+import { CloneWardenError, EventValidationError } from '../model/errors.js';
 
 const gunzipAsync = promisify(gunzip);
 

@@ -1,4 +1,4 @@
-import type { Principal } from '../engine/types.js';
+import type { Principal } from '../model/types.js';
 import type { UserIdentity } from './cloudtrail-schema.js';
 
 type Resolver = (identity: UserIdentity) => Principal;

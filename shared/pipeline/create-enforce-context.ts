@@ -1,9 +1,9 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
-import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
-import type { Settings } from '../config.js';
+import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import type { Settings } from '../settings/resolve-settings.js';
 import type { EnforceContext } from './enforce-record.js';
 
 export interface ContextOptions {

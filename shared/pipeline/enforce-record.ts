@@ -1,11 +1,11 @@
 import { executeActions } from '../actions/execute-actions.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
-import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { evaluatePolicy } from '../engine/evaluate-policy.js';
-import type { Verdict } from '../engine/types.js';
 import { parseCloneEvent } from '../events/parse-clone-event.js';
+import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import type { Verdict } from '../model/types.js';
 import type { Policy } from '../policy/schema.js';
 
 export interface EnforceContext {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml';
 import * as z from 'zod';
-import { PolicyValidationError } from '../errors.js';
+import { PolicyValidationError } from '../model/errors.js';
 import { RULE_TYPES } from '../rules/registry.js';
 import { suggestion } from './did-you-mean.js';
 import { type Policy, PolicySchema } from './schema.js';

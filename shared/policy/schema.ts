@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type CloneKind, RULE_ACTIONS, SEVERITIES } from '../engine/types.js';
+import { SEVERITIES } from '../model/severity.js';
+import { type CloneKind, RULE_ACTIONS } from '../model/types.js';
 import { isoDate, positiveInteger, principalGlob, principalGlobs } from '../rules/option-fields.js';
 import { RULE_TYPE_NAMES, RULE_TYPES } from '../rules/registry.js';
 import type { RuleType } from '../rules/rule-type.js';

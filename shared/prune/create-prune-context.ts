@@ -3,11 +3,11 @@ import { Ec2CloneDeleter } from '../aws/clone-deleter.js';
 import { Ec2CloneInventory } from '../aws/clone-inventory.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
-import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
-import type { Settings } from '../config.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../model/errors.js';
+import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { loadPolicy } from '../policy/load-policy.js';
+import type { Settings } from '../settings/resolve-settings.js';
 import { createReconciler } from './reconcile-clone.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './run-prune.js';
 

@@ -1,5 +1,5 @@
-import { TAG } from '../engine/clonewarden-tags.js';
-import type { CloneRecord } from './clone-record.js';
+import type { CloneRecord } from '../model/clone-record.js';
+import { TAG } from '../model/clonewarden-tags.js';
 import type { ProtectionOutcome } from './protection.js';
 import { type PruneReason, pruneAfterDate, pruneAfterInstant } from './prune-reasons.js';
 

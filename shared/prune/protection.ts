@@ -1,5 +1,5 @@
 import type { ImageReferences } from '../aws/clone-inventory.js';
-import type { CloneRecord } from './clone-record.js';
+import type { CloneRecord } from '../model/clone-record.js';
 
 /** Why a clone must not be deleted: it is known to be in use or owned by someone else. */
 export type Protection =

@@ -1,7 +1,7 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { ALERT_MAX_BYTES } from '../actions/alert-message.js';
 import { sanitizeSubject, sanitizeUserText } from '../actions/sanitize-text.js';
-import type { CloneKind } from '../engine/types.js';
+import type { CloneKind } from '../model/types.js';
 import type { PruneAction } from './plan-clone.js';
 import type { PrunedClone, PruneReport, ReconcileFinding } from './prune-report.js';
 

@@ -1,6 +1,6 @@
-import { TAG } from '../engine/clonewarden-tags.js';
+import type { CloneRecord } from '../model/clone-record.js';
+import { TAG } from '../model/clonewarden-tags.js';
 import type { Policy } from '../policy/schema.js';
-import type { CloneRecord } from './clone-record.js';
 
 /** Why a clone may go. */
 export type PruneReason = 'expired' | 'max-age' | 'quarantine-too-long';

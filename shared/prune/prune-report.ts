@@ -1,4 +1,4 @@
-import type { CloneKind, Severity } from '../engine/types.js';
+import type { CloneKind, Severity } from '../model/types.js';
 import type { PruneAction } from './plan-clone.js';
 import type { Hold, Protection } from './protection.js';
 import type { PruneReason } from './prune-reasons.js';

@@ -1,12 +1,12 @@
 import { executeActions } from '../actions/execute-actions.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
-import type { EnforcerLog } from '../aws/enforcer-log.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { evaluatePolicy } from '../engine/evaluate-policy.js';
-import type { CloneEvent, Principal, SourceRef, Verdict } from '../engine/types.js';
+import type { CloneRecord } from '../model/clone-record.js';
+import type { EnforcerLog } from '../model/log.js';
+import type { CloneEvent, Principal, SourceRef, Verdict } from '../model/types.js';
 import type { Policy } from '../policy/schema.js';
-import type { CloneRecord } from './clone-record.js';
 
 /** The event name reconciled verdicts carry, in reports and in the `clonewarden:event-id` tag. */
 export const RECONCILE_EVENT_NAME = 'Reconcile';

@@ -1,13 +1,13 @@
-import { highestSeverity } from '../actions/alert-message.js';
 import { describeError } from '../aws/aws-error.js';
 import type { CloneDeleter } from '../aws/clone-deleter.js';
 import type { CloneInventory, LaunchTemplateImages } from '../aws/clone-inventory.js';
-import type { EnforcerLog, EnforcerMetrics } from '../aws/enforcer-log.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import { TAG } from '../engine/clonewarden-tags.js';
-import type { CloneKind } from '../engine/types.js';
+import { type CloneRecord, isPruneTag } from '../model/clone-record.js';
+import { TAG } from '../model/clonewarden-tags.js';
+import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import { highestSeverity } from '../model/severity.js';
+import type { CloneKind } from '../model/types.js';
 import type { Policy } from '../policy/schema.js';
-import { type CloneRecord, isPruneTag } from './clone-record.js';
 import { forEachConcurrently } from './for-each-concurrently.js';
 import { type ClonePlan, planClone } from './plan-clone.js';
 import { type InUseIndex, type ProtectionOutcome, protectionOf } from './protection.js';

@@ -1,6 +1,6 @@
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { sanitizeSubject, sanitizeUserText } from '../actions/sanitize-text.js';
-import type { ReleaseResult } from './release-clone.js';
+import type { ReleaseResult } from './release-result.js';
 
 /**
  * The one alert of a release: who lifted the quarantine, why, and what was put back. The

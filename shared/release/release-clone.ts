@@ -1,50 +1,16 @@
 import type { CallerIdentity } from '../aws/caller-identity.js';
 import type { CloneReleaser } from '../aws/clone-releaser.js';
-import { recordedShares, type Share, shareTagKeysOn } from '../aws/ec2-clone-actions.js';
-import type { EnforcerLog } from '../aws/enforcer-log.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import { TAG } from '../engine/clonewarden-tags.js';
-import type { CloneKind } from '../engine/types.js';
-import { CloneNotFoundError, NotQuarantinedError } from '../errors.js';
+import { recordedShares, shareTagKeysOn, TAG } from '../model/clonewarden-tags.js';
+import { CloneNotFoundError, NotQuarantinedError } from '../model/errors.js';
+import type { EnforcerLog } from '../model/log.js';
 import { buildReleaseAlert } from './release-alert.js';
-
-export const RELEASE_SCHEMA = 'clonewarden.release/v1';
-
-export interface ReleaseRequest {
-  id: string;
-  region: string;
-  /** Why the quarantine is lifted: required, and sent in the alert. */
-  reason: string;
-  dryRun: boolean;
-  topicArn?: string;
-}
-
-export interface ReleaseStep {
-  step:
-    | 'restore-shares'
-    | 'restore-snapshot-shares'
-    | 'enable-image'
-    | 'cancel-deprecation'
-    | 'set-status-exempt'
-    | 'alert';
-  outcome: 'done' | 'planned' | 'skipped';
-  detail?: string;
-}
-
-export interface ReleaseResult {
-  schema: typeof RELEASE_SCHEMA;
-  id: string;
-  kind: CloneKind;
-  region: string;
-  account?: string;
-  releasedBy: string;
-  reason: string;
-  dryRun: boolean;
-  restoredShares: Share[];
-  /** The image's disks, whose quarantine status is lifted with it. */
-  backingSnapshotIds: string[];
-  steps: ReleaseStep[];
-}
+import {
+  RELEASE_SCHEMA,
+  type ReleaseRequest,
+  type ReleaseResult,
+  type ReleaseStep,
+} from './release-result.js';
 
 export interface ReleaseDependencies {
   releaser: CloneReleaser;

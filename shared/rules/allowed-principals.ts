@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { compileArnGlob } from '../events/arn-glob.js';
 import { GOVERNED_EVENT_NAMES } from '../events/event-table.js';
+import { compileArnGlob } from '../model/arn-glob.js';
 import { principalGlobs } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { RuleInput, RuleOutcome } from '../engine/types.js';
-import { compileArnGlob } from '../events/arn-glob.js';
+import { compileArnGlob } from '../model/arn-glob.js';
+import type { RuleInput, RuleOutcome } from '../model/types.js';
 import { principalGlob } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 

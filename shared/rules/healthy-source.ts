@@ -1,4 +1,4 @@
-import type { OriginFact, RuleInput, RuleOutcome, SourceFact } from '../engine/types.js';
+import type { OriginFact, RuleInput, RuleOutcome, SourceFact } from '../model/types.js';
 import { defineRule } from './rule-type.js';
 
 const QUARANTINED = 'quarantined';

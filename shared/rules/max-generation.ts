@@ -1,4 +1,4 @@
-import type { Lineage } from '../engine/types.js';
+import type { Lineage } from '../model/types.js';
 import { positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 

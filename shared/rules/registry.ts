@@ -1,4 +1,4 @@
-import { PolicyValidationError } from '../errors.js';
+import { PolicyValidationError } from '../model/errors.js';
 import { allowedPrincipalsRule } from './allowed-principals.js';
 import { consistentCaptureRule } from './consistent-capture.js';
 import { healthySourceRule } from './healthy-source.js';

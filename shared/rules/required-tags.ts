@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { RuleInput } from '../engine/types.js';
+import type { RuleInput } from '../model/types.js';
 import { parseIsoDate, positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 

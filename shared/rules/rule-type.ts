@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RuleInput, RuleOutcome } from '../engine/types.js';
+import type { RuleInput, RuleOutcome } from '../model/types.js';
 
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict

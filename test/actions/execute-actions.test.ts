@@ -2,10 +2,10 @@ import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { describe, expect, it, vi } from 'vitest';
 import { executeActions } from '../../shared/actions/execute-actions.js';
 import type { CloneActions, QuarantineResult } from '../../shared/aws/ec2-clone-actions.js';
-import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
-import type { CloneFacts, PlannedAction, Verdict } from '../../shared/engine/types.js';
-import { ActionFailedError } from '../../shared/errors.js';
+import { ActionFailedError } from '../../shared/model/errors.js';
+import type { EnforcerLog } from '../../shared/model/log.js';
+import type { CloneFacts, PlannedAction, Verdict } from '../../shared/model/types.js';
 import {
   anAlertAction,
   aQuarantineAction,

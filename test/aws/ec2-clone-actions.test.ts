@@ -13,15 +13,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
+import { Ec2CloneActions } from '../../shared/aws/ec2-clone-actions.js';
 import {
   decodeShares,
-  Ec2CloneActions,
   encodeShares,
   recordedShares,
   type Share,
   shareTagKey,
-} from '../../shared/aws/ec2-clone-actions.js';
-import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
+} from '../../shared/model/clonewarden-tags.js';
+import type { EnforcerLog } from '../../shared/model/log.js';
 
 const IMAGE = 'ami-0fffffffffffffff1';
 const SNAPSHOT = 'snap-0fffffffffffffff1';

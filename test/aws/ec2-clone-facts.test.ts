@@ -18,9 +18,9 @@ import {
   Ec2CloneFacts,
   type VisibilityRetry,
 } from '../../shared/aws/ec2-clone-facts.js';
-import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
-import type { CloneEvent, SourceRef, StatusCheck } from '../../shared/engine/types.js';
-import { CloneNotVisibleError } from '../../shared/errors.js';
+import { CloneNotVisibleError } from '../../shared/model/errors.js';
+import type { EnforcerLog } from '../../shared/model/log.js';
+import type { CloneEvent, SourceRef, StatusCheck } from '../../shared/model/types.js';
 import { NOW, PLATFORM_ROLE } from '../support/rule-input.js';
 
 const INSTANCE = 'i-0aaaaaaaaaaaaaaa1';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type EvaluationOptions, evaluatePolicy } from '../../shared/engine/evaluate-policy.js';
-import type { CloneEvent, CloneFacts, PlannedAction, Principal } from '../../shared/engine/types.js';
+import type { CloneEvent, CloneFacts, PlannedAction, Principal } from '../../shared/model/types.js';
 import { parsePolicy } from '../../shared/policy/load-policy.js';
 import type { Policy } from '../../shared/policy/schema.js';
 import { instanceSource, NOW, originImage, PLATFORM_ROLE, ruleInput } from '../support/rule-input.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readGenerationTag, resolveLineage } from '../../shared/engine/resolve-lineage.js';
-import type { CloneEvent, CloneFacts, SourceFact } from '../../shared/engine/types.js';
+import type { CloneEvent, CloneFacts, SourceFact } from '../../shared/model/types.js';
 import {
   imageSource,
   instanceSource,

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceRef } from '../../shared/engine/types.js';
-import { EventValidationError } from '../../shared/errors.js';
 import { type CloudTrailRecord, CloudTrailRecordSchema } from '../../shared/events/cloudtrail-schema.js';
 import {
   asArray,
@@ -15,6 +13,8 @@ import {
   readResourceId,
   unwrap,
 } from '../../shared/events/event-table.js';
+import { EventValidationError } from '../../shared/model/errors.js';
+import type { SourceRef } from '../../shared/model/types.js';
 import { type Json, loadFixture } from './fixtures.js';
 
 function recordOf(raw: Json): CloudTrailRecord {

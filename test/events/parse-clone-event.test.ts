@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CloneEvent } from '../../shared/engine/types.js';
 import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
 import {
   MAX_REPORTED_ISSUES,
   type ParsedInput,
   parseCloneEvent,
 } from '../../shared/events/parse-clone-event.js';
+import type { CloneEvent } from '../../shared/model/types.js';
 import { ENVELOPE_FIXTURES, inEnvelope, type Json, loadFixture, RECORD_FIXTURES } from './fixtures.js';
 
 function expectEvent(parsed: ParsedInput): CloneEvent {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloneWardenError, EventValidationError } from '../../shared/errors.js';
 import { parseCloneEvent } from '../../shared/events/parse-clone-event.js';
 import { jsonErrorOffset, readRecordsFromFile } from '../../shared/events/read-records.js';
+import { CloneWardenError, EventValidationError } from '../../shared/model/errors.js';
 import { loadFixture } from './fixtures.js';
 
 describe('Events: readRecordsFromFile', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../shared/engine/types.js';
 import { UserIdentitySchema } from '../../shared/events/cloudtrail-schema.js';
 import { resolvePrincipal } from '../../shared/events/resolve-principal.js';
+import type { Principal } from '../../shared/model/types.js';
 import { type Json, loadFixture } from './fixtures.js';
 
 const identityOf = (raw: Json) => UserIdentitySchema.parse(raw);

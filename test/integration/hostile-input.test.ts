@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
-import type { Verdict } from '../../shared/engine/types.js';
+import type { Verdict } from '../../shared/model/types.js';
 import { createIdempotencyTable, writeEnforcingPolicy } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { FaultInjector, isMutating } from '../support/fault-injection.js';

@@ -14,11 +14,11 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiCallCounter } from '../../shared/aws/api-call-counter.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
-import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
-import { resolveSettings } from '../../shared/config.js';
+import type { EnforcerLog } from '../../shared/model/log.js';
 import { createPruneContext } from '../../shared/prune/create-prune-context.js';
 import type { PrunedClone, PruneReport } from '../../shared/prune/prune-report.js';
 import { runPrune } from '../../shared/prune/run-prune.js';
+import { resolveSettings } from '../../shared/settings/resolve-settings.js';
 import {
   asTags,
   createAlertInbox,

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
-import type { Verdict } from '../../shared/engine/types.js';
+import type { Verdict } from '../../shared/model/types.js';
 import { countByEventId } from '../support/alert-inbox.js';
 import {
   asTags,

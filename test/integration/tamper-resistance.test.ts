@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
-import type { Verdict } from '../../shared/engine/types.js';
+import type { Verdict } from '../../shared/model/types.js';
 import {
   asTags,
   createAlertInbox,

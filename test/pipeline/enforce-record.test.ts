@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CloneActions } from '../../shared/aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../../shared/aws/ec2-clone-facts.js';
-import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
-import type { CloneFacts } from '../../shared/engine/types.js';
-import { CloneNotVisibleError } from '../../shared/errors.js';
+import { CloneNotVisibleError } from '../../shared/model/errors.js';
+import type { EnforcerLog } from '../../shared/model/log.js';
+import type { CloneFacts } from '../../shared/model/types.js';
 import { type EnforceContext, enforceRecord } from '../../shared/pipeline/enforce-record.js';
 import { parsePolicy } from '../../shared/policy/load-policy.js';
 import { inEnvelope, loadFixture } from '../events/fixtures.js';

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../../shared/errors.js';
+import { PolicyValidationError } from '../../shared/model/errors.js';
 import { describeRuleTypes, loadPolicy, parsePolicy } from '../../shared/policy/load-policy.js';
 import { DEFAULT_TRUSTED_SERVICES, policyJsonSchema } from '../../shared/policy/schema.js';
 import { RULE_TYPE_NAMES } from '../../shared/rules/registry.js';

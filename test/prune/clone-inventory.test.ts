@@ -17,7 +17,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { Ec2CloneDeleter } from '../../shared/aws/clone-deleter.js';
 import { Ec2CloneInventory } from '../../shared/aws/clone-inventory.js';
-import type { EnforcerLog } from '../../shared/aws/enforcer-log.js';
+import type { EnforcerLog } from '../../shared/model/log.js';
 
 const REGION = 'eu-west-3';
 const ec2Mock = mockClient(EC2Client);

@@ -1,4 +1,4 @@
-import type { CloneRecord } from '../../shared/prune/clone-record.js';
+import type { CloneRecord } from '../../shared/model/clone-record.js';
 import type { InUseIndex } from '../../shared/prune/protection.js';
 
 /** NOW for every prune test: 2026-06-15T12:00:00Z. */

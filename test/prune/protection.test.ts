@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsServiceOwner, describedImageId, isPruneTag } from '../../shared/prune/clone-record.js';
+import { awsServiceOwner, describedImageId, isPruneTag } from '../../shared/model/clone-record.js';
 import { protectionOf } from '../../shared/prune/protection.js';
 import { anImage, anIndex, aSnapshot } from './clone-records.js';
 

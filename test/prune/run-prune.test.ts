@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CloneDeleter } from '../../shared/aws/clone-deleter.js';
 import type { CloneInventory, ImageReferences } from '../../shared/aws/clone-inventory.js';
-import type { Verdict } from '../../shared/engine/types.js';
+import type { CloneRecord } from '../../shared/model/clone-record.js';
+import type { Verdict } from '../../shared/model/types.js';
 import { PolicySchema } from '../../shared/policy/schema.js';
-import type { CloneRecord } from '../../shared/prune/clone-record.js';
 import type { Reconciler } from '../../shared/prune/reconcile-clone.js';
 import { type PruneContext, runPrune } from '../../shared/prune/run-prune.js';
 import { anImage, aSnapshot, NOW } from './clone-records.js';

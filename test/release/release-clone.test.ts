@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallerIdentity } from '../../shared/aws/caller-identity.js';
 import type { CloneReleaser, ReleasableClone } from '../../shared/aws/clone-releaser.js';
-import { CloneNotFoundError, NotQuarantinedError } from '../../shared/errors.js';
+import { CloneNotFoundError, NotQuarantinedError } from '../../shared/model/errors.js';
 import { buildReleaseAlert } from '../../shared/release/release-alert.js';
 import { releaseClone } from '../../shared/release/release-clone.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../shared/engine/types.js';
+import type { Principal } from '../../shared/model/types.js';
 import { allowedPrincipalsRule } from '../../shared/rules/allowed-principals.js';
 import { PLATFORM_ROLE, ruleInput } from '../support/rule-input.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../shared/engine/types.js';
+import type { Principal } from '../../shared/model/types.js';
 import { consistentCaptureRule } from '../../shared/rules/consistent-capture.js';
 import { imageSource, instanceSource, ruleInput, volumeSource } from '../support/rule-input.js';
 

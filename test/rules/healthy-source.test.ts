@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceFact } from '../../shared/engine/types.js';
+import type { SourceFact } from '../../shared/model/types.js';
 import { healthySourceRule } from '../../shared/rules/healthy-source.js';
 import {
   imageSource,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyValidationError } from '../../shared/errors.js';
+import { PolicyValidationError } from '../../shared/model/errors.js';
 import { PolicySchema, RULE_COMMON_FIELDS } from '../../shared/policy/schema.js';
 import { RULE_TYPE_NAMES, RULE_TYPES, ruleTypeByName } from '../../shared/rules/registry.js';
 

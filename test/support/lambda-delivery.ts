@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
-import type { Verdict } from '../../shared/engine/types.js';
+import type { Verdict } from '../../shared/model/types.js';
 import { TIME_SCALE } from './fault-injection.js';
 
 /*

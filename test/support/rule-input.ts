@@ -10,7 +10,7 @@ import type {
   RuleInput,
   SnapshotSourceFact,
   VolumeSourceFact,
-} from '../../shared/engine/types.js';
+} from '../../shared/model/types.js';
 
 /** The fixed clock every rule test runs at. */
 export const NOW = new Date('2026-06-15T12:00:00.000Z');

@@ -1,5 +1,5 @@
 import type { AlertOptions } from '../../shared/actions/alert-message.js';
-import type { Lineage, PlannedAction, Principal, Verdict, Violation } from '../../shared/engine/types.js';
+import type { Lineage, PlannedAction, Principal, Verdict, Violation } from '../../shared/model/types.js';
 
 /**
  * Builders for `Verdict` fixtures. Each call returns a fresh object, so a test can change its

@@ -3,8 +3,9 @@
  * Everything here is plain data, so that the engine stays pure and easy to test.
  */
 
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { Severity } from './severity.js';
+
+export type { Severity };
 
 export const RULE_ACTIONS = ['report', 'tag', 'quarantine'] as const;
 /** `report`: alert only. `tag`: alert and mark the violation. `quarantine`: isolate the clone. */

@@ -1,4 +1,4 @@
-import type { Verdict } from './engine/types.js';
+import type { Verdict } from './types.js';
 
 /**
  * One errors file for the core, in the Powertools style: a base class, `…Error` subclasses,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSettings } from '../shared/config.js';
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../../shared/model/errors.js';
+import { resolveSettings } from '../../shared/settings/resolve-settings.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:clonewarden-alerts';
 const OTHER_TOPIC = 'arn:aws:sns:eu-west-1:111122223333:security-alerts.fifo';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileArnGlob } from '../../shared/events/arn-glob.js';
+import { compileArnGlob } from '../../shared/model/arn-glob.js';
 
 describe('Events: compileArnGlob', () => {
   it.each([

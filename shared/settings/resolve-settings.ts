@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../model/errors.js';
 
 /**
  * Settings that can come from an environment variable or a command-line flag; the flag wins

@@ -1,4 +1,4 @@
-import type { CloneKind } from '../engine/types.js';
+import type { CloneKind } from './types.js';
 
 /**
  * One image or snapshot as prune keeps it: only what the decisions need, so that a run over
