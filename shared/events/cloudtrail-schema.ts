@@ -105,9 +105,10 @@ export const UserIdentitySchema = z.looseObject({
  * `requestParameters` and `responseElements` stay opaque here: their shape depends on the API and
  * on how EC2 logged it, so the event table reads them with tolerant accessors.
  */
-export const CloudTrailRecordSchema = z.looseObject({
+const CloudTrailRecordFields = z.looseObject({
   eventVersion: idString.nullish(),
-  eventID: idString,
+  // Required from eventVersion 1.01 on (see requireEventId); CloudTrail's 1.0 records of 2014 lack it.
+  eventID: idString.nullish(),
   eventTime: EventTimeSchema,
   eventSource: idString,
   eventName: z
@@ -115,7 +116,8 @@ export const CloudTrailRecordSchema = z.looseObject({
     .min(1, 'must not be empty')
     .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`),
   awsRegion: regionString,
-  recipientAccountId: idString,
+  // Absent before eventVersion 1.02: the account then comes from the envelope or the caller.
+  recipientAccountId: idString.nullish(),
   userIdentity: UserIdentitySchema.nullish(),
   requestParameters: z.record(z.string(), z.unknown()).nullish(),
   responseElements: z.record(z.string(), z.unknown()).nullish(),
@@ -125,15 +127,35 @@ export const CloudTrailRecordSchema = z.looseObject({
   sourceIPAddress: textString.nullish(),
 });
 
+/**
+ * CloudTrail writes `eventID` in every record from eventVersion 1.01 on; only a record that says it
+ * is older (`1.0`) may lack it. A record without `eventVersion` is held to the current format.
+ */
+function requireEventId(
+  record: { eventVersion?: string | null; eventID?: string | null },
+  ctx: z.RefinementCtx,
+): void {
+  if (record.eventID != null || /^1\.0*$/.test(record.eventVersion ?? '')) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['eventID'],
+    message: `Invalid input: expected string, received ${record.eventID === null ? 'null' : 'undefined'}`,
+  });
+}
+
+/** {@link CloudTrailRecordFields}, with `eventID` required where CloudTrail always writes it. */
+export const CloudTrailRecordSchema = CloudTrailRecordFields.superRefine(requireEventId);
+
 /** The subset of a record needed to decide whether to skip it, checked before the rest. */
-export const CloudTrailRecordHeaderSchema = CloudTrailRecordSchema.pick({
+export const CloudTrailRecordHeaderSchema = CloudTrailRecordFields.pick({
+  eventVersion: true,
   eventID: true,
   eventSource: true,
   eventName: true,
   awsRegion: true,
   recipientAccountId: true,
   errorCode: true,
-});
+}).superRefine(requireEventId);
 
 /** The EventBridge `detail-type` of CloudTrail API-call events. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

@@ -10,6 +10,7 @@ import {
   EC2_EVENTBRIDGE_SOURCE,
   EventBridgeCloudTrailSchema,
   EventBridgeSchema,
+  MAX_ID_LENGTH,
 } from './cloudtrail-schema.js';
 import {
   EVENT_TABLE,
@@ -68,6 +69,7 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
 
   const isEnvelope = Object.hasOwn(input, 'detail') && Object.hasOwn(input, 'detail-type');
   let detail: unknown = input;
+  let envelopeAccount: string | undefined;
   if (isEnvelope) {
     const envelope = EventBridgeSchema.safeParse(input);
     if (!envelope.success)
@@ -79,6 +81,7 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
       return skipped(`EventBridge detail-type ${quote(detailType)} is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
     }
     detail = envelope.data.detail;
+    envelopeAccount = envelope.data.account || undefined;
   }
   const pathPrefix = isEnvelope ? 'detail' : '';
 
@@ -87,12 +90,14 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (!header.success) {
     return rejected('the record does not fit the CloudTrail schema', issuesOf(header.error, pathPrefix));
   }
-  const summary: RecordSummary = {
-    eventId: header.data.eventID,
+  // Records before eventVersion 1.02 have no recipientAccountId: the envelope or the caller names it.
+  const account = envelopeAccount ?? header.data.recipientAccountId ?? callerAccountOf(detail);
+  const summary: RecordSummary = withoutUndefined({
+    eventId: header.data.eventID ?? undefined,
     eventName: header.data.eventName,
     region: header.data.awsRegion,
-    account: header.data.recipientAccountId,
-  };
+    account,
+  });
   const { errorCode, eventSource, eventName } = header.data;
   if (errorCode) {
     // A dry run is logged as a call that failed with this code: it created nothing.
@@ -110,6 +115,15 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
     return rejected('the record does not fit the CloudTrail schema', issuesOf(parsed.error), summary);
   }
   const record = parsed.record;
+  if (!account) {
+    return rejected(
+      `${eventName} without an account: cannot tell whose clone it is`,
+      [
+        `${withPrefix(pathPrefix, 'recipientAccountId')}: is missing, and neither the EventBridge envelope's account nor userIdentity.accountId names the account`,
+      ],
+      summary,
+    );
+  }
 
   const principal = resolvePrincipal(record.userIdentity);
   if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
@@ -128,11 +142,12 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
     }
     const source = entry.source(record);
     const event: CloneEvent = {
-      eventId: record.eventID,
+      // A 1.0 record has no eventID; the new clone's id names the call as uniquely.
+      eventId: record.eventID ?? `${eventName}/${ids[0]}`,
       eventName,
       eventTime: record.eventTime,
       region: record.awsRegion,
-      account: record.recipientAccountId,
+      account,
       principal,
       clones: ids.map((id) => ({ kind: entry.cloneKind, id })),
       ...(source && { source }),
@@ -163,6 +178,19 @@ function parseRecord(
   }
   const bare = CloudTrailRecordSchema.safeParse(input);
   return bare.success ? { success: true, record: bare.data } : bare;
+}
+
+/** `userIdentity.accountId` of an unvalidated record, when it is a usable id. */
+function callerAccountOf(detail: unknown): string | undefined {
+  const identity = isPlainObject(detail) ? detail.userIdentity : undefined;
+  const accountId = isPlainObject(identity) ? identity.accountId : undefined;
+  return typeof accountId === 'string' && accountId.length > 0 && accountId.length <= MAX_ID_LENGTH
+    ? accountId
+    : undefined;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
 function matchesAny(globs: readonly string[], arn: string): boolean {

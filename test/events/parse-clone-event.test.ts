@@ -770,3 +770,124 @@ describe('Events: parseCloneEvent', () => {
     });
   });
 });
+
+describe('Events: parseCloneEvent, records without recipientAccountId or eventID', () => {
+  function withoutRecipient(): Json {
+    const record = loadFixture('create-image-assumed-role');
+    delete record.recipientAccountId;
+    return record;
+  }
+
+  it('takes the account from the EventBridge envelope first', () => {
+    // Prepare
+    const record = loadFixture('create-image-assumed-role');
+    const envelope = inEnvelope(record);
+    envelope.account = '999988887777';
+
+    // Act
+    const event = expectEvent(parseCloneEvent(envelope));
+
+    // Assess
+    expect(event.account).toBe('999988887777');
+  });
+
+  it('takes recipientAccountId when there is no envelope', () => {
+    // Prepare
+    const record = loadFixture('create-image-assumed-role');
+    record.userIdentity.accountId = '999988887777';
+
+    // Act
+    const event = expectEvent(parseCloneEvent(record));
+
+    // Assess
+    expect(event.account).toBe(record.recipientAccountId);
+  });
+
+  it('takes userIdentity.accountId when recipientAccountId is missing (eventVersion before 1.02)', () => {
+    // Prepare
+    const record = withoutRecipient();
+    record.eventVersion = '1.01';
+    record.userIdentity.accountId = '999988887777';
+
+    // Act
+    const event = expectEvent(parseCloneEvent(record));
+
+    // Assess
+    expect(event.account).toBe('999988887777');
+  });
+
+  it('prefers the envelope account over userIdentity.accountId when recipientAccountId is missing', () => {
+    // Prepare
+    const record = withoutRecipient();
+    record.userIdentity.accountId = '999988887777';
+    const envelope = inEnvelope(record);
+    envelope.account = '123412341234';
+
+    // Act
+    const event = expectEvent(parseCloneEvent(envelope));
+
+    // Assess
+    expect(event.account).toBe('123412341234');
+  });
+
+  it('names the account of a skipped record from userIdentity when recipientAccountId is missing', () => {
+    // Prepare
+    const record = loadFixture('modify-image-attribute-failed');
+    delete record.recipientAccountId;
+    record.userIdentity = { type: 'IAMUser', accountId: '999988887777' };
+
+    // Act
+    const parsed = parseCloneEvent(record);
+
+    // Assess
+    expect(parsed).toMatchObject({ kind: 'skipped', account: '999988887777' });
+  });
+
+  it('rejects a governed record that names no account anywhere, saying where it looked', () => {
+    // Prepare
+    const record = withoutRecipient();
+    delete record.userIdentity.accountId;
+    delete record.userIdentity.sessionContext;
+
+    // Act
+    const parsed = parseCloneEvent(record);
+
+    // Assess
+    expect(parsed).toMatchObject({
+      kind: 'rejected',
+      issues: [
+        "recipientAccountId: is missing, and neither the EventBridge envelope's account nor userIdentity.accountId names the account",
+      ],
+    });
+  });
+
+  it('accepts a 1.0 record without eventID and names the event by its new clone', () => {
+    // Prepare
+    const record = withoutRecipient();
+    record.eventVersion = '1.0';
+    delete record.eventID;
+
+    // Act
+    const event = expectEvent(parseCloneEvent(record));
+
+    // Assess
+    expect(event.eventId).toBe('CreateImage/ami-0c2b4d6f8a1e3c5b7');
+    expect(event.account).toBe(record.userIdentity.accountId);
+  });
+
+  it('still rejects a record of eventVersion 1.01 or later without eventID', () => {
+    // Prepare
+    const record = loadFixture('create-image-assumed-role');
+    record.eventVersion = '1.01';
+    delete record.eventID;
+
+    // Act
+    const parsed = parseCloneEvent(record);
+
+    // Assess
+    expect(parsed).toMatchObject({
+      kind: 'rejected',
+      issues: ['eventID: Invalid input: expected string, received undefined'],
+    });
+  });
+});
