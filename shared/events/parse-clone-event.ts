@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { EventNotSupportedError, EventValidationError } from '../model/errors.js';
-import type { CloneEvent } from '../model/types.js';
+import type { CloneEvent, Principal } from '../model/types.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   type CloudTrailRecord,
@@ -15,7 +15,10 @@ import {
   EVENT_TABLE,
   extractRequestDetails,
   extractRequestedTags,
+  type GovernedEventName,
   isGovernedEventName,
+  readNewIds,
+  readSource,
 } from './event-table.js';
 import { resolvePrincipal } from './resolve-principal.js';
 
@@ -65,24 +68,49 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (!isPlainObject(input)) {
     return rejected('input is not a JSON object', [`(root): expected an object, got ${describeType(input)}`]);
   }
-
   const isEnvelope = Object.hasOwn(input, 'detail') && Object.hasOwn(input, 'detail-type');
-  let detail: unknown = input;
-  if (isEnvelope) {
-    const envelope = EventBridgeSchema.safeParse(input);
-    if (!envelope.success)
-      return rejected('the EventBridge envelope does not fit its schema', issuesOf(envelope.error));
-    const { source, 'detail-type': detailType } = envelope.data;
-    if (source !== EC2_EVENTBRIDGE_SOURCE)
-      return skipped(`EventBridge source ${quote(source)} is not aws.ec2`);
-    if (detailType !== CLOUDTRAIL_DETAIL_TYPE) {
-      return skipped(`EventBridge detail-type ${quote(detailType)} is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
-    }
-    detail = envelope.data.detail;
-  }
+  const opened = isEnvelope ? openEnvelope(input) : { detail: input };
+  if ('kind' in opened) return opened;
   const pathPrefix = isEnvelope ? 'detail' : '';
 
-  // The header first: a failed call or another service's event is skipped whatever the rest holds.
+  const screened = screenHeader(opened.detail, pathPrefix);
+  if ('kind' in screened) return screened;
+  const { eventName, summary } = screened;
+
+  const parsed = parseRecord(input, isEnvelope);
+  if (!parsed.success) {
+    return rejected('the record does not fit the CloudTrail schema', issuesOf(parsed.error), summary);
+  }
+  const record = parsed.record;
+
+  const principal = resolvePrincipal(record.userIdentity);
+  if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
+    return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
+  }
+  return readCreation(eventName, record, principal, { pathPrefix, summary });
+}
+
+/** The CloudTrail record inside an EventBridge envelope, or why there is none to read. */
+function openEnvelope(input: unknown): { detail: unknown } | ParsedInput {
+  const envelope = EventBridgeSchema.safeParse(input);
+  if (!envelope.success)
+    return rejected('the EventBridge envelope does not fit its schema', issuesOf(envelope.error));
+  const { source, 'detail-type': detailType } = envelope.data;
+  if (source !== EC2_EVENTBRIDGE_SOURCE) return skipped(`EventBridge source ${quote(source)} is not aws.ec2`);
+  if (detailType !== CLOUDTRAIL_DETAIL_TYPE) {
+    return skipped(`EventBridge detail-type ${quote(detailType)} is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
+  }
+  return { detail: envelope.data.detail };
+}
+
+/**
+ * The header first: a failed call or another service's event is skipped whatever the rest holds.
+ * Gives the governed event's name and what is known for reports, or why the record is not read.
+ */
+function screenHeader(
+  detail: unknown,
+  pathPrefix: string,
+): { eventName: GovernedEventName; summary: RecordSummary } | ParsedInput {
   const header = CloudTrailRecordHeaderSchema.safeParse(detail);
   if (!header.success) {
     return rejected('the record does not fit the CloudTrail schema', issuesOf(header.error, pathPrefix));
@@ -104,29 +132,33 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (eventSource !== EC2_EVENT_SOURCE)
     return skipped(`eventSource ${eventSource} is not ${EC2_EVENT_SOURCE}`, summary);
   if (!isGovernedEventName(eventName)) return skipped(new EventNotSupportedError(eventName).message, summary);
+  return { eventName, summary };
+}
 
-  const parsed = parseRecord(input, isEnvelope);
-  if (!parsed.success) {
-    return rejected('the record does not fit the CloudTrail schema', issuesOf(parsed.error), summary);
-  }
-  const record = parsed.record;
+/** Where a rejection's issues point, and what is known about the record for reports. */
+interface RecordContext {
+  pathPrefix: string;
+  summary: RecordSummary;
+}
 
-  const principal = resolvePrincipal(record.userIdentity);
-  if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
-    return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
-  }
-
+/** The clones a creation call made, read through its {@link EVENT_TABLE} entry. */
+function readCreation(
+  eventName: GovernedEventName,
+  record: CloudTrailRecord,
+  principal: Principal,
+  { pathPrefix, summary }: RecordContext,
+): ParsedInput {
   const entry = EVENT_TABLE[eventName];
   try {
-    const ids = entry.newIds(record);
+    const ids = readNewIds(entry, record);
     if (ids.length === 0) {
       return rejected(
-        `${eventName} without a new ${entry.cloneKind} id in ${entry.newIdsAt}: cannot tell what was created`,
-        [`${withPrefix(pathPrefix, entry.newIdsAt)}: is missing`],
+        `${eventName} without a new ${entry.cloneKind} id in ${entry.ids}: cannot tell what was created`,
+        [`${withPrefix(pathPrefix, entry.ids)}: is missing`],
         summary,
       );
     }
-    const source = entry.source(record);
+    const source = readSource(entry, record);
     const event: CloneEvent = {
       eventId: record.eventID,
       eventName,
