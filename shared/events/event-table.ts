@@ -1,138 +1,178 @@
-import { EventValidationError } from '../model/errors.js';
 import type { CloneKind, SourceKind, SourceRef } from '../model/types.js';
+import type { CloudTrailRecord } from './cloudtrail-schema.js';
+import { MAX_ID_LENGTH } from './cloudtrail-schema.js';
 import {
-  type CloudTrailRecord,
-  MAX_ID_LENGTH,
-  MAX_TEXT_LENGTH,
-  REGION_PATTERN,
-} from './cloudtrail-schema.js';
+  child,
+  type FieldPath,
+  isListPath,
+  readBoolean,
+  readField,
+  readPath,
+  readPathFrom,
+  readRegion,
+  readResourceId,
+  readString,
+  requireValue,
+} from './record-path.js';
 
 /**
- * The CloudTrail events clonewarden governs. The EventBridge rule's `eventName` filter is built
- * from this list, and {@link EVENT_TABLE} must have one entry per name.
+ * What a governed event means to clonewarden. Today every entry is a `creation`: a call that
+ * creates clones. The next families share the table, each with the paths it needs, e.g.
+ * - sharing: `ModifyImageAttribute: { family: 'sharing', cloneKind: 'image',
+ *   ids: 'requestParameters.imageId', grantees: 'requestParameters.launchPermission.add.items[].userId' }`;
+ * - restoring: `RunInstances: { family: 'restoring', ids: 'responseElements.instancesSet.items[].instanceId',
+ *   source: { kind: 'image', id: 'requestParameters.instancesSet.items[].imageId' } }`;
+ * - tampering: `DeleteSnapshot: { family: 'tampering', cloneKind: 'snapshot', ids: 'requestParameters.snapshotId' }`;
+ * - EC2's own `EC2 AMI State Change` event (not a CloudTrail call) adds
+ *   `detailType: 'EC2 AMI State Change'` and paths that start at its `detail`: `ids: 'ImageId'`.
+ * Each family adds its member to {@link EventTableEntry} and one reader; an event of a known
+ * family is one entry.
  */
-export const GOVERNED_EVENT_NAMES = [
-  'CreateImage',
-  'CreateSnapshot',
-  'CreateSnapshots',
-  'CopyImage',
-  'CopySnapshot',
-  'RegisterImage',
-] as const;
+export type EventFamily = 'creation';
 
-/** One of {@link GOVERNED_EVENT_NAMES}. */
-export type GovernedEventName = (typeof GOVERNED_EVENT_NAMES)[number];
-
-/** How to read one governed event: what it creates, where the new ids are, and what it copied. */
-export interface EventTableEntry {
-  /** What the call creates. */
-  readonly cloneKind: CloneKind;
-  /** Where the new ids are logged, for messages and docs. */
-  readonly newIdsAt: string;
-  /**
-   * The ids of the clones the call created; empty when the response does not name them.
-   * @throws {EventValidationError} when a field is there but has the wrong type or form.
-   */
-  newIds(record: CloudTrailRecord): string[];
-  /**
-   * What was cloned; `undefined` when the request does not say.
-   * @throws {EventValidationError} when a field is there but has the wrong type or form.
-   */
-  source(record: CloudTrailRecord): SourceRef | undefined;
+/** Where a call names what it cloned: the kind of resource and the path of its id. */
+export interface SourceSpec {
+  readonly kind: SourceKind;
+  /** For a list path, the first item that names one is the source. */
+  readonly id: FieldPath;
 }
 
-/**
- * The event → resources table, in the Cloud Custodian `cwe` style: adding a governed event is one
- * name above and one entry here, and the parser needs no change.
- */
-export const EVENT_TABLE: Readonly<Record<GovernedEventName, EventTableEntry>> = {
+/** A call that creates clones: what it creates, where their ids are, and what it copied. */
+export interface CreationEntry {
+  readonly family: 'creation';
+  /** What the call creates. */
+  readonly cloneKind: CloneKind;
+  /** Where the new ids are logged. On a list path, every item must name one. */
+  readonly ids: FieldPath;
+  /** What was cloned, when the request says. */
+  readonly source?: SourceSpec;
+  /** The source's region when it is not the event's own (cross-region copies). */
+  readonly sourceRegion?: FieldPath;
+}
+
+/** One row of {@link EVENT_TABLE}: one member per {@link EventFamily}. */
+export type EventTableEntry = CreationEntry;
+
+const ENTRIES = {
   CreateImage: {
+    family: 'creation',
     cloneKind: 'image',
-    newIdsAt: 'responseElements.imageId',
-    newIds: (record) => idsAt(child(responseOf(record), 'imageId'), 'image'),
-    source: (record) => sourceAt(record, 'instance', child(requestOf(record), 'instanceId')),
+    ids: 'responseElements.imageId',
+    source: { kind: 'instance', id: 'requestParameters.instanceId' },
   },
   CreateSnapshot: {
+    family: 'creation',
     cloneKind: 'snapshot',
-    newIdsAt: 'responseElements.snapshotId',
-    newIds: (record) => idsAt(child(responseOf(record), 'snapshotId'), 'snapshot'),
-    source: (record) => sourceAt(record, 'volume', child(requestOf(record), 'volumeId')),
+    ids: 'responseElements.snapshotId',
+    source: { kind: 'volume', id: 'requestParameters.volumeId' },
   },
   CreateSnapshots: {
+    family: 'creation',
     cloneKind: 'snapshot',
-    newIdsAt: 'responseElements.snapshotSet.item[].snapshotId',
-    newIds: (record) =>
-      unique(
-        asArray(child(responseOf(record), 'snapshotSet')).map((item) =>
-          requireValue(readResourceId(child(item, 'snapshotId'), 'snapshot'), child(item, 'snapshotId')),
-        ),
-      ),
-    source: (record) =>
-      sourceAt(record, 'instance', child(child(requestOf(record), 'instanceSpecification'), 'instanceId')),
+    ids: 'responseElements.snapshotSet.item[].snapshotId',
+    source: { kind: 'instance', id: 'requestParameters.instanceSpecification.instanceId' },
   },
   CopyImage: {
+    family: 'creation',
     cloneKind: 'image',
-    newIdsAt: 'responseElements.imageId',
-    newIds: (record) => idsAt(child(responseOf(record), 'imageId'), 'image'),
-    source: (record) =>
-      sourceAt(
-        record,
-        'image',
-        child(requestOf(record), 'sourceImageId'),
-        child(requestOf(record), 'sourceRegion'),
-      ),
+    ids: 'responseElements.imageId',
+    source: { kind: 'image', id: 'requestParameters.sourceImageId' },
+    sourceRegion: 'requestParameters.sourceRegion',
   },
   CopySnapshot: {
+    family: 'creation',
     cloneKind: 'snapshot',
-    newIdsAt: 'responseElements.snapshotId',
-    newIds: (record) => idsAt(child(responseOf(record), 'snapshotId'), 'snapshot'),
-    source: (record) =>
-      sourceAt(
-        record,
-        'snapshot',
-        child(requestOf(record), 'sourceSnapshotId'),
-        child(requestOf(record), 'sourceRegion'),
-      ),
+    ids: 'responseElements.snapshotId',
+    source: { kind: 'snapshot', id: 'requestParameters.sourceSnapshotId' },
+    sourceRegion: 'requestParameters.sourceRegion',
   },
   RegisterImage: {
+    family: 'creation',
     cloneKind: 'image',
-    newIdsAt: 'responseElements.imageId',
-    newIds: (record) => idsAt(child(responseOf(record), 'imageId'), 'image'),
+    ids: 'responseElements.imageId',
     // The root device's snapshot comes first in practice; an image registered from an S3
     // manifest has no EBS snapshot and so no source here.
-    source: (record) => {
-      for (const mapping of asArray(child(requestOf(record), 'blockDeviceMapping'))) {
-        const snapshot = child(child(mapping, 'ebs'), 'snapshotId');
-        if (readResourceId(snapshot, 'snapshot')) return sourceAt(record, 'snapshot', snapshot);
-      }
-      return undefined;
-    },
+    source: { kind: 'snapshot', id: 'requestParameters.blockDeviceMapping.items[].ebs.snapshotId' },
   },
-};
+} satisfies Record<string, EventTableEntry>;
+
+/** A CloudTrail event name clonewarden governs. */
+export type GovernedEventName = keyof typeof ENTRIES;
+
+/**
+ * The event → resources table, in the Cloud Custodian `cwe` style: each field path is written
+ * once, as data, and read by `readPath`. Adding a governed event is one entry here; the parser,
+ * the EventBridge rule in serverless.yml and the docs follow (`npm run generate`).
+ */
+export const EVENT_TABLE: Readonly<Record<GovernedEventName, EventTableEntry>> = ENTRIES;
+
+/** The governed event names, in table order. */
+export const GOVERNED_EVENT_NAMES = Object.keys(EVENT_TABLE) as [GovernedEventName, ...GovernedEventName[]];
 
 /** True when clonewarden governs `eventName`. */
 export function isGovernedEventName(eventName: string): eventName is GovernedEventName {
-  return (GOVERNED_EVENT_NAMES as readonly string[]).includes(eventName);
+  return Object.hasOwn(EVENT_TABLE, eventName);
+}
+
+/** The governed event names of one family, in table order. */
+export function eventNamesOf(family: EventFamily): GovernedEventName[] {
+  return GOVERNED_EVENT_NAMES.filter((name) => EVENT_TABLE[name].family === family);
+}
+
+/**
+ * The ids of the clones the call created; empty when the response does not name them.
+ * @throws {EventValidationError} when a field is there but has the wrong type or form, or a list
+ * item does not name its clone.
+ */
+export function readNewIds(entry: CreationEntry, record: CloudTrailRecord): string[] {
+  const everyItemNamesOne = isListPath(entry.ids);
+  const ids = readPath(record, entry.ids).map((field) => {
+    const id = readResourceId(field, entry.cloneKind);
+    return everyItemNamesOne ? requireValue(id, field) : id;
+  });
+  return [...new Set(ids.filter((id) => id !== undefined))];
+}
+
+/**
+ * What was cloned, in the event's own region unless the entry's `sourceRegion` names another;
+ * `undefined` when the request does not say.
+ * @throws {EventValidationError} when a field is there but has the wrong type or form.
+ */
+export function readSource(entry: CreationEntry, record: CloudTrailRecord): SourceRef | undefined {
+  if (!entry.source) return undefined;
+  const { kind } = entry.source;
+  for (const field of readPath(record, entry.source.id)) {
+    const id = readResourceId(field, kind);
+    if (id === undefined) continue;
+    const region =
+      (entry.sourceRegion && readRegion(readField(record, entry.sourceRegion))) ?? record.awsRegion;
+    return { kind, id, region };
+  }
+  return undefined;
 }
 
 /** Tags the caller asked for, grouped by the clone kind they apply to. */
 export type RequestedTags = Partial<Record<CloneKind, Record<string, string>>>;
 
+/** The tag specifications: `tagSpecificationSet.items[]` flat, `TagSpecification` (one or a list) wrapped. */
+const TAG_SPECIFICATIONS: FieldPath = 'requestParameters.tagSpecificationSet|tagSpecification[]';
+/** A specification's tags, below it: `tags[]` or `tag[]` of `{key, value}`. */
+const SPECIFICATION_TAGS: FieldPath = 'tags|tag[]';
+
 /**
- * The tags requested at creation, from `tagSpecificationSet.items[]` or the wrapped
- * `TagSpecification` (an object or a list), each with `resourceType` and `tags[]`/`Tag[]` of
- * `{key, value}`. Specifications for other resource types (e.g. `instance`) are ignored. Values are
- * kept exactly as given, leading spaces included.
+ * The tags requested at creation, from {@link TAG_SPECIFICATIONS}, each with `resourceType` and
+ * {@link SPECIFICATION_TAGS}. Specifications for other resource types (e.g. `instance`) are
+ * ignored. Values are kept exactly as given, leading spaces included.
  *
  * @throws {EventValidationError} when a tag has no key, or a field has the wrong type.
  */
 export function extractRequestedTags(record: CloudTrailRecord): RequestedTags {
   const byKind = new Map<CloneKind, Map<string, string>>();
-  for (const spec of asArray(child(requestOf(record), 'tagSpecificationSet', 'tagSpecification'))) {
+  for (const spec of readPath(record, TAG_SPECIFICATIONS)) {
     const resourceType = readString(child(spec, 'resourceType'), MAX_ID_LENGTH);
     if (resourceType !== 'image' && resourceType !== 'snapshot') continue;
     const tags = byKind.get(resourceType) ?? new Map<string, string>();
-    for (const tag of asArray(child(spec, 'tags', 'tag'))) {
+    for (const tag of readPathFrom(spec, SPECIFICATION_TAGS)) {
       const key = requireValue(readString(child(tag, 'key')), child(tag, 'key'));
       tags.set(key, readString(child(tag, 'value')) ?? '');
     }
@@ -152,211 +192,15 @@ export interface RequestDetails {
 /**
  * The image name, description and `noReboot` flag from the request, where given.
  *
- * @throws {EventValidationError} when one has the wrong type or is longer than {@link MAX_TEXT_LENGTH}.
+ * @throws {EventValidationError} when one has the wrong type or is longer than the text limit.
  */
 export function extractRequestDetails(record: CloudTrailRecord): RequestDetails {
-  const request = requestOf(record);
   const details: RequestDetails = {};
-  const noReboot = readBoolean(child(request, 'noReboot'));
-  const name = readString(child(request, 'name'));
-  const description = readString(child(request, 'description'));
+  const noReboot = readBoolean(readField(record, 'requestParameters.noReboot'));
+  const name = readString(readField(record, 'requestParameters.name'));
+  const description = readString(readField(record, 'requestParameters.description'));
   if (noReboot !== undefined) details.noReboot = noReboot;
   if (name !== undefined) details.name = name;
   if (description !== undefined) details.description = description;
   return details;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Accessors. EC2 logs the same request in several layouts: flat and camelCase
-// (`requestParameters.instanceId`), or wrapped and PascalCase like the query API
-// (`requestParameters.CreateSnapshotsRequest.InstanceSpecification.InstanceId`); a single list
-// item as an object instead of an array; and lists as `{items: […]}`, `{item: …}` or
-// `[{tag: 1, content: …}]`. Every read of requestParameters/responseElements goes through these.
-// ---------------------------------------------------------------------------------------------
-
-/** The most items we read from any one list; EC2 itself allows far fewer (e.g. 50 tags). */
-export const MAX_LIST_ITEMS = 1000;
-
-/** A value read from a record, with the path it was found at, for error messages. */
-export interface RecordField {
-  readonly value: unknown;
-  readonly path: string;
-}
-
-/** `requestParameters`, unwrapped from `<EventName>Request` when EC2 logged it that way. */
-export function requestOf(record: CloudTrailRecord): RecordField {
-  return unwrap({ value: record.requestParameters, path: 'requestParameters' }, `${record.eventName}Request`);
-}
-
-/** `responseElements`, unwrapped from `<EventName>Response` when EC2 logged it that way. */
-export function responseOf(record: CloudTrailRecord): RecordField {
-  return unwrap({ value: record.responseElements, path: 'responseElements' }, `${record.eventName}Response`);
-}
-
-/** The XML-style wrapper's content (`{CreateSnapshotsRequest: {…}}` → `{…}`), or the field itself. */
-export function unwrap(field: RecordField, wrapper: string): RecordField {
-  if (
-    isPlainObject(field.value) &&
-    Object.hasOwn(field.value, wrapper) &&
-    isPlainObject(field.value[wrapper])
-  ) {
-    return { value: field.value[wrapper], path: `${field.path}.${wrapper}` };
-  }
-  return field;
-}
-
-/**
- * The first of `names` present in `parent`, each tried in camelCase and PascalCase
- * (`instanceId`, `InstanceId`), with `{tag, content}` encoding removed. Absent → `value: undefined`.
- */
-export function child(parent: RecordField, ...names: string[]): RecordField {
-  const object = parent.value;
-  if (isPlainObject(object)) {
-    for (const name of names) {
-      for (const key of [name, pascalCase(name)]) {
-        if (Object.hasOwn(object, key) && object[key] !== undefined && object[key] !== null) {
-          return { value: decodeContent(object[key]), path: `${parent.path}.${key}` };
-        }
-      }
-    }
-  }
-  return { value: undefined, path: `${parent.path}.${names[0] ?? ''}` };
-}
-
-/**
- * A list's items, whatever the layout: an array, `{items: […]}`, `{item: […]}`, `{item: {…}}`, or a
- * single object standing for a list of one. Absent → `[]`.
- *
- * @throws {EventValidationError} for more than {@link MAX_LIST_ITEMS} items, to bound the work.
- */
-export function asArray(field: RecordField): RecordField[] {
-  let list = field;
-  if (isPlainObject(list.value) && !isContentEncoded(list.value)) {
-    const inner = child(list, 'items', 'item');
-    if (inner.value !== undefined) list = inner;
-  }
-  const { value, path } = list;
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) return [list];
-  if (value.length > MAX_LIST_ITEMS) {
-    invalid(path, `has ${value.length} items, more than the ${MAX_LIST_ITEMS} clonewarden reads`);
-  }
-  return value.map((item, index) => ({ value: decodeContent(item), path: `${path}[${index}]` }));
-}
-
-/**
- * A string, at most `maxLength` long; `undefined` when absent.
- * @throws {EventValidationError} for another type or a longer string.
- */
-export function readString(field: RecordField, maxLength = MAX_TEXT_LENGTH): string | undefined {
-  const { value, path } = field;
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') invalid(path, `expected a string, got ${describe(value)}`);
-  if (value.length > maxLength) invalid(path, `must be at most ${maxLength} characters, got ${value.length}`);
-  return value;
-}
-
-/**
- * A boolean; `"true"`/`"false"` are accepted as some layouts log them as text. `undefined` when absent.
- * @throws {EventValidationError} for anything else.
- */
-export function readBoolean(field: RecordField): boolean | undefined {
-  const { value, path } = field;
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  return invalid(path, `expected true or false, got ${describe(value)}`);
-}
-
-const RESOURCE_ID_PREFIX: Readonly<Record<SourceKind, string>> = {
-  image: 'ami',
-  snapshot: 'snap',
-  instance: 'i',
-  volume: 'vol',
-};
-
-/**
- * An EC2 resource id of the given kind (`ami-…`, `snap-…`, `i-…`, `vol-…`); `undefined` when absent.
- * @throws {EventValidationError} for anything else: these ids go into API calls and tags.
- */
-export function readResourceId(field: RecordField, kind: SourceKind): string | undefined {
-  const id = readString(field, MAX_ID_LENGTH);
-  if (id === undefined) return undefined;
-  const prefix = RESOURCE_ID_PREFIX[kind];
-  if (!new RegExp(`^${prefix}-[0-9a-zA-Z]{1,64}$`).test(id)) {
-    invalid(
-      field.path,
-      `expected ${kind === 'image' || kind === 'instance' ? 'an' : 'a'} ${kind} id (${prefix}-…), got ${describe(id)}`,
-    );
-  }
-  return id;
-}
-
-/**
- * An AWS region name; `undefined` when absent.
- * @throws {EventValidationError} for anything else.
- */
-export function readRegion(field: RecordField): string | undefined {
-  const region = readString(field, 64);
-  if (region !== undefined && !REGION_PATTERN.test(region)) {
-    invalid(field.path, `expected an AWS region, got ${describe(region)}`);
-  }
-  return region;
-}
-
-function idsAt(field: RecordField, kind: CloneKind): string[] {
-  const id = readResourceId(field, kind);
-  return id === undefined ? [] : [id];
-}
-
-/** A source in the event's own region unless `regionField` names another (cross-region copies). */
-function sourceAt(
-  record: CloudTrailRecord,
-  kind: SourceKind,
-  idField: RecordField,
-  regionField?: RecordField,
-): SourceRef | undefined {
-  const id = readResourceId(idField, kind);
-  if (id === undefined) return undefined;
-  const region = (regionField && readRegion(regionField)) ?? record.awsRegion;
-  return { kind, id, region };
-}
-
-function requireValue<T>(value: T | undefined, field: RecordField): T {
-  return value === undefined ? invalid(field.path, 'is missing') : value;
-}
-
-function invalid(path: string, problem: string): never {
-  const issue = `${path}: ${problem}`;
-  throw new EventValidationError(issue, [issue]);
-}
-
-function unique(ids: string[]): string[] {
-  return [...new Set(ids)];
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `{ "tag": 1, "content": "vol-…" }`: how some newer APIs log one member of a list. */
-function isContentEncoded(value: Record<string, unknown>): boolean {
-  return typeof value.tag === 'number' && Object.hasOwn(value, 'content');
-}
-
-function decodeContent(value: unknown): unknown {
-  return isPlainObject(value) && isContentEncoded(value) ? value.content : value;
-}
-
-function pascalCase(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-/** A short, bounded description of a bad value for an error message. */
-function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  }
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : `a ${typeof value}`;
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { EventNotSupportedError, EventValidationError } from '../model/errors.js';
-import type { CloneEvent } from '../model/types.js';
+import type { CloneEvent, Principal } from '../model/types.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   type CloudTrailRecord,
@@ -16,7 +16,10 @@ import {
   EVENT_TABLE,
   extractRequestDetails,
   extractRequestedTags,
+  type GovernedEventName,
   isGovernedEventName,
+  readNewIds,
+  readSource,
 } from './event-table.js';
 import { resolvePrincipal } from './resolve-principal.js';
 
@@ -68,24 +71,61 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   }
 
   const isEnvelope = Object.hasOwn(input, 'detail') && Object.hasOwn(input, 'detail-type');
-  let detail: unknown = input;
-  let envelopeAccount: string | undefined;
-  if (isEnvelope) {
-    const envelope = EventBridgeSchema.safeParse(input);
-    if (!envelope.success)
-      return rejected('the EventBridge envelope does not fit its schema', issuesOf(envelope.error));
-    const { source, 'detail-type': detailType } = envelope.data;
-    if (source !== EC2_EVENTBRIDGE_SOURCE)
-      return skipped(`EventBridge source ${quote(source)} is not aws.ec2`);
-    if (detailType !== CLOUDTRAIL_DETAIL_TYPE) {
-      return skipped(`EventBridge detail-type ${quote(detailType)} is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
-    }
-    detail = envelope.data.detail;
-    envelopeAccount = envelope.data.account || undefined;
-  }
+  const opened = isEnvelope ? openEnvelope(input) : { detail: input };
+  if ('kind' in opened) return opened;
   const pathPrefix = isEnvelope ? 'detail' : '';
 
-  // The header first: a failed call or another service's event is skipped whatever the rest holds.
+  const screened = screenHeader(opened.detail, pathPrefix, opened.account);
+  if ('kind' in screened) return screened;
+  const { eventName, summary, account } = screened;
+
+  const parsed = parseRecord(input, isEnvelope);
+  if (!parsed.success) {
+    return rejected('the record does not fit the CloudTrail schema', issuesOf(parsed.error), summary);
+  }
+  const record = parsed.record;
+  if (!account) {
+    return rejected(
+      `${eventName} without an account: cannot tell whose clone it is`,
+      [
+        `${withPrefix(pathPrefix, 'recipientAccountId')}: is missing, and neither the EventBridge envelope's account nor userIdentity.accountId names the account`,
+      ],
+      summary,
+    );
+  }
+
+  const principal = resolvePrincipal(record.userIdentity);
+  if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
+    return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
+  }
+  return readCreation(eventName, record, principal, { pathPrefix, summary, account });
+}
+
+/** The CloudTrail record inside an EventBridge envelope, or why there is none to read. */
+function openEnvelope(input: unknown): { detail: unknown; account?: string } | ParsedInput {
+  const envelope = EventBridgeSchema.safeParse(input);
+  if (!envelope.success)
+    return rejected('the EventBridge envelope does not fit its schema', issuesOf(envelope.error));
+  const { source, 'detail-type': detailType } = envelope.data;
+  if (source !== EC2_EVENTBRIDGE_SOURCE) return skipped(`EventBridge source ${quote(source)} is not aws.ec2`);
+  if (detailType !== CLOUDTRAIL_DETAIL_TYPE) {
+    return skipped(`EventBridge detail-type ${quote(detailType)} is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
+  }
+  return {
+    detail: envelope.data.detail,
+    ...(envelope.data.account ? { account: envelope.data.account } : {}),
+  };
+}
+
+/**
+ * The header first: a failed call or another service's event is skipped whatever the rest holds.
+ * Gives the governed event's name and what is known for reports, or why the record is not read.
+ */
+function screenHeader(
+  detail: unknown,
+  pathPrefix: string,
+  envelopeAccount: string | undefined,
+): { eventName: GovernedEventName; summary: RecordSummary; account?: string } | ParsedInput {
   const header = CloudTrailRecordHeaderSchema.safeParse(detail);
   if (!header.success) {
     return rejected('the record does not fit the CloudTrail schema', issuesOf(header.error, pathPrefix));
@@ -109,38 +149,38 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (eventSource !== EC2_EVENT_SOURCE)
     return skipped(`eventSource ${eventSource} is not ${EC2_EVENT_SOURCE}`, summary);
   if (!isGovernedEventName(eventName)) return skipped(new EventNotSupportedError(eventName).message, summary);
+  return { eventName, summary, ...(account ? { account } : {}) };
+}
 
-  const parsed = parseRecord(input, isEnvelope);
-  if (!parsed.success) {
-    return rejected('the record does not fit the CloudTrail schema', issuesOf(parsed.error), summary);
-  }
-  const record = parsed.record;
-  if (!account) {
-    return rejected(
-      `${eventName} without an account: cannot tell whose clone it is`,
-      [
-        `${withPrefix(pathPrefix, 'recipientAccountId')}: is missing, and neither the EventBridge envelope's account nor userIdentity.accountId names the account`,
-      ],
-      summary,
-    );
-  }
+/** Where a rejection's issues point, and what is known about the record for reports. */
+interface RecordContext {
+  pathPrefix: string;
+  summary: RecordSummary;
+  /** Whose clone it is: the envelope's account, else recipientAccountId, else the caller's. */
+  account: string;
+}
 
-  const principal = resolvePrincipal(record.userIdentity);
-  if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
-    return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
-  }
-
+/**
+ * The clones a creation call made, read through its {@link EVENT_TABLE} entry. Every entry is a
+ * `creation` today; the next families each bring a reader like this one, chosen by `entry.family`.
+ */
+function readCreation(
+  eventName: GovernedEventName,
+  record: CloudTrailRecord,
+  principal: Principal,
+  { pathPrefix, summary, account }: RecordContext,
+): ParsedInput {
   const entry = EVENT_TABLE[eventName];
   try {
-    const ids = entry.newIds(record);
+    const ids = readNewIds(entry, record);
     if (ids.length === 0) {
       return rejected(
-        `${eventName} without a new ${entry.cloneKind} id in ${entry.newIdsAt}: cannot tell what was created`,
-        [`${withPrefix(pathPrefix, entry.newIdsAt)}: is missing`],
+        `${eventName} without a new ${entry.cloneKind} id in ${entry.ids}: cannot tell what was created`,
+        [`${withPrefix(pathPrefix, entry.ids)}: is missing`],
         summary,
       );
     }
-    const source = entry.source(record);
+    const source = readSource(entry, record);
     const event: CloneEvent = {
       // A 1.0 record has no eventID; the new clone's id names the call as uniquely.
       eventId: record.eventID ?? `${eventName}/${ids[0]}`,
@@ -180,7 +220,7 @@ function parseRecord(
   return bare.success ? { success: true, record: bare.data } : bare;
 }
 
-/** `userIdentity.accountId` of an unvalidated record, when it is a usable id. */
+/** `userIdentity.accountId`, when the record names one of a sane length. */
 function callerAccountOf(detail: unknown): string | undefined {
   const identity = isPlainObject(detail) ? detail.userIdentity : undefined;
   const accountId = isPlainObject(identity) ? identity.accountId : undefined;

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type CloudTrailRecord, CloudTrailRecordSchema } from '../../shared/events/cloudtrail-schema.js';
 import {
-  asArray,
-  child,
   EVENT_TABLE,
+  eventNamesOf,
   extractRequestDetails,
   extractRequestedTags,
   GOVERNED_EVENT_NAMES,
   type GovernedEventName,
-  MAX_LIST_ITEMS,
-  readBoolean,
-  readResourceId,
-  unwrap,
+  readNewIds,
+  readSource,
 } from '../../shared/events/event-table.js';
 import { EventValidationError } from '../../shared/model/errors.js';
 import type { SourceRef } from '../../shared/model/types.js';
@@ -47,6 +44,24 @@ describe('Events: EVENT_TABLE', () => {
       'RegisterImage',
     ]);
     expect(Object.keys(EVENT_TABLE).sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
+  });
+
+  it('writes every path from the request or the response, and tags every entry with its family', () => {
+    // Prepare
+    const paths = Object.values(EVENT_TABLE).flatMap((entry) => [
+      entry.ids,
+      ...(entry.source ? [entry.source.id] : []),
+      ...(entry.sourceRegion ? [entry.sourceRegion] : []),
+    ]);
+
+    // Assess
+    expect(paths.filter((path) => !/^(requestParameters|responseElements)\.[\w|.[\]]+$/.test(path))).toEqual(
+      [],
+    );
+    expect(Object.values(EVENT_TABLE).map((entry) => entry.family)).toEqual(
+      GOVERNED_EVENT_NAMES.map(() => 'creation'),
+    );
+    expect(eventNamesOf('creation')).toEqual(GOVERNED_EVENT_NAMES);
   });
 
   it.each<[string, 'image' | 'snapshot', string[], SourceRef | undefined]>([
@@ -110,7 +125,11 @@ describe('Events: EVENT_TABLE', () => {
     const entry = entryFor(record);
 
     // Act
-    const result = { cloneKind: entry.cloneKind, newIds: entry.newIds(record), source: entry.source(record) };
+    const result = {
+      cloneKind: entry.cloneKind,
+      newIds: readNewIds(entry, record),
+      source: readSource(entry, record),
+    };
 
     // Assess
     expect(result).toEqual({ cloneKind, newIds, source });
@@ -128,7 +147,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const source = EVENT_TABLE.RegisterImage.source(record);
+    const source = readSource(EVENT_TABLE.RegisterImage, record);
 
     // Assess
     expect(source).toEqual({ kind: 'snapshot', id: 'snap-0aaa1111bbbb2222c', region: 'sa-east-1' });
@@ -141,7 +160,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const source = EVENT_TABLE.RegisterImage.source(record);
+    const source = readSource(EVENT_TABLE.RegisterImage, record);
 
     // Assess
     expect(source).toBeUndefined();
@@ -154,7 +173,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const source = EVENT_TABLE.CopySnapshot.source(record);
+    const source = readSource(EVENT_TABLE.CopySnapshot, record);
 
     // Assess
     expect(source).toEqual({ kind: 'snapshot', id: 'snap-0f0e0d0c0b0a09080', region: 'us-east-2' });
@@ -167,7 +186,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const ids = EVENT_TABLE.CreateImage.newIds(record);
+    const ids = readNewIds(EVENT_TABLE.CreateImage, record);
 
     // Assess
     expect(ids).toEqual([]);
@@ -180,7 +199,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const error = thrownBy(() => EVENT_TABLE.CreateSnapshots.newIds(record));
+    const error = thrownBy(() => readNewIds(EVENT_TABLE.CreateSnapshots, record));
 
     // Assess
     expect(error.issues).toEqual([
@@ -199,130 +218,10 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const error = thrownBy(() => EVENT_TABLE.CreateImage.source(record));
+    const error = thrownBy(() => readSource(EVENT_TABLE.CreateImage, record));
 
     // Assess
     expect(error.issues[0]).toContain(`requestParameters.instanceId: ${message}`);
-  });
-});
-
-describe('Events: record accessors', () => {
-  const at = (value: unknown) => ({ value, path: 'x' });
-
-  it.each([
-    ['absent', undefined, []],
-    ['null', null, []],
-    ['an array', [{ a: 1 }, { a: 2 }], [{ a: 1 }, { a: 2 }]],
-    ['{items: [...]}', { items: [{ a: 1 }] }, [{ a: 1 }]],
-    ['{item: [...]}', { item: [{ a: 1 }, { a: 2 }] }, [{ a: 1 }, { a: 2 }]],
-    ['{item: {...}} (a single item)', { item: { a: 1 } }, [{ a: 1 }]],
-    ['a bare object (a list of one)', { a: 1 }, [{ a: 1 }]],
-    [
-      '[{tag, content}] strings',
-      [
-        { tag: 1, content: 'vol-1' },
-        { tag: 2, content: 'vol-2' },
-      ],
-      ['vol-1', 'vol-2'],
-    ],
-    ['a single {tag, content}', { tag: 1, content: 'vol-1' }, [{ tag: 1, content: 'vol-1' }]],
-  ])('asArray reads %s', (_case, value, expected) => {
-    // Act
-    const items = asArray(at(value)).map((field) => field.value);
-
-    // Assess
-    expect(items).toEqual(expected);
-  });
-
-  it('asArray gives each item its own path', () => {
-    // Act
-    const paths = asArray({ value: { item: [1, 2] }, path: 'responseElements.snapshotSet' }).map(
-      (f) => f.path,
-    );
-
-    // Assess
-    expect(paths).toEqual(['responseElements.snapshotSet.item[0]', 'responseElements.snapshotSet.item[1]']);
-  });
-
-  it(`asArray refuses more than ${MAX_LIST_ITEMS} items, with the count and the path`, () => {
-    // Prepare
-    const huge = { items: Array.from({ length: 10_000 }, () => ({})) };
-
-    // Act
-    const error = thrownBy(() => asArray({ value: huge, path: 'requestParameters.tagSpecificationSet' }));
-
-    // Assess
-    expect(error.message).toBe(
-      `requestParameters.tagSpecificationSet.items: has 10000 items, more than the ${MAX_LIST_ITEMS} clonewarden reads`,
-    );
-  });
-
-  it.each([
-    ['camelCase', { instanceId: 'i-1' }, 'i-1', 'x.instanceId'],
-    ['PascalCase', { InstanceId: 'i-2' }, 'i-2', 'x.InstanceId'],
-    ['{tag, content}', { InstanceId: { tag: 1, content: 'i-3' } }, 'i-3', 'x.InstanceId'],
-    ['absent', { other: 1 }, undefined, 'x.instanceId'],
-    ['a non-object parent', 'i-4', undefined, 'x.instanceId'],
-  ])('child reads a %s field', (_case, parent, value, path) => {
-    // Act
-    const field = child(at(parent), 'instanceId');
-
-    // Assess
-    expect(field).toEqual({ value, path });
-  });
-
-  it('child does not read inherited properties such as constructor', () => {
-    // Act
-    const field = child(at({}), 'constructor');
-
-    // Assess
-    expect(field.value).toBeUndefined();
-  });
-
-  it.each([
-    [
-      'a wrapped layout',
-      { CreateSnapshotsRequest: { Description: 'd' } },
-      { Description: 'd' },
-      'x.CreateSnapshotsRequest',
-    ],
-    ['a flat layout', { description: 'd' }, { description: 'd' }, 'x'],
-  ])('unwrap reads %s', (_case, value, expected, path) => {
-    // Act
-    const field = unwrap(at(value), 'CreateSnapshotsRequest');
-
-    // Assess
-    expect(field).toEqual({ value: expected, path });
-  });
-
-  it.each([
-    [true, true],
-    [false, false],
-    ['true', true],
-    ['false', false],
-    [undefined, undefined],
-  ])('readBoolean reads %j as %j', (value, expected) => {
-    // Act
-    const result = readBoolean(at(value));
-
-    // Assess
-    expect(result).toBe(expected);
-  });
-
-  it('readBoolean rejects "yes"', () => {
-    // Act
-    const error = thrownBy(() => readBoolean(at('yes')));
-
-    // Assess
-    expect(error.message).toBe('x: expected true or false, got "yes"');
-  });
-
-  it('readResourceId quotes a bad value in at most 40 characters', () => {
-    // Act
-    const error = thrownBy(() => readResourceId(at(`ami-${'!'.repeat(200)}`), 'image'));
-
-    // Assess
-    expect(error.message).toMatch(/^x: expected an image id \(ami-…\), got "ami-!{36}…"$/);
   });
 });
 
