@@ -10,7 +10,8 @@ import type { Context } from 'aws-lambda';
 import { createAwsClients } from '../shared/aws/clients.js';
 import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
-import { type EnforceContext, enforceRecord } from '../shared/pipeline/enforce-record.js';
+import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
+import { enforceRecord } from '../shared/pipeline/enforce-record.js';
 import { resolveSettings } from '../shared/settings/resolve-settings.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { compileArnGlob } from '../model/arn-glob.js';
-import { EventNotSupportedError, EventValidationError } from '../model/errors.js';
-import type { CloneEvent, Principal } from '../model/types.js';
+import { EventNotSupportedError } from '../model/errors.js';
+import type { CloneEvent } from '../model/types.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   type CloudTrailRecord,
@@ -12,15 +12,8 @@ import {
   EventBridgeSchema,
   MAX_ID_LENGTH,
 } from './cloudtrail-schema.js';
-import {
-  EVENT_TABLE,
-  extractRequestDetails,
-  extractRequestedTags,
-  type GovernedEventName,
-  isGovernedEventName,
-  readNewIds,
-  readSource,
-} from './event-table.js';
+import { familyOf, type GovernedEventName, isGovernedEventName } from './event-table.js';
+import { type ParsedInput, type RecordSummary, rejected, skipped, withPrefix } from './parsed-input.js';
 import { resolvePrincipal } from './resolve-principal.js';
 
 /** Options for {@link parseCloneEvent}. */
@@ -31,26 +24,6 @@ export interface ParseCloneEventOptions {
    */
   enforcerPrincipals?: readonly string[];
 }
-
-/** What is known about a record that was not turned into an event, for reports. */
-export interface RecordSummary {
-  eventId?: string;
-  eventName?: string;
-  region?: string;
-  account?: string;
-}
-
-/**
- * The outcome of {@link parseCloneEvent}:
- * - `event`: a governed call that created clones;
- * - `skipped`: a well-formed record that needs no verdict (failed or dry-run call, another service,
- *   an event that is not governed, the enforcer's own call);
- * - `rejected`: input that is not a usable record, with one `path: message` line per problem.
- */
-export type ParsedInput =
-  | { kind: 'event'; event: CloneEvent; record: CloudTrailRecord }
-  | ({ kind: 'skipped'; reason: string } & RecordSummary)
-  | ({ kind: 'rejected'; reason: string; issues: string[] } & RecordSummary);
 
 /** At most this many problems are listed for one rejected record. */
 export const MAX_REPORTED_ISSUES = 20;
@@ -98,7 +71,7 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
     return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
   }
-  return readCreation(eventName, record, principal, { pathPrefix, summary, account });
+  return familyOf(eventName).read(eventName, record, principal, { pathPrefix, summary, account });
 }
 
 /** The CloudTrail record inside an EventBridge envelope, or why there is none to read. */
@@ -152,61 +125,6 @@ function screenHeader(
   return { eventName, summary, ...(account ? { account } : {}) };
 }
 
-/** Where a rejection's issues point, and what is known about the record for reports. */
-interface RecordContext {
-  pathPrefix: string;
-  summary: RecordSummary;
-  /** Whose clone it is: the envelope's account, else recipientAccountId, else the caller's. */
-  account: string;
-}
-
-/**
- * The clones a creation call made, read through its {@link EVENT_TABLE} entry. Every entry is a
- * `creation` today; the next families each bring a reader like this one, chosen by `entry.family`.
- */
-function readCreation(
-  eventName: GovernedEventName,
-  record: CloudTrailRecord,
-  principal: Principal,
-  { pathPrefix, summary, account }: RecordContext,
-): ParsedInput {
-  const entry = EVENT_TABLE[eventName];
-  try {
-    const ids = readNewIds(entry, record);
-    if (ids.length === 0) {
-      return rejected(
-        `${eventName} without a new ${entry.cloneKind} id in ${entry.ids}: cannot tell what was created`,
-        [`${withPrefix(pathPrefix, entry.ids)}: is missing`],
-        summary,
-      );
-    }
-    const source = readSource(entry, record);
-    const event: CloneEvent = {
-      // A 1.0 record has no eventID; the new clone's id names the call as uniquely.
-      eventId: record.eventID ?? `${eventName}/${ids[0]}`,
-      eventName,
-      eventTime: record.eventTime,
-      region: record.awsRegion,
-      account,
-      principal,
-      clones: ids.map((id) => ({ kind: entry.cloneKind, id })),
-      ...(source && { source }),
-      requestedTags: extractRequestedTags(record),
-      ...extractRequestDetails(record),
-      ...(record.userAgent && { userAgent: record.userAgent }),
-    };
-    return { kind: 'event', event, record };
-  } catch (error) {
-    // Only the table's own complaint about a field is bad input; anything else is a bug.
-    if (!(error instanceof EventValidationError)) throw error;
-    return rejected(
-      `${eventName} has a field clonewarden cannot read`,
-      error.issues.map((issue) => withPrefix(pathPrefix, issue)),
-      summary,
-    );
-  }
-}
-
 /** The whole input against its schema, so that issue paths read from the input's own root. */
 function parseRecord(
   input: unknown,
@@ -238,14 +156,6 @@ function matchesAny(globs: readonly string[], arn: string): boolean {
   return globs.some((glob) => glob.length > 0 && compileArnGlob(glob)(arn));
 }
 
-function skipped(reason: string, summary: RecordSummary = {}): ParsedInput {
-  return { kind: 'skipped', reason, ...summary };
-}
-
-function rejected(reason: string, issues: string[], summary: RecordSummary = {}): ParsedInput {
-  return { kind: 'rejected', reason, issues, ...summary };
-}
-
 /** zod issues as `path: message` lines, at most {@link MAX_REPORTED_ISSUES} of them. */
 function issuesOf(error: z.ZodError, pathPrefix = ''): string[] {
   const lines = error.issues
@@ -261,11 +171,6 @@ function formatPath(path: readonly PropertyKey[]): string {
     .map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`))
     .join('')
     .replace(/^\./, '');
-}
-
-function withPrefix(prefix: string, path: string): string {
-  if (!prefix) return path;
-  return path ? `${prefix}.${path}` : prefix;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -48,6 +48,8 @@ export interface SourceRef {
 
 /** A CloudTrail record for a clone-creating call, normalised. */
 export interface CloneEvent {
+  /** The event family that governs it: a clone's birth. */
+  family: 'creation';
   eventId: string;
   eventName: string;
   /** ISO 8601. */
@@ -69,6 +71,12 @@ export interface CloneEvent {
   description?: string;
   userAgent?: string;
 }
+
+/**
+ * A governed event, normalised by its family's reader (`shared/events/families/`). Each family
+ * adds its member here, with a `family` tag that the pipeline dispatches on.
+ */
+export type GovernedEvent = CloneEvent;
 
 /** What an image or snapshot looks like in EC2 right now. */
 export interface CloneFact {

@@ -4,7 +4,7 @@ import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '.
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Settings } from '../settings/resolve-settings.js';
-import type { EnforceContext } from './enforce-record.js';
+import type { EnforceContext } from './enforce-context.js';
 
 export interface ContextOptions {
   settings: Settings;

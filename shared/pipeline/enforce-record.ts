@@ -1,27 +1,7 @@
-import { executeActions } from '../actions/execute-actions.js';
-import type { CloneActions } from '../aws/ec2-clone-actions.js';
-import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
-import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import { evaluatePolicy } from '../engine/evaluate-policy.js';
 import { parseCloneEvent } from '../events/parse-clone-event.js';
-import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Verdict } from '../model/types.js';
-import type { Policy } from '../policy/schema.js';
-
-export interface EnforceContext {
-  policy: Policy;
-  /** Effective dry-run (policy or forced by flag/env). */
-  dryRun: boolean;
-  /** Effective alert topic (flag/env, else the policy's). */
-  topicArn?: string;
-  enforcerPrincipals: string[];
-  facts: CloneFactsReader;
-  actions: CloneActions;
-  alerts: AlertPublisher;
-  log: EnforcerLog;
-  metrics: EnforcerMetrics;
-  now: () => Date;
-}
+import type { EnforceContext } from './enforce-context.js';
+import { FAMILY_PIPELINES } from './family-pipelines.js';
 
 /**
  * The enforce pipeline for one record, shared by the Lambda handler and `clonewarden replay`:
@@ -46,31 +26,7 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
     return verdict;
   }
 
-  const { event } = parsed;
-  const facts = await context.facts.collect(event);
-  const planned = evaluatePolicy(context.policy, event, facts, {
-    now: context.now(),
-    dryRun: context.dryRun,
-    ...(context.topicArn ? { topicArn: context.topicArn } : {}),
-  });
-  const ruleTypes = Object.fromEntries(context.policy.rules.map((rule) => [rule.id, rule.type]));
-  const verdict = await executeActions(planned, facts, { ...context, ruleTypes });
-
-  context.metrics.count('EventsEnforced');
-  context.metrics.count(`Verdict_${verdict.status}`);
-  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
-  context.log.info('verdict', {
-    eventId: verdict.eventId,
-    eventName: verdict.eventName,
-    status: verdict.status,
-    resources: verdict.resources,
-    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
-    unknowns: verdict.unknowns.length,
-    gaps: facts.gaps,
-    dryRun: verdict.dryRun,
-    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
-  });
-  return verdict;
+  return FAMILY_PIPELINES[parsed.event.family](parsed.event, context);
 }
 
 function unprocessedVerdict(

@@ -57,6 +57,7 @@ function sourceOf(record: CloneRecord): SourceRef | undefined {
 export function reconcileEvent(record: CloneRecord): CloneEvent {
   const source = sourceOf(record);
   return {
+    family: 'creation',
     eventId: `reconcile-${record.id}`,
     eventName: RECONCILE_EVENT_NAME,
     eventTime: record.createdAt ?? new Date(0).toISOString(),

@@ -61,6 +61,7 @@ function aLog(): EnforcerLog {
 
 function anEvent(eventName: string, clones: CloneEvent['clones'], source?: SourceRef): CloneEvent {
   return {
+    family: 'creation',
     eventId: '11111111-2222-3333-4444-555555555555',
     eventName,
     eventTime: NOW.toISOString(),

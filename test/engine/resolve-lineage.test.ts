@@ -25,6 +25,7 @@ const NEW_SNAPSHOT = 'snap-0fffffffffffffff1';
 function eventFor(eventName: string, source: SourceFact | undefined, region = 'us-east-1'): CloneEvent {
   const kind = eventName.includes('Snapshot') ? 'snapshot' : 'image';
   return {
+    family: 'creation',
     eventId: '11111111-2222-3333-4444-555555555555',
     eventName,
     eventTime: NOW.toISOString(),

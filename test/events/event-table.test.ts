@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type CloudTrailRecord, CloudTrailRecordSchema } from '../../shared/events/cloudtrail-schema.js';
+import { eventNamesOf, GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
 import {
-  EVENT_TABLE,
-  eventNamesOf,
+  CREATION_EVENTS,
+  type CreationEventName,
   extractRequestDetails,
   extractRequestedTags,
-  GOVERNED_EVENT_NAMES,
-  type GovernedEventName,
   readNewIds,
   readSource,
-} from '../../shared/events/event-table.js';
+} from '../../shared/events/families/creation.js';
 import { EventValidationError } from '../../shared/model/errors.js';
 import type { SourceRef } from '../../shared/model/types.js';
 import { type Json, loadFixture } from './fixtures.js';
@@ -19,7 +18,7 @@ function recordOf(raw: Json): CloudTrailRecord {
 }
 
 function entryFor(record: CloudTrailRecord) {
-  return EVENT_TABLE[record.eventName as GovernedEventName];
+  return CREATION_EVENTS[record.eventName as CreationEventName];
 }
 
 function thrownBy(act: () => unknown): EventValidationError {
@@ -32,7 +31,7 @@ function thrownBy(act: () => unknown): EventValidationError {
   throw new Error('expected an EventValidationError');
 }
 
-describe('Events: EVENT_TABLE', () => {
+describe('Events: CREATION_EVENTS', () => {
   it('governs exactly the six clone-creating events, with one table entry each', () => {
     // Assess
     expect(GOVERNED_EVENT_NAMES).toEqual([
@@ -43,12 +42,12 @@ describe('Events: EVENT_TABLE', () => {
       'CopySnapshot',
       'RegisterImage',
     ]);
-    expect(Object.keys(EVENT_TABLE).sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
+    expect(Object.keys(CREATION_EVENTS).sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
   });
 
   it('writes every path from the request or the response, and tags every entry with its family', () => {
     // Prepare
-    const paths = Object.values(EVENT_TABLE).flatMap((entry) => [
+    const paths = Object.values(CREATION_EVENTS).flatMap((entry) => [
       entry.ids,
       ...(entry.source ? [entry.source.id] : []),
       ...(entry.sourceRegion ? [entry.sourceRegion] : []),
@@ -58,7 +57,7 @@ describe('Events: EVENT_TABLE', () => {
     expect(paths.filter((path) => !/^(requestParameters|responseElements)\.[\w|.[\]]+$/.test(path))).toEqual(
       [],
     );
-    expect(Object.values(EVENT_TABLE).map((entry) => entry.family)).toEqual(
+    expect(Object.values(CREATION_EVENTS).map((entry) => entry.family)).toEqual(
       GOVERNED_EVENT_NAMES.map(() => 'creation'),
     );
     expect(eventNamesOf('creation')).toEqual(GOVERNED_EVENT_NAMES);
@@ -147,7 +146,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const source = readSource(EVENT_TABLE.RegisterImage, record);
+    const source = readSource(CREATION_EVENTS.RegisterImage, record);
 
     // Assess
     expect(source).toEqual({ kind: 'snapshot', id: 'snap-0aaa1111bbbb2222c', region: 'sa-east-1' });
@@ -160,7 +159,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const source = readSource(EVENT_TABLE.RegisterImage, record);
+    const source = readSource(CREATION_EVENTS.RegisterImage, record);
 
     // Assess
     expect(source).toBeUndefined();
@@ -173,7 +172,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const source = readSource(EVENT_TABLE.CopySnapshot, record);
+    const source = readSource(CREATION_EVENTS.CopySnapshot, record);
 
     // Assess
     expect(source).toEqual({ kind: 'snapshot', id: 'snap-0f0e0d0c0b0a09080', region: 'us-east-2' });
@@ -186,7 +185,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const ids = readNewIds(EVENT_TABLE.CreateImage, record);
+    const ids = readNewIds(CREATION_EVENTS.CreateImage, record);
 
     // Assess
     expect(ids).toEqual([]);
@@ -199,7 +198,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const error = thrownBy(() => readNewIds(EVENT_TABLE.CreateSnapshots, record));
+    const error = thrownBy(() => readNewIds(CREATION_EVENTS.CreateSnapshots, record));
 
     // Assess
     expect(error.issues).toEqual([
@@ -218,7 +217,7 @@ describe('Events: EVENT_TABLE', () => {
     const record = recordOf(raw);
 
     // Act
-    const error = thrownBy(() => readSource(EVENT_TABLE.CreateImage, record));
+    const error = thrownBy(() => readSource(CREATION_EVENTS.CreateImage, record));
 
     // Assess
     expect(error.issues[0]).toContain(`requestParameters.instanceId: ${message}`);

@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
-import {
-  MAX_REPORTED_ISSUES,
-  type ParsedInput,
-  parseCloneEvent,
-} from '../../shared/events/parse-clone-event.js';
+import { MAX_REPORTED_ISSUES, parseCloneEvent } from '../../shared/events/parse-clone-event.js';
+import type { ParsedInput } from '../../shared/events/parsed-input.js';
 import type { CloneEvent } from '../../shared/model/types.js';
 import { ENVELOPE_FIXTURES, inEnvelope, type Json, loadFixture, RECORD_FIXTURES } from './fixtures.js';
 
@@ -36,6 +33,7 @@ describe('Events: parseCloneEvent', () => {
         kind: 'event',
         record: expect.objectContaining({ eventID: record.eventID }),
         event: {
+          family: 'creation',
           eventId: 'c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f',
           eventName: 'CreateImage',
           eventTime: '2026-02-10T08:15:31Z',

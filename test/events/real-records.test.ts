@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { isGovernedEventName } from '../../shared/events/event-table.js';
-import { type ParsedInput, parseCloneEvent } from '../../shared/events/parse-clone-event.js';
+import { parseCloneEvent } from '../../shared/events/parse-clone-event.js';
+import type { ParsedInput } from '../../shared/events/parsed-input.js';
 import { readRecordsFromFile } from '../../shared/events/read-records.js';
 
 /**

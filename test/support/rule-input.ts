@@ -115,6 +115,7 @@ export function ruleInput(overrides: RuleInputOverrides = {}): RuleInput {
   };
   const source = overrides.facts && 'source' in overrides.facts ? overrides.facts.source : instanceSource();
   const event: CloneEvent = {
+    family: 'creation',
     eventId: '11111111-2222-3333-4444-555555555555',
     eventName: 'CreateImage',
     eventTime: NOW.toISOString(),
