@@ -85,10 +85,12 @@ function tooLong(files: readonly string[]): string[] {
 }
 
 /** The .ts files of shared/ by top-level folder (`.` for files directly in shared/). */
-const filesByFolder = Map.groupBy(typeScriptFiles(SHARED), (file) => {
+const filesByFolder = new Map<string, string[]>();
+for (const file of typeScriptFiles(SHARED)) {
   const [first, ...rest] = relative(SHARED, file).split(sep);
-  return rest.length > 0 ? first! : '.';
-});
+  const folder = rest.length > 0 ? first! : '.';
+  filesByFolder.set(folder, [...(filesByFolder.get(folder) ?? []), file]);
+}
 const folders = [...filesByFolder.keys()].sort();
 
 describe('Architecture: function length', () => {
