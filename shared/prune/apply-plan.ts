@@ -16,9 +16,9 @@ export interface CloneOutcome {
   readonly foundInUse?: { readonly protection: Protection; readonly detail: string };
 }
 
-/** The apply step's outcomes: by clone id, and the failures in the order they happened. */
+/** The apply step's outcomes: by planned clone, and the failures in the order they happened. */
 export interface AppliedPlan {
-  readonly outcomes: ReadonlyMap<string, CloneOutcome>;
+  readonly outcomes: ReadonlyMap<PlannedClone, CloneOutcome>;
   readonly failures: readonly PruneFailure[];
   /** Deletions left for the next run because the run ran out of time. */
   readonly deferredDeletions: number;
@@ -29,17 +29,17 @@ export const NOTHING_APPLIED: AppliedPlan = { outcomes: new Map(), failures: [],
 
 /** Records outcomes as the writes come back. */
 class Outcomes {
-  readonly byId = new Map<string, CloneOutcome>();
+  readonly byClone = new Map<PlannedClone, CloneOutcome>();
   readonly failures: PruneFailure[] = [];
 
   /** Runs one write for a batch of clones: all of them done, or all of them failed. */
   async settle(batch: readonly PlannedClone[], step: string, write: () => Promise<void>, extra = {}) {
     try {
       await write();
-      for (const { record } of batch) this.byId.set(record.id, { ...extra, done: true });
+      for (const planned of batch) this.byClone.set(planned, { ...extra, done: true });
     } catch (error) {
       const message = describeError(error);
-      for (const { record } of batch) this.byId.set(record.id, { ...extra, done: false, error: message });
+      for (const planned of batch) this.byClone.set(planned, { ...extra, done: false, error: message });
       this.failures.push({ id: `${batch.length} clone(s)`, step, error: message });
     }
   }
@@ -69,7 +69,7 @@ export async function applyPlan(context: PruneContext, plan: PrunePlan): Promise
     (planned) => deleteOne(context, planned, outcomes),
     () => isOutOfTime(context),
   );
-  return { outcomes: outcomes.byId, failures: outcomes.failures, deferredDeletions: due.length - started };
+  return { outcomes: outcomes.byClone, failures: outcomes.failures, deferredDeletions: due.length - started };
 }
 
 function marksByDate(clones: readonly PlannedClone[]): Map<string, PlannedClone[]> {
@@ -97,17 +97,17 @@ async function deleteOne(context: PruneContext, planned: PlannedClone, outcomes:
         return await keepInUse(context, planned, outcomes, { protection: 'in-use-by-instance', detail });
       }
       const { keptSnapshots } = await deleter.deleteImage(region, record.id, record.backingSnapshotIds);
-      outcomes.byId.set(record.id, { done: true, ...(keptSnapshots.length > 0 ? { keptSnapshots } : {}) });
+      outcomes.byClone.set(planned, { done: true, ...(keptSnapshots.length > 0 ? { keptSnapshots } : {}) });
       return;
     }
     if ((await deleter.deleteSnapshot(region, record.id)) === 'in-use') {
       const detail = 'a registered image uses it';
       return await keepInUse(context, planned, outcomes, { protection: 'backs-image', detail });
     }
-    outcomes.byId.set(record.id, { done: true });
+    outcomes.byClone.set(planned, { done: true });
   } catch (error) {
     const message = describeError(error);
-    outcomes.byId.set(record.id, { done: false, error: message });
+    outcomes.byClone.set(planned, { done: false, error: message });
     outcomes.failures.push({ id: record.id, step: 'delete', error: message });
     context.log.error('deletion failed', { id: record.id, error: message });
   }

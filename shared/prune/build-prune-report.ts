@@ -3,6 +3,7 @@ import type { CloneKind } from '../model/types.js';
 import type { AppliedPlan, CloneOutcome } from './apply-plan.js';
 import type { PruneAction } from './plan-clone.js';
 import type { PlannedClone, PrunePlan } from './plan-prune.js';
+import type { Protection } from './protection.js';
 import type { PruneContext } from './prune-context.js';
 import {
   type ActionCounts,
@@ -52,7 +53,7 @@ export function buildPruneReport(
     },
     clones: plan.clones
       .slice(0, REPORT_CLONE_LIMIT)
-      .map((planned) => reportedClone(planned, applied.outcomes.get(planned.record.id))),
+      .map((planned) => reportedClone(planned, applied.outcomes.get(planned))),
     clonesTotal: plan.clones.length,
     notes: plan.notes,
     reconcile: reconcileSummary(plan.reconcile),
@@ -89,26 +90,31 @@ function tallyClones(plan: PrunePlan, applied: AppliedPlan) {
     deletedGiB: 0,
     deleted: byKind(),
   };
+  // Counted after the plan's own protections, as they were found.
+  const foundInUse: Protection[] = [];
   for (const planned of plan.clones) {
     const { kind, sizeGiB } = planned.record;
-    const outcome = applied.outcomes.get(planned.record.id);
+    const outcome = applied.outcomes.get(planned);
     const action = finalAction(planned, outcome);
     counts[kind][action]++;
     for (const reason of planned.reasons) tally.byReason[reason][kind]++;
-    const protectedBy = protectionOf(planned, outcome);
+    const protectedBy = protectionOf(planned);
     if (protectedBy) tally.byProtection[protectedBy] = (tally.byProtection[protectedBy] ?? 0) + 1;
+    if (outcome?.foundInUse) foundInUse.push(outcome.foundInUse.protection);
     if (SAVING_ACTIONS.has(action)) tally.candidateGiB += sizeGiB;
     if (action === 'delete' && outcome?.done) {
       tally.deleted[kind]++;
       tally.deletedGiB += sizeGiB;
     }
   }
+  for (const protection of foundInUse) {
+    tally.byProtection[protection] = (tally.byProtection[protection] ?? 0) + 1;
+  }
   return tally;
 }
 
-/** What keeps a clone: a protection, else (for a candidate) what holds its deletion. */
-function protectionOf(planned: PlannedClone, outcome: CloneOutcome | undefined) {
-  if (outcome?.foundInUse) return outcome.foundInUse.protection;
+/** What the plan found keeps a clone: a protection, else (for a candidate) what holds its deletion. */
+function protectionOf(planned: PlannedClone) {
   const { protection, hold } = planned.protection;
   return protection ?? (planned.reasons.length > 0 ? hold : undefined);
 }
