@@ -33,7 +33,12 @@ class Outcomes {
   readonly failures: PruneFailure[] = [];
 
   /** Runs one write for a batch of clones: all of them done, or all of them failed. */
-  async settle(batch: readonly PlannedClone[], step: string, write: () => Promise<void>, extra = {}) {
+  async settle(
+    batch: readonly PlannedClone[],
+    step: string,
+    write: () => Promise<void>,
+    extra: Pick<CloneOutcome, 'foundInUse'> = {},
+  ): Promise<void> {
     try {
       await write();
       for (const planned of batch) this.byClone.set(planned, { ...extra, done: true });

@@ -90,7 +90,7 @@ function tallyClones(plan: PrunePlan, applied: AppliedPlan) {
     deletedGiB: 0,
     deleted: byKind(),
   };
-  // Counted after the plan's own protections, as they were found.
+  // Protections found right before deletion come after the plan's in byProtection, as they always have.
   const foundInUse: Protection[] = [];
   for (const planned of plan.clones) {
     const { kind, sizeGiB } = planned.record;
