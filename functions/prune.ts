@@ -35,8 +35,7 @@ export async function prune(_event: unknown, context?: Context): Promise<PruneRe
     metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
     ...(remaining !== undefined ? { deadline: Date.now() + remaining - SAFETY_MARGIN_MS } : {}),
   });
-  const report = await runPrune(pruneContext);
-  report.apiCalls = aws.counter.snapshot();
+  const report = { ...(await runPrune(pruneContext)), apiCalls: aws.counter.snapshot() };
   logger.info('prune report', { report });
   return report;
 }

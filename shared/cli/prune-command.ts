@@ -75,8 +75,7 @@ export const pruneCommand: CliCommand = {
       metrics: new TallyMetrics(),
       ...(limit !== undefined ? { reconcileLimit: Number(limit) } : {}),
     });
-    const report = await runPrune(context);
-    report.apiCalls = aws.counter.snapshot();
+    const report = { ...(await runPrune(context)), apiCalls: aws.counter.snapshot() };
     process.stdout.write(`${values.json ? JSON.stringify(report) : humanReport(report)}\n`);
     return report.failures.length > 0 ? 1 : 0;
   },

@@ -3,7 +3,7 @@ import { readRecordsFromFile } from '../events/read-records.js';
 import { ActionFailedError, UsageError } from '../model/errors.js';
 import type { Verdict } from '../model/types.js';
 import { createEnforceContext } from '../pipeline/create-enforce-context.js';
-import { enforceRecord } from '../pipeline/enforce-record.js';
+import { type EnforceContext, enforceRecord } from '../pipeline/enforce-record.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
@@ -69,44 +69,9 @@ export const replayCommand: CliCommand = {
     const aws = createAwsClients();
     const context = await createEnforceContext({ settings, aws, log, metrics });
 
-    const byStatus: Record<string, number> = {};
-    let records = 0;
-    const failures: { eventId: string; error: string }[] = [];
-    const out = (line: string) => process.stdout.write(`${line}\n`);
-    for (const file of positionals) {
-      let inputs: unknown[];
-      try {
-        inputs = await readRecordsFromFile(file);
-      } catch (error) {
-        // An unreadable file fails the run (exit 1) but not the other files: their verdicts stand.
-        failures.push({ eventId: '', error: (error as Error).message });
-        process.stderr.write(`clonewarden replay: ${(error as Error).message}\n`);
-        continue;
-      }
-      for (const input of inputs) {
-        records++;
-        try {
-          const verdict = await enforceRecord(input, context);
-          byStatus[verdict.status] = (byStatus[verdict.status] ?? 0) + 1;
-          out(values.json ? JSON.stringify(verdictLine(verdict)) : humanLine(verdict));
-        } catch (error) {
-          // A failed record has no status of its own in SPEC's enum: it is reported on stderr
-          // and in the summary's `failures`, and makes the exit code 1.
-          const partial = error instanceof ActionFailedError ? error.verdict : undefined;
-          const failure = {
-            eventId: partial?.eventId ?? eventIdOf(input),
-            error: (error as Error).message ?? String(error),
-            ...(partial ? { actions: verdictLine(partial).actions } : {}),
-          };
-          failures.push(failure);
-          process.stderr.write(
-            `clonewarden replay: FAILED ${failure.eventId || '(no event id)'}: ${failure.error}\n`,
-          );
-        }
-        if (!values.json && records % 100 === 0)
-          process.stderr.write(`clonewarden replay: ${records} records…\n`);
-      }
-    }
+    const tally: ReplayTally = { records: 0, byStatus: {}, failures: [] };
+    for (const file of positionals) await replayFile(file, context, tally, values.json === true);
+    const { records, byStatus, failures } = tally;
     const summary = {
       records,
       failed: failures.length,
@@ -115,7 +80,7 @@ export const replayCommand: CliCommand = {
       dryRun: context.dryRun,
       apiCalls: aws.counter.snapshot(),
     };
-    out(
+    writeLine(
       values.json
         ? JSON.stringify({ summary })
         : `\n${records} record(s): ${JSON.stringify(byStatus)}${failures.length ? `, ${failures.length} FAILED` : ''}${context.dryRun ? ' (dry run: nothing changed)' : ''}`,
@@ -123,6 +88,54 @@ export const replayCommand: CliCommand = {
     return failures.length > 0 ? 1 : 0;
   },
 };
+
+/** What a replay has done so far, across its files. */
+interface ReplayTally {
+  records: number;
+  byStatus: Record<string, number>;
+  failures: { eventId: string; error: string; actions?: unknown }[];
+}
+
+const writeLine = (line: string) => process.stdout.write(`${line}\n`);
+
+async function replayFile(file: string, context: EnforceContext, tally: ReplayTally, json: boolean) {
+  let inputs: unknown[];
+  try {
+    inputs = await readRecordsFromFile(file);
+  } catch (error) {
+    // An unreadable file fails the run (exit 1) but not the other files: their verdicts stand.
+    tally.failures.push({ eventId: '', error: (error as Error).message });
+    process.stderr.write(`clonewarden replay: ${(error as Error).message}\n`);
+    return;
+  }
+  for (const input of inputs) {
+    tally.records++;
+    await replayRecord(input, context, tally, json);
+    if (!json && tally.records % 100 === 0)
+      process.stderr.write(`clonewarden replay: ${tally.records} records…\n`);
+  }
+}
+
+async function replayRecord(input: unknown, context: EnforceContext, tally: ReplayTally, json: boolean) {
+  try {
+    const verdict = await enforceRecord(input, context);
+    tally.byStatus[verdict.status] = (tally.byStatus[verdict.status] ?? 0) + 1;
+    writeLine(json ? JSON.stringify(verdictLine(verdict)) : humanLine(verdict));
+  } catch (error) {
+    // A failed record has no status of its own in SPEC's enum: it is reported on stderr
+    // and in the summary's `failures`, and makes the exit code 1.
+    const partial = error instanceof ActionFailedError ? error.verdict : undefined;
+    const failure = {
+      eventId: partial?.eventId ?? eventIdOf(input),
+      error: (error as Error).message ?? String(error),
+      ...(partial ? { actions: verdictLine(partial).actions } : {}),
+    };
+    tally.failures.push(failure);
+    process.stderr.write(
+      `clonewarden replay: FAILED ${failure.eventId || '(no event id)'}: ${failure.error}\n`,
+    );
+  }
+}
 
 function eventIdOf(input: unknown): string {
   const record = input as { eventID?: unknown; detail?: { eventID?: unknown } } | undefined;

@@ -8,8 +8,8 @@ import { UsageError } from '../model/errors.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { Settings } from '../settings/resolve-settings.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './prune-context.js';
 import { createReconciler } from './reconcile-clone.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './run-prune.js';
 
 export interface PruneContextOptions {
   settings: Settings;

@@ -139,11 +139,24 @@ function listWithMore<T>(
 }
 
 function digestText(report: PruneReport, limit: number): string {
+  return [
+    ...headerLines(report),
+    ...savingLines(report),
+    ...cloneLines(report, limit),
+    ...reconcileLines(report.reconcile, limit),
+    ...failureLines(report, limit),
+    '',
+    'HOW TO KEEP A CLONE',
+    '  Extend its expiry tag before its prune-after date: prune unmarks it on its next run. Clones in use by an',
+    '  instance, a launch template, an AMI or AWS Backup/DLM are never deleted. See docs/prune.md.',
+  ].join('\n');
+}
+
+function headerLines(report: PruneReport): string[] {
   const dry = report.dryRun;
-  const lines: string[] = [];
-  lines.push(
+  const lines = [
     `clonewarden prune in ${sanitizeUserText(report.account ?? 'unknown', 20)}/${sanitizeUserText(report.region, 24)}`,
-  );
+  ];
   if (dry) lines.push('DRY RUN: nothing was changed. The actions below are what prune would have done.');
   lines.push('', 'SUMMARY');
   for (const kind of ['image', 'snapshot'] as const) {
@@ -161,62 +174,66 @@ function digestText(report: PruneReport, limit: number): string {
   lines.push(`  By reason: ${reasons}`);
   const protections = Object.entries(report.byProtection).map(([name, count]) => `${name} ${count}`);
   if (protections.length > 0) lines.push(`  Kept (in use or not provably unused): ${protections.join(', ')}`);
+  return lines;
+}
+
+function savingLines(report: PruneReport): string[] {
   const s = report.savings;
-  lines.push(
+  const lines = [
     '',
     'SAVING',
     `  Estimated monthly saving: $${s.estimatedMonthlyUsd.toFixed(2)} (${s.candidateGiB} GiB at $${s.pricePerGbMonth}/GB-month)`,
     `  ${s.note}`,
-  );
-  if (!dry) lines.push(`  Deleted this run: ${s.deletedGiB} GiB, $${s.deletedMonthlyUsd.toFixed(2)}/month`);
+  ];
+  if (!report.dryRun)
+    lines.push(`  Deleted this run: ${s.deletedGiB} GiB, $${s.deletedMonthlyUsd.toFixed(2)}/month`);
+  return lines;
+}
 
-  lines.push('', `CLONES (${report.clonesTotal})`);
+function cloneLines(report: PruneReport, limit: number): string[] {
+  const lines = ['', `CLONES (${report.clonesTotal})`];
   listWithMore(lines, report.clones, report.clonesTotal, limit, cloneLine);
   if (report.deferredDeletions > 0) {
     lines.push(`  ${report.deferredDeletions} due deletion(s) left for the next run (out of time).`);
   }
+  return lines;
+}
 
-  const r = report.reconcile;
-  if (r.found > 0) {
-    lines.push(
-      '',
-      'RECONCILED (clones that never got a verdict)',
-      `  ${r.evaluated} evaluated of ${r.found} found${r.deferred > 0 ? `, ${r.deferred} left for later runs` : ''}: ${JSON.stringify(r.byStatus)}`,
-    );
-    if (r.violationsTotal > 0) {
-      lines.push('  Violations:');
-      listWithMore(lines, r.violations, r.violationsTotal, limit, findingLine);
-    }
-    if (r.unknownsTotal > 0) {
-      lines.push('  Not checked (unknown facts):');
-      const grouped = new Map<string, number>();
-      for (const u of r.unknowns) {
-        const key = `${sanitizeUserText(u.rule, 64)}: ${sanitizeUserText(u.message.replace(/\b(ami|snap|i|vol)-[0-9a-f]+\b/g, '…'), 200)}`;
-        grouped.set(key, (grouped.get(key) ?? 0) + 1);
-      }
-      for (const [key, count] of [...grouped].slice(0, 20)) lines.push(`    ${key} (×${count})`);
-    }
-  }
-
-  if (report.failures.length > 0) {
-    lines.push('', `FAILURES (${report.failures.length})`);
-    listWithMore(
-      lines,
-      report.failures,
-      report.failures.length,
-      limit,
-      (f) =>
-        `  ${sanitizeUserText(f.step, 32)} ${sanitizeUserText(f.id, 64)}: ${sanitizeUserText(f.error, 300)}`,
-    );
-  }
-
-  lines.push(
+function reconcileLines(r: PruneReport['reconcile'], limit: number): string[] {
+  if (r.found === 0) return [];
+  const lines = [
     '',
-    'HOW TO KEEP A CLONE',
-    '  Extend its expiry tag before its prune-after date: prune unmarks it on its next run. Clones in use by an',
-    '  instance, a launch template, an AMI or AWS Backup/DLM are never deleted. See docs/prune.md.',
+    'RECONCILED (clones that never got a verdict)',
+    `  ${r.evaluated} evaluated of ${r.found} found${r.deferred > 0 ? `, ${r.deferred} left for later runs` : ''}: ${JSON.stringify(r.byStatus)}`,
+  ];
+  if (r.violationsTotal > 0) {
+    lines.push('  Violations:');
+    listWithMore(lines, r.violations, r.violationsTotal, limit, findingLine);
+  }
+  if (r.unknownsTotal > 0) {
+    lines.push('  Not checked (unknown facts):');
+    const grouped = new Map<string, number>();
+    for (const u of r.unknowns) {
+      const key = `${sanitizeUserText(u.rule, 64)}: ${sanitizeUserText(u.message.replace(/\b(ami|snap|i|vol)-[0-9a-f]+\b/g, '…'), 200)}`;
+      grouped.set(key, (grouped.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of [...grouped].slice(0, 20)) lines.push(`    ${key} (×${count})`);
+  }
+  return lines;
+}
+
+function failureLines(report: PruneReport, limit: number): string[] {
+  if (report.failures.length === 0) return [];
+  const lines = ['', `FAILURES (${report.failures.length})`];
+  listWithMore(
+    lines,
+    report.failures,
+    report.failures.length,
+    limit,
+    (f) =>
+      `  ${sanitizeUserText(f.step, 32)} ${sanitizeUserText(f.id, 64)}: ${sanitizeUserText(f.error, 300)}`,
   );
-  return lines.join('\n');
+  return lines;
 }
 
 function digestDocument(report: PruneReport, listItems: number) {

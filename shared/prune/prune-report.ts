@@ -42,16 +42,16 @@ export interface ReconcileFinding {
 
 export interface ReconcileSummary {
   /** Clones with no `clonewarden:status` tag, old enough that enforce should have seen them. */
-  found: number;
-  evaluated: number;
+  readonly found: number;
+  readonly evaluated: number;
   /** Left for the next run: over the per-run limit or out of time. */
-  deferred: number;
-  byStatus: Record<string, number>;
-  violations: ReconcileFinding[];
-  violationsTotal: number;
-  unknowns: ReconcileFinding[];
-  unknownsTotal: number;
-  highestSeverity?: Severity;
+  readonly deferred: number;
+  readonly byStatus: Record<string, number>;
+  readonly violations: readonly ReconcileFinding[];
+  readonly violationsTotal: number;
+  readonly unknowns: readonly ReconcileFinding[];
+  readonly unknownsTotal: number;
+  readonly highestSeverity?: Severity;
 }
 
 export interface PruneFailure {
@@ -60,45 +60,60 @@ export interface PruneFailure {
   error: string;
 }
 
-/** What one prune run saw and did; the Lambda returns it, `clonewarden prune --json` prints it. */
+/** A remark about one clone, e.g. an expiry tag that is not a date. */
+export interface PruneNote {
+  id: string;
+  note: string;
+}
+
+/**
+ * What one prune run saw and did; the Lambda returns it, `clonewarden prune --json` prints it.
+ * Built once, from the plan and what applying it did, and never changed after.
+ */
 export interface PruneReport {
-  schema: typeof PRUNE_REPORT_SCHEMA;
-  region: string;
-  account?: string;
-  dryRun: boolean;
-  startedAt: string;
-  finishedAt: string;
-  scanned: { images: number; snapshots: number };
-  inUse: {
+  readonly schema: typeof PRUNE_REPORT_SCHEMA;
+  readonly region: string;
+  readonly account?: string;
+  readonly dryRun: boolean;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly scanned: { readonly images: number; readonly snapshots: number };
+  readonly inUse: {
     /** How launch-template use was established. */
-    referenceSource: 'DescribeImageReferences' | 'launch-template-scan' | 'not-needed';
-    imagesUsedByInstances: number;
-    launchTemplates?: { templates: number; versions: number; unresolved: number; examples: string[] };
+    readonly referenceSource: 'DescribeImageReferences' | 'launch-template-scan' | 'not-needed';
+    readonly imagesUsedByInstances: number;
+    readonly launchTemplates?: {
+      templates: number;
+      versions: number;
+      unresolved: number;
+      examples: string[];
+    };
   };
-  counts: Record<CloneKind, ActionCounts>;
+  readonly counts: Readonly<Record<CloneKind, ActionCounts>>;
   /** Candidates per reason and kind (a clone may have several reasons). */
-  byReason: Record<PruneReason, Record<CloneKind, number>>;
+  readonly byReason: Readonly<Record<PruneReason, Record<CloneKind, number>>>;
   /** Candidates kept because they are in use, by protection. */
-  byProtection: Partial<Record<Protection | Hold, number>>;
-  savings: {
-    pricePerGbMonth: number;
+  readonly byProtection: Partial<Record<Protection | Hold, number>>;
+  readonly savings: {
+    readonly pricePerGbMonth: number;
     /** GiB of every unprotected candidate (marked, waiting, held or deleted). */
-    candidateGiB: number;
-    estimatedMonthlyUsd: number;
-    deletedGiB: number;
-    deletedMonthlyUsd: number;
-    note: string;
+    readonly candidateGiB: number;
+    readonly estimatedMonthlyUsd: number;
+    readonly deletedGiB: number;
+    readonly deletedMonthlyUsd: number;
+    readonly note: string;
   };
-  clones: PrunedClone[];
-  clonesTotal: number;
-  notes: { id: string; note: string }[];
-  reconcile: ReconcileSummary;
+  readonly clones: readonly PrunedClone[];
+  readonly clonesTotal: number;
+  readonly notes: readonly PruneNote[];
+  readonly reconcile: ReconcileSummary;
   /** Clones actually deleted this run (never in dry-run). */
-  deleted: Record<CloneKind, number>;
+  readonly deleted: Readonly<Record<CloneKind, number>>;
   /** Deletions left for the next run because the run ran out of time. */
-  deferredDeletions: number;
-  failures: PruneFailure[];
-  apiCalls?: Record<string, number>;
+  readonly deferredDeletions: number;
+  readonly failures: readonly PruneFailure[];
+  /** SDK calls by operation, added by the entry point that owns the client's counter. */
+  readonly apiCalls?: Record<string, number>;
 }
 
 export const SAVINGS_NOTE =

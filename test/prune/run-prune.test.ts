@@ -4,8 +4,9 @@ import type { CloneInventory, ImageReferences } from '../../shared/aws/clone-inv
 import type { CloneRecord } from '../../shared/model/clone-record.js';
 import type { Verdict } from '../../shared/model/types.js';
 import { PolicySchema } from '../../shared/policy/schema.js';
+import type { PruneContext } from '../../shared/prune/prune-context.js';
 import type { Reconciler } from '../../shared/prune/reconcile-clone.js';
-import { type PruneContext, runPrune } from '../../shared/prune/run-prune.js';
+import { runPrune } from '../../shared/prune/run-prune.js';
 import { anImage, aSnapshot, NOW } from './clone-records.js';
 
 const EXPIRED = { Expiry: '2026-01-01', 'clonewarden:status': 'compliant' };

@@ -1,0 +1,116 @@
+import type { CloneRecord } from '../model/clone-record.js';
+import type { CloneKind } from '../model/types.js';
+import { type ClonePlan, planClone } from './plan-clone.js';
+import { type InUseIndex, type ProtectionOutcome, protectionOf } from './protection.js';
+import type { PruneContext } from './prune-context.js';
+import { type PruneCandidacy, type PruneReason, pruneCandidacy } from './prune-reasons.js';
+import { type PruneNote, type PruneReport, REPORT_FINDING_LIMIT } from './prune-report.js';
+import { needsReconcile } from './reconcile-clone.js';
+import { type ReconcileOutcome, reconcileMissed } from './reconcile-missed.js';
+import { keepTagOf, scanInUse } from './scan-in-use.js';
+
+/** One clone prune has something to do or say about (every decision but `keep`). */
+export interface PlannedClone {
+  /** Only what applying and reporting need: no tags, no description. */
+  readonly record: CloneRecord;
+  readonly reasons: readonly PruneReason[];
+  readonly protection: ProtectionOutcome;
+  readonly decision: ClonePlan;
+}
+
+/** Everything a run read and decided, before any write. */
+export interface PrunePlan {
+  readonly startedAt: Date;
+  readonly account?: string;
+  readonly scanned: PruneReport['scanned'];
+  readonly inUse: PruneReport['inUse'];
+  /** Clones with nothing to do, by kind: counted, not kept. */
+  readonly kept: Readonly<Record<CloneKind, number>>;
+  /** In listing order: images first, then snapshots page by page. */
+  readonly clones: readonly PlannedClone[];
+  readonly notes: readonly PruneNote[];
+  readonly reconcile: ReconcileOutcome;
+}
+
+/**
+ * The plan step: what is in use, then each image and each snapshot page by page through the
+ * pure decisions (candidacy, protection, mark / unmark / delete / wait / keep), keeping only the
+ * clones with something to do; then the clones that never got a verdict are reconciled.
+ */
+export async function planPrune(context: PruneContext): Promise<PrunePlan> {
+  const startedAt = context.now();
+  const scan = await scanInUse(context, startedAt);
+  const decisions = new Decisions(context, scan.index, startedAt);
+  for (const { record, candidacy } of scan.images) decisions.consider(record, candidacy);
+  const scanned = { images: scan.images.length, snapshots: 0 };
+  let account = scan.images[0]?.record.ownerId;
+  for await (const page of context.inventory.snapshots(context.region, keepTagOf(context.policy))) {
+    scanned.snapshots += page.length;
+    account ??= page[0]?.ownerId;
+    for (const snapshot of page) decisions.consider(snapshot);
+  }
+  const reconcile = await reconcileMissed(context, decisions.toReconcile, decisions.reconcileFound);
+  return {
+    startedAt,
+    ...(account !== undefined ? { account } : {}),
+    scanned,
+    inUse: scan.inUse,
+    kept: decisions.kept,
+    clones: decisions.clones,
+    notes: decisions.notes,
+    reconcile,
+  };
+}
+
+/** Collects the decisions of one plan, clone by clone. */
+class Decisions {
+  readonly clones: PlannedClone[] = [];
+  readonly kept: Record<CloneKind, number> = { image: 0, snapshot: 0 };
+  readonly notes: PruneNote[] = [];
+  readonly toReconcile: CloneRecord[] = [];
+  reconcileFound = 0;
+
+  constructor(
+    private readonly context: PruneContext,
+    private readonly index: InUseIndex,
+    private readonly now: Date,
+  ) {}
+
+  consider(record: CloneRecord, candidacy?: PruneCandidacy): void {
+    const settings = this.context.policy.prune;
+    const { reasons, notes } = candidacy ?? pruneCandidacy(record, settings, this.now);
+    for (const note of notes) {
+      if (this.notes.length < REPORT_FINDING_LIMIT) this.notes.push({ id: record.id, note });
+    }
+    const protection = protectionOf(record, this.index);
+    const decision = planClone(record, reasons, protection, this.now, settings.graceDays);
+    if (decision.action === 'keep') this.kept[record.kind]++;
+    else this.clones.push({ record: compact(record), reasons, protection, decision });
+    // An image's disks get their verdict with the image; a clone deleted this run needs none.
+    if (decision.action !== 'delete' && needsReconcile(record, this.now) && !this.isImageDisk(record)) {
+      this.reconcileFound++;
+      if (this.toReconcile.length < this.context.reconcileLimit) this.toReconcile.push(record);
+    }
+  }
+
+  private isImageDisk(record: CloneRecord): boolean {
+    if (record.kind !== 'snapshot') return false;
+    return (
+      this.index.backingSnapshots.has(record.id) ||
+      (record.describedImageId !== undefined && this.index.registeredImages.has(record.describedImageId))
+    );
+  }
+}
+
+/** Only what deletion and the report need is kept of a record. */
+function compact(record: CloneRecord): CloneRecord {
+  return {
+    kind: record.kind,
+    id: record.id,
+    region: record.region,
+    sizeGiB: record.sizeGiB,
+    tags: {},
+    backingSnapshotIds: record.backingSnapshotIds,
+    ...(record.name ? { name: record.name } : {}),
+  };
+}
