@@ -70,7 +70,7 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     expect(input.Subject).toBe(
-      '[clonewarden] HIGH quarantined ami-0abc1234def567890 +1 (CreateImage) in 111122223333/us-east-1',
+      'HIGH quarantined ami-0abc1234def567890 +1 CreateImage 111122223333/us-east-1 [clonewarden]',
     );
   });
 
@@ -90,7 +90,7 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     expect(input.Subject?.length).toBeLessThanOrEqual(100);
-    expect(input.Subject).toMatch(/^\[DRY RUN\] \[clonewarden\] MEDIUM /);
+    expect(input.Subject).toMatch(/^DRY RUN MEDIUM /);
     expect(input.Subject).toMatch(/^[\x21-\x7e][\x20-\x7e]*$/);
   });
 
@@ -106,7 +106,7 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     const variants = variantsOf(input.Message);
-    expect(input.Subject).toMatch(/^\[DRY RUN\] \[clonewarden\] HIGH would quarantine /);
+    expect(input.Subject).toMatch(/^DRY RUN HIGH quarantine /);
     expect(variants.email).toContain('DRY RUN: nothing was changed.');
     expect(variants.email).toContain('-> not done (dry run)');
     expect(variants.email).not.toMatch(/-> done/);
@@ -209,7 +209,7 @@ describe('Alerts: buildAlert', () => {
     expect(attributes.policy).toBeUndefined();
   });
 
-  it('sanitises hostile tag values, names and session names in every variant', () => {
+  it('sanitises hostile tag values, names and session names in the JSON variant', () => {
     // Prepare
     const verdict = aHostileVerdict();
 
@@ -223,18 +223,28 @@ describe('Alerts: buildAlert', () => {
       if (typeof value === 'string') jsonStrings.push(value);
       return value;
     });
-    const texts = [
-      variants.email,
-      ...jsonStrings,
-      ...Object.keys(documentOf(input.Message).verdict.actions[0] ?? {}),
-    ];
+    const texts = [...jsonStrings, ...Object.keys(documentOf(input.Message).verdict.actions[0] ?? {})];
     for (const text of texts) {
       expect(text).not.toMatch(/<!|<@|\u202E|`|\[click\]|http:\/\/evil|(^|\s)@here/);
     }
-    expect(variants.email).not.toMatch(/\r|\nBcc:/);
-    expect(variants.email.split('\n').every((line) => !line.startsWith('Bcc'))).toBe(true);
     expect(jsonStrings.some((text) => text.includes('\n'))).toBe(false);
     expect(input.Subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('shows hostile text in the plain-text e-mail as it was, minus what can do harm', () => {
+    // Prepare
+    const verdict = aHostileVerdict();
+
+    // Act
+    const input = buildAlert(verdict, OPTIONS);
+
+    // Assess: no forged lines, no bidi or control characters, no live link; the rest exact.
+    const { email, default: text } = variantsOf(input.Message);
+    expect(text).toBe(email);
+    expect(email).not.toMatch(/\r|\u202E|http:\/\/evil/);
+    expect(email.split('\n').every((line) => !line.startsWith('Bcc'))).toBe(true);
+    expect(email).toContain('Reason:     <!channel> x Bcc: evil@x `code` [click](hxxp://evil) @here gnp');
+    expect(email).toContain('Session:    <!channel> x Bcc: evil@x');
   });
 
   it('keeps AWS identifiers exact in the JSON variant', () => {

@@ -159,21 +159,21 @@ describe('Prune digest', () => {
     const { text, json } = parts(report);
 
     // Assess
-    expect(text).toContain('name "web Status: approved ‹!channel›"');
-    expect(text).toContain('Owner "＠here" is wrong');
-    expect(text).not.toMatch(/\r|<!channel>/);
+    // Plain text has no markup to inject: one line, exact; the JSON is sanitised for renderers.
+    expect(text).toContain('name "web Status: approved <!channel>"');
+    expect(text).toContain('Owner "@here" is wrong');
+    expect(text).not.toMatch(/\r|\nStatus/);
     expect(json.report.clones[0].name).toBe('web Status: approved ‹!channel›');
   });
 
   it.each([
     {
       dryRun: true,
-      expected:
-        '[DRY RUN] [clonewarden] prune: 0 to delete, 1 to mark, ~$0.50/month in 123456789012/eu-west-3',
+      expected: 'DRY RUN prune 123456789012/eu-west-3: 0 to delete, 1 to mark (~$0.50/month) [clonewarden]',
     },
     {
       dryRun: false,
-      expected: '[clonewarden] prune: 0 deleted, 1 marked, ~$0.50/month in 123456789012/eu-west-3',
+      expected: 'prune 123456789012/eu-west-3: 0 deleted, 1 marked (~$0.50/month) [clonewarden]',
     },
   ])('has an inbox subject of at most 100 characters (dry-run $dryRun)', ({ dryRun, expected }) => {
     // Act
