@@ -412,7 +412,7 @@ function buildDocument(
  * qualify only if made of the characters AWS ids, ARNs and IAM names use, none of which starts
  * a link, mention or code span; an `@` that opens a word (IAM names allow `@here`) disqualifies.
  */
-const IDENTIFIER = /^[A-Za-z0-9:/_+=,.@-]{1,2048}$/;
+const IDENTIFIER = /^[A-Za-z0-9:/_+=,.@*-]{1,2048}$/;
 const MENTION_AT = /(^|[^A-Za-z0-9._%+-])@/;
 
 function isPlainIdentifier(value: string): boolean {

@@ -61,15 +61,19 @@ function totals(report: PruneReport, action: PruneAction): number {
   return report.counts.image[action] + report.counts.snapshot[action];
 }
 
-/** `[DRY RUN] [SEVERITY] prune account/region: N deleted, M marked[, K violations] (~$X/month) [clonewarden]`. */
+/**
+ * `[DRY RUN] [SEVERITY] prune account/region: delete N, mark M[, K violations] (~$X/month)
+ * [clonewarden]`: the counts come before their words' length matters, so that six-digit counts
+ * fit with the longest account and region; the saving and the tag go when there is no room.
+ */
 function digestSubject(report: PruneReport): string {
   const dry = report.dryRun;
   const violations = report.reconcile.violationsTotal;
   const severity = violations > 0 ? report.reconcile.highestSeverity?.toUpperCase() : undefined;
   const counts = [
-    `${totals(report, 'delete')} ${dry ? 'to delete' : 'deleted'}`,
-    `${totals(report, 'mark')} ${dry ? 'to mark' : 'marked'}`,
-    violations > 0 ? `${violations} reconciled violations` : '',
+    `${dry ? 'delete' : 'deleted'} ${totals(report, 'delete')}`,
+    `${dry ? 'mark' : 'marked'} ${totals(report, 'mark')}`,
+    violations > 0 ? `${violations} violations` : '',
   ];
   return fitSubject(
     [

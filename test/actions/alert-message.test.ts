@@ -94,6 +94,41 @@ describe('Alerts: buildAlert', () => {
     expect(input.Subject).toMatch(/^[\x21-\x7e][\x20-\x7e]*$/);
   });
 
+  it.each(
+    ['ap-southeast-5', 'us-gov-west-1', 'ap-northeast-1'].flatMap((region) =>
+      [true, false].flatMap((dryRun) =>
+        (['quarantined', 'violation'] as const).map((status) => ({ region, dryRun, status })),
+      ),
+    ),
+  )(
+    'fits every fact of the longest subject: $status in $region, dry-run $dryRun',
+    ({ region, dryRun, status }) => {
+      // Prepare: CreateSnapshots of 128 volumes, 17-hex ids, a 12-digit account, critical.
+      const snapshots = Array.from({ length: 128 }, (_, i) => `snap-${i.toString(16).padStart(17, 'f')}`);
+      const verdict = aVerdict({
+        eventName: 'CreateSnapshots',
+        account: '123456789012',
+        region,
+        status,
+        resources: snapshots,
+        violations: [aViolation({ severity: 'critical', resource: snapshots[0]! })],
+      });
+
+      // Act
+      const input = buildAlert(verdict, { ...OPTIONS, dryRun });
+
+      // Assess
+      const subject = input.Subject ?? '';
+      expect(subject.length).toBeLessThan(100);
+      const word = status === 'quarantined' ? (dryRun ? 'quarantine' : 'quarantined') : 'violation';
+      expect(subject).toMatch(
+        new RegExp(
+          `^${dryRun ? 'DRY RUN ' : ''}CRITICAL ${word} ${snapshots[0]} \\+127 CreateSnapshots 123456789012/${region}( \\[clonewarden\\])?$`,
+        ),
+      );
+    },
+  );
+
   it('marks a dry run in the subject, the text, the attributes and the JSON', () => {
     // Prepare
     const verdict = aQuarantinedVerdict({
@@ -245,6 +280,54 @@ describe('Alerts: buildAlert', () => {
     expect(email.split('\n').every((line) => !line.startsWith('Bcc'))).toBe(true);
     expect(email).toContain('Reason:     <!channel> x Bcc: evil@x `code` [click](hxxp://evil) @here gnp');
     expect(email).toContain('Session:    <!channel> x Bcc: evil@x');
+  });
+
+  it('shows every ARN and id in the e-mail exactly as the JSON verdict has it, byte for byte', () => {
+    // Prepare: valid identifiers that look hostile to a markup sanitiser (IAM names allow
+    // `_+=,.@-`; `*` is not valid in a session name but shows that nothing is rewritten).
+    const role =
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Platform_Admin_0a1b2c3d4e5f6789';
+    const session = 'jane.doe+ops=1,team@example.com';
+    const caller = `arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Platform_Admin_0a1b2c3d4e5f6789/${session}`;
+    const ids = ['ami-0abc1234def567890', 'snap-0123456789abcdef0'];
+    const verdict = aQuarantinedVerdict({
+      resources: ids,
+      principal: aPrincipal({
+        arn: role,
+        callerArn: caller,
+        sessionName: `${session}*_x_`,
+        display: `role/AWSReservedSSO_Platform_Admin_0a1b2c3d4e5f6789 (session ${session})`,
+      }),
+      violations: [
+        aViolation({ rule: 'who_may_clone', message: `${role} may not call CreateImage`, resource: ids[0]! }),
+      ],
+    });
+
+    // Act
+    const input = buildAlert(verdict, DOCS_ALERT_OPTIONS);
+
+    // Assess
+    const { email } = variantsOf(input.Message);
+    const json = documentOf(input.Message).verdict;
+    const exact = [
+      json.principal?.arn,
+      json.principal?.callerArn,
+      json.principal?.sessionName,
+      json.eventId,
+      json.violations[0]?.rule,
+      ...json.resources,
+      ...json.actions.map((action) => action.target),
+    ];
+    for (const value of exact) {
+      expect(value).toBeDefined();
+      expect(Buffer.from(email).includes(Buffer.from(value!))).toBe(true);
+    }
+    expect(json.principal?.arn).toBe(role);
+    expect(json.principal?.callerArn).toBe(caller);
+    const arnsInEmail = email.match(/arn:aws[^\s;)]*/g) ?? [];
+    expect(arnsInEmail.length).toBeGreaterThan(3);
+    for (const arn of arnsInEmail) expect([role, caller, TOPIC_ARN]).toContain(arn);
+    expect(email).toContain(`Session:    ${session}*_x_`);
   });
 
   it('keeps AWS identifiers exact in the JSON variant', () => {

@@ -169,11 +169,11 @@ describe('Prune digest', () => {
   it.each([
     {
       dryRun: true,
-      expected: 'DRY RUN prune 123456789012/eu-west-3: 0 to delete, 1 to mark (~$0.50/month) [clonewarden]',
+      expected: 'DRY RUN prune 123456789012/eu-west-3: delete 0, mark 1 (~$0.50/month) [clonewarden]',
     },
     {
       dryRun: false,
-      expected: 'prune 123456789012/eu-west-3: 0 deleted, 1 marked (~$0.50/month) [clonewarden]',
+      expected: 'prune 123456789012/eu-west-3: deleted 0, marked 1 (~$0.50/month) [clonewarden]',
     },
   ])('has an inbox subject of at most 100 characters (dry-run $dryRun)', ({ dryRun, expected }) => {
     // Act
@@ -182,6 +182,35 @@ describe('Prune digest', () => {
     // Assess
     expect(input.Subject).toBe(expected);
     expect(input.Subject!.length).toBeLessThanOrEqual(100);
+  });
+
+  it.each(
+    ['ap-southeast-5', 'us-gov-west-1'].flatMap((region) =>
+      [true, false].map((dryRun) => ({ region, dryRun })),
+    ),
+  )('fits every fact of the longest digest subject in $region (dry-run $dryRun)', ({ region, dryRun }) => {
+    // Prepare: six-digit counts, critical reconciled violations, a 12-digit account.
+    const counts = { ...emptyCounts(), mark: 500_000, delete: 499_999 };
+    const report = aReport({
+      dryRun,
+      region,
+      account: '123456789012',
+      counts: { image: counts, snapshot: counts },
+      reconcile: { ...aReport().reconcile, violationsTotal: 999_999, highestSeverity: 'critical' },
+    });
+
+    // Act
+    const { input } = parts(report);
+
+    // Assess
+    const subject = input.Subject ?? '';
+    expect(subject.length).toBeLessThan(100);
+    const [del, mark] = dryRun ? ['delete', 'mark'] : ['deleted', 'marked'];
+    expect(subject).toMatch(
+      new RegExp(
+        `^${dryRun ? 'DRY RUN ' : ''}CRITICAL prune 123456789012/${region}: ${del} 999998, ${mark} 1000000, 999999 violations`,
+      ),
+    );
   });
 
   it.each([
