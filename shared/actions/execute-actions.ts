@@ -49,7 +49,10 @@ export async function executeActions(
     for (const action of result.actions) {
       if (action.type !== 'alert') continue;
       // The alert reports what was done, so it is built after the other actions ran.
-      await deps.alerts.publish(buildAlert(result, { topicArn: action.target, dryRun: verdict.dryRun }));
+      const chatbot = action.chatbot === true;
+      await deps.alerts.publish(
+        buildAlert(result, { topicArn: action.target, dryRun: verdict.dryRun, chatbot }),
+      );
       action.done = true;
     }
   } catch (error) {

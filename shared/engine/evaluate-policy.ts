@@ -207,7 +207,8 @@ function planCloneActions(
 function decideAlert(violations: readonly Violation[], policy: Policy, topicArn?: string): PlannedAction[] {
   const top = highestSeverity(violations);
   if (!top || !topicArn || !meetsMinSeverity(top, policy.alerts.minSeverity)) return [];
-  return [{ type: 'alert', target: topicArn, severity: top, done: false }];
+  const chatbot = policy.alerts.chatbot ? { chatbot: true } : {};
+  return [{ type: 'alert', target: topicArn, severity: top, ...chatbot, done: false }];
 }
 
 function evaluateRule(rule: RuleConfig, input: Parameters<ReturnType<typeof ruleTypeByName>['evaluate']>[1]) {
