@@ -21,7 +21,7 @@ export interface ShrinkLevel {
 }
 
 /** How many items of a list the e-mail text shows while the message fits. */
-export const TEXT_LIST_LIMIT = 50;
+const TEXT_LIST_LIMIT = 50;
 
 /**
  * The one shrinking strategy: ever smaller alerts, tried in turn until one fits. The JSON goes
