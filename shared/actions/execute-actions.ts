@@ -11,11 +11,10 @@ export interface ActionDependencies {
   actions: CloneActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
-  /** Rule id → rule type, so that the alert's fix hints match each rule. */
-  ruleTypes?: Record<string, string>;
 }
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
+type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
 
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
@@ -44,38 +43,15 @@ export async function executeActions(
         for (const action of batch.actions) action.done = true;
       }
       for (const action of result.actions) {
-        if (action.type !== 'quarantine') continue;
-        const clone = facts.clones.find((candidate) => candidate.id === action.target);
-        const knownTags = clone?.tags ?? {};
-        const outcome =
-          action.kind === 'image'
-            ? await deps.actions.quarantineImage(action.region, action.target, knownTags)
-            : await deps.actions.quarantineSnapshot(action.region, action.target, knownTags);
-        const removed = encodeShareTokens(outcome.removedShares);
-        if (action.kind === 'image') {
-          // An image's disks can be shared on their own (createVolumePermission): a quarantined
-          // AMI whose snapshots stay public still leaks its data. Each snapshot records its own
-          // shares in its own tag, for `release`.
-          for (const snapshotId of clone?.backingSnapshotIds ?? []) {
-            const disk = await deps.actions.quarantineSnapshot(action.region, snapshotId, {});
-            removed.push(...encodeShareTokens(disk.removedShares).map((token) => `${snapshotId}:${token}`));
-          }
-        }
-        action.done = true;
-        if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
-        // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
-        if (removed.length > 0) action.removedShares = removed;
+        if (action.type === 'quarantine') await quarantine(action, facts, deps.actions);
       }
     }
     for (const action of result.actions) {
       if (action.type !== 'alert') continue;
       // The alert reports what was done, so it is built after the other actions ran.
+      const chatbot = action.chatbot === true;
       await deps.alerts.publish(
-        buildAlert(result, {
-          topicArn: action.target,
-          dryRun: verdict.dryRun,
-          ...(deps.ruleTypes ? { ruleTypes: deps.ruleTypes } : {}),
-        }),
+        buildAlert(result, { topicArn: action.target, dryRun: verdict.dryRun, chatbot }),
       );
       action.done = true;
     }
@@ -93,6 +69,30 @@ export async function executeActions(
     }).withVerdict(result);
   }
   return result;
+}
+
+/** Quarantines one clone, and an image's disks with it, recording on `action` what was removed. */
+async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: CloneActions) {
+  const clone = facts.clones.find((candidate) => candidate.id === action.target);
+  const knownTags = clone?.tags ?? {};
+  const outcome =
+    action.kind === 'image'
+      ? await actions.quarantineImage(action.region, action.target, knownTags)
+      : await actions.quarantineSnapshot(action.region, action.target, knownTags);
+  const removed = encodeShareTokens(outcome.removedShares);
+  if (action.kind === 'image') {
+    // An image's disks can be shared on their own (createVolumePermission): a quarantined
+    // AMI whose snapshots stay public still leaks its data. Each snapshot records its own
+    // shares in its own tag, for `release`.
+    for (const snapshotId of clone?.backingSnapshotIds ?? []) {
+      const disk = await actions.quarantineSnapshot(action.region, snapshotId, {});
+      removed.push(...encodeShareTokens(disk.removedShares).map((token) => `${snapshotId}:${token}`));
+    }
+  }
+  action.done = true;
+  if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
+  // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
+  if (removed.length > 0) action.removedShares = removed;
 }
 
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);

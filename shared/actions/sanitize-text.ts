@@ -28,14 +28,16 @@
  *   value into a clickable link.
  * - **Zalgo and size.** Runs of combining marks are cut to four, and the result is capped.
  *
- * The result is for display. Exact values stay on the resource itself.
+ * This is for text that a formatter reads: chat payloads (AWS Chatbot) and the JSON variant
+ * that programs may render. Plain-text e-mail needs none of the markup step and gets
+ * {@link cleanPlainText}, which keeps identifiers exact.
  */
 
 /** Combining marks allowed in a row: enough for every real script, too few for "Zalgo" text. */
 const MAX_COMBINING_MARKS = 4;
 
 /**
- * SNS: "Subjects must be … less than 100 characters long" (Publish API reference), hence 99.
+ * SNS: "Subjects must be … less than 100 characters long" (Publish, SNS API reference), hence 99.
  */
 export const SUBJECT_MAX_LENGTH = 99;
 
@@ -86,6 +88,33 @@ export function sanitizeUserText(value: unknown, maxLength = 200): string {
     .replace(URL_SCHEME, (_match, scheme: string) => `${DEFANGED_SCHEME[scheme.toLowerCase()] ?? 'x'}://`)
     .replace(MARKUP_CHARS, (char) => MARKUP[char] ?? '')
     .replace(MENTION, '\uff20')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  if (!cut && !longerThan(clean, limit)) return clean;
+  return limit === 0 ? '' : `${firstCodePoints(clean, limit).trimEnd()}\u2026`;
+}
+
+/**
+ * Makes user-controlled text safe for a plain-text e-mail, and changes nothing else: one line
+ * (line breaks and tabs become a space, so no forged lines or headers), no control, bidi,
+ * zero-width or other invisible characters, runs of combining marks cut to four, URL schemes
+ * defanged (`hxxps://`, so that mail clients do not make a hostile value a link), at most
+ * `maxLength` code points plus `…`. Plain text has no markup to inject, so `_`, `*`, `<`, `@`
+ * and the rest stay as they are: an ARN such as `…:role/AWSReservedSSO_Dev_0a1b…` reads and
+ * copies exactly. Never throws.
+ *
+ * @example
+ * cleanPlainText('AWSReservedSSO_Dev\r\nStatus: ok'); // 'AWSReservedSSO_Dev Status: ok'
+ */
+export function cleanPlainText(value: unknown, maxLength = 200): string {
+  const limit = normaliseLimit(maxLength, 200);
+  const { text, cut } = precut(toText(value), limit);
+  const clean = text
+    .replace(INVISIBLE_BEFORE_NFKC, '')
+    .replace(LINE_BREAKS_AND_SPACES, ' ')
+    .replace(INVISIBLE, '')
+    .replace(COMBINING_RUN, '$1')
+    .replace(URL_SCHEME, (_match, scheme: string) => `${DEFANGED_SCHEME[scheme.toLowerCase()] ?? 'x'}://`)
     .replace(/ {2,}/g, ' ')
     .trim();
   if (!cut && !longerThan(clean, limit)) return clean;

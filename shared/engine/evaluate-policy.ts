@@ -51,31 +51,60 @@ export function evaluatePolicy(
   options: EvaluationOptions,
 ): Verdict {
   const lineage = resolveLineage(event, facts);
+  const judged = judgeClones(policy, event, facts, lineage, options.now);
+  const statuses = decideStatuses(facts, judged);
+  const actions = [
+    ...planCloneActions(event, facts, lineage, judged, statuses),
+    ...decideAlert(judged.violations, policy, options.topicArn),
+  ];
+  return {
+    eventId: event.eventId,
+    eventName: event.eventName,
+    region: event.region,
+    account: event.account,
+    resources: facts.clones.map((clone) => clone.id),
+    status: statuses.verdict,
+    ...(judged.exemptions.size > 0 ? { exemption: [...new Set(judged.exemptions.values())].join('; ') } : {}),
+    violations: judged.violations,
+    unknowns: judged.unknowns,
+    actions,
+    principal: event.principal,
+    lineage: Object.fromEntries(facts.clones.map((clone) => [clone.id, lineage])),
+    dryRun: options.dryRun,
+  };
+}
+
+/** What the rules found, clone by clone. */
+interface Judgement {
+  violations: Violation[];
+  unknowns: Verdict['unknowns'];
+  /** Clone id → tags a rule asked to copy from the source. */
+  inherited: Map<string, Record<string, string>>;
+  /** Clone id → the reason of the policy exemption that covers it. */
+  exemptions: Map<string, string>;
+}
+
+/** Step 1: every rule that applies to a clone's kind judges that clone. */
+function judgeClones(
+  policy: Policy,
+  event: CloneEvent,
+  facts: CloneFacts,
+  lineage: Lineage,
+  now: Date,
+): Judgement {
+  const judged: Judgement = { violations: [], unknowns: [], inherited: new Map(), exemptions: new Map() };
   const callerIsTrustedService = matchesAny(policy.trustedServices, [
     event.principal.arn,
     event.principal.invokedBy,
   ]);
-
-  const violations: Violation[] = [];
-  const unknowns: Verdict['unknowns'] = [];
-  const inherited = new Map<string, Record<string, string>>();
-  const exemptions = new Map<string, string>();
-
   for (const clone of facts.clones) {
-    const exemption = exemptionFor(policy, event, clone.id, options.now);
-    if (exemption) exemptions.set(clone.id, exemption);
+    const exemption = exemptionFor(policy, event, clone.id, now);
+    if (exemption) judged.exemptions.set(clone.id, exemption);
     for (const rule of policy.rules) {
       if (!rule.resources.includes(clone.kind)) continue;
-      const outcome = evaluateRule(rule, {
-        event,
-        facts,
-        clone,
-        lineage,
-        callerIsTrustedService,
-        now: options.now,
-      });
+      const outcome = evaluateRule(rule, { event, facts, clone, lineage, callerIsTrustedService, now });
       for (const message of outcome.violations) {
-        violations.push({
+        judged.violations.push({
           rule: rule.id,
           ruleType: rule.type,
           severity: rule.severity,
@@ -84,37 +113,72 @@ export function evaluatePolicy(
           message,
         });
       }
-      for (const message of outcome.unknowns ?? [])
-        unknowns.push({ rule: rule.id, resource: clone.id, message });
+      for (const message of outcome.unknowns ?? []) {
+        judged.unknowns.push({ rule: rule.id, resource: clone.id, message });
+      }
       if (outcome.inheritTags) {
-        inherited.set(clone.id, { ...inherited.get(clone.id), ...outcome.inheritTags });
+        judged.inherited.set(clone.id, { ...judged.inherited.get(clone.id), ...outcome.inheritTags });
       }
     }
   }
+  return judged;
+}
 
-  const allExempt = facts.clones.length > 0 && facts.clones.every((clone) => exemptions.has(clone.id));
+interface Statuses {
+  verdict: VerdictStatus;
+  /** Each clone's own status, the value of its `clonewarden:status` tag. */
+  byClone: Map<string, VerdictStatus>;
+  /** Each clone's violations that mark it (action `tag` or `quarantine`, not exempt). */
+  marked: Map<string, Violation[]>;
+}
+
+/**
+ * The one status rule, for a clone and for the verdict alike: exempt when the policy exempts
+ * it, else quarantined when a violation that counts asks for quarantine, else violation when
+ * there is one, else compliant.
+ */
+function statusOf(exempt: boolean, quarantine: boolean, violated: boolean): VerdictStatus {
+  if (exempt) return 'exempt';
+  if (quarantine) return 'quarantined';
+  return violated ? 'violation' : 'compliant';
+}
+
+const asksForQuarantine = (violation: Violation) => violation.action === 'quarantine';
+
+/**
+ * Step 2: each clone's status, from its own violations that mark it (not exempt, not
+ * report-only), and the verdict's: exempt only when every clone is, and a violation of an
+ * exempt clone or a report-only rule still makes the verdict a violation.
+ */
+function decideStatuses(facts: CloneFacts, judged: Judgement): Statuses {
+  const { exemptions, violations } = judged;
   const enforced = violations.filter((violation) => !exemptions.has(violation.resource));
-  const status: VerdictStatus = allExempt
-    ? 'exempt'
-    : enforced.some((violation) => violation.action === 'quarantine')
-      ? 'quarantined'
-      : violations.length > 0
-        ? 'violation'
-        : 'compliant';
+  const byClone = new Map<string, VerdictStatus>();
+  const marked = new Map<string, Violation[]>();
+  for (const clone of facts.clones) {
+    const own = enforced.filter((v) => v.resource === clone.id && v.action !== 'report');
+    marked.set(clone.id, own);
+    byClone.set(clone.id, statusOf(exemptions.has(clone.id), own.some(asksForQuarantine), own.length > 0));
+  }
+  const allExempt = facts.clones.length > 0 && facts.clones.every((clone) => exemptions.has(clone.id));
+  const verdict = statusOf(allExempt, enforced.some(asksForQuarantine), violations.length > 0);
+  return { verdict, byClone, marked };
+}
 
+/** Step 3: tags for every clone and its disks, and quarantine where its status says so. */
+function planCloneActions(
+  event: CloneEvent,
+  facts: CloneFacts,
+  lineage: Lineage,
+  judged: Judgement,
+  statuses: Statuses,
+): PlannedAction[] {
   const actions: PlannedAction[] = [];
   for (const clone of facts.clones) {
-    const marked = enforced.filter((v) => v.resource === clone.id && v.action !== 'report');
-    const cloneStatus = exemptions.has(clone.id)
-      ? 'exempt'
-      : marked.some((v) => v.action === 'quarantine')
-        ? 'quarantined'
-        : marked.length > 0
-          ? 'violation'
-          : 'compliant';
+    const status = statuses.byClone.get(clone.id) ?? 'compliant';
     const tags = {
-      ...(inherited.get(clone.id) ?? {}),
-      ...lineageTags(event, lineage, cloneStatus, marked),
+      ...(judged.inherited.get(clone.id) ?? {}),
+      ...lineageTags(event, lineage, status, statuses.marked.get(clone.id) ?? []),
     };
     // An image's backing snapshots are its disks: they get the same lineage and ownership tags.
     for (const target of [clone.id, ...clone.backingSnapshotIds]) {
@@ -126,7 +190,7 @@ export function evaluatePolicy(
         done: false,
       });
     }
-    if (cloneStatus === 'quarantined') {
+    if (status === 'quarantined') {
       actions.push({
         type: 'quarantine',
         target: clone.id,
@@ -136,27 +200,15 @@ export function evaluatePolicy(
       });
     }
   }
+  return actions;
+}
 
+/** Step 4: one alert, when there is a topic and the worst violation meets `alerts.minSeverity`. */
+function decideAlert(violations: readonly Violation[], policy: Policy, topicArn?: string): PlannedAction[] {
   const top = highestSeverity(violations);
-  if (top && options.topicArn && meetsMinSeverity(top, policy.alerts.minSeverity)) {
-    actions.push({ type: 'alert', target: options.topicArn, severity: top, done: false });
-  }
-
-  return {
-    eventId: event.eventId,
-    eventName: event.eventName,
-    region: event.region,
-    account: event.account,
-    resources: facts.clones.map((clone) => clone.id),
-    status,
-    ...(exemptions.size > 0 ? { exemption: [...new Set(exemptions.values())].join('; ') } : {}),
-    violations,
-    unknowns,
-    actions,
-    principal: event.principal,
-    lineage: Object.fromEntries(facts.clones.map((clone) => [clone.id, lineage])),
-    dryRun: options.dryRun,
-  };
+  if (!top || !topicArn || !meetsMinSeverity(top, policy.alerts.minSeverity)) return [];
+  const chatbot = policy.alerts.chatbot ? { chatbot: true } : {};
+  return [{ type: 'alert', target: topicArn, severity: top, ...chatbot, done: false }];
 }
 
 function evaluateRule(rule: RuleConfig, input: Parameters<ReturnType<typeof ruleTypeByName>['evaluate']>[1]) {

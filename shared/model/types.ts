@@ -237,7 +237,15 @@ export type PlannedAction =
        */
       removedShares?: string[];
     }
-  | { type: 'alert'; target: string; severity: Severity; done: boolean; error?: string };
+  | {
+      type: 'alert';
+      target: string;
+      severity: Severity;
+      /** The `https` key carries an AWS Chatbot custom notification (`alerts.chatbot`). */
+      chatbot?: boolean;
+      done: boolean;
+      error?: string;
+    };
 
 export type VerdictStatus = 'compliant' | 'violation' | 'quarantined' | 'exempt' | 'skipped' | 'rejected';
 

@@ -168,7 +168,12 @@ export const PolicySchema = z.strictObject({
   }),
   dryRun: z.boolean().default(false),
   alerts: z
-    .strictObject({ topicArn: snsTopicArn.optional(), minSeverity: z.enum(SEVERITIES).default('low') })
+    .strictObject({
+      topicArn: snsTopicArn.optional(),
+      minSeverity: z.enum(SEVERITIES).default('low'),
+      /** Send the `https` protocol an AWS Chatbot custom notification (docs/alerts.md). */
+      chatbot: z.boolean().optional(),
+    })
     .prefault({}),
   rules: z
     .array(RuleConfigSchema, {

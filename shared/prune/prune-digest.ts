@@ -1,14 +1,11 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
-import { ALERT_MAX_BYTES } from '../actions/alert-message.js';
-import { sanitizeSubject, sanitizeUserText } from '../actions/sanitize-text.js';
+import { cleanPlainText, sanitizeUserText } from '../actions/sanitize-text.js';
+import { buildSnsPublish, fitSubject, stringAttribute } from '../actions/sns-publish.js';
 import type { CloneKind } from '../model/types.js';
 import type { PruneAction } from './plan-clone.js';
 import type { PrunedClone, PruneReport, ReconcileFinding } from './prune-report.js';
 
 export const PRUNE_DIGEST_SCHEMA = 'clonewarden.prune-digest/v1';
-
-/** Clones and findings the e-mail text lists before "and N more". */
-export const DIGEST_LIST_LIMIT = 50;
 
 /** A run with nothing new (only clones still waiting out their grace period) sends no digest. */
 export function digestWorthSending(report: PruneReport): boolean {
@@ -44,63 +41,58 @@ export interface DigestOptions {
 
 /**
  * The one SNS message of a prune run: readable text for e-mail and the report as JSON for
- * SQS, Lambda and HTTP(S) subscribers, in the same per-protocol form as enforce's alerts.
- * Image names and reconcile messages are user text and are sanitised.
+ * SQS, Lambda and HTTP(S) subscribers, built and kept within SNS's limit like enforce's alerts
+ * (`buildSnsPublish`). Image names and reconcile messages are user text: cleaned in the e-mail,
+ * sanitised in the JSON.
  */
 export function buildPruneDigest(report: PruneReport, options: DigestOptions): PublishCommandInput {
-  const subject = digestSubject(report);
-  const attributes = digestAttributes(report);
-  let input: PublishCommandInput | undefined;
-  for (const level of [200, 100, 50, 20, 0]) {
-    const text = digestText(report, level === 0 ? 10 : DIGEST_LIST_LIMIT);
-    const json = JSON.stringify(digestDocument(report, level));
-    input = {
-      TopicArn: options.topicArn,
-      MessageStructure: 'json',
-      Message: JSON.stringify({
-        default: text,
-        email: text,
-        sqs: json,
-        lambda: json,
-        https: json,
-        http: json,
-      }),
-      MessageAttributes: attributes,
-      ...(subject ? { Subject: subject } : {}),
-    };
-    if (Buffer.byteLength(input.Message!) + 2048 <= ALERT_MAX_BYTES) return input;
-  }
-  return input!;
+  return buildSnsPublish({
+    topicArn: options.topicArn,
+    subject: digestSubject(report),
+    attributes: digestAttributes(report),
+    content: (level) => ({
+      text: digestText(report, level.textItems),
+      document: digestDocument(report, level.listItems),
+    }),
+  });
 }
 
 function totals(report: PruneReport, action: PruneAction): number {
   return report.counts.image[action] + report.counts.snapshot[action];
 }
 
+/**
+ * `[DRY RUN] [SEVERITY] prune account/region: delete N, mark M[, K violations] (~$X/month)
+ * [clonewarden]`: the counts come before their words' length matters, so that six-digit counts
+ * fit with the longest account and region; the saving and the tag go when there is no room.
+ */
 function digestSubject(report: PruneReport): string {
   const dry = report.dryRun;
-  const parts = [
-    dry ? '[DRY RUN]' : '',
-    '[clonewarden] prune:',
-    `${totals(report, 'delete')} ${dry ? 'to delete' : 'deleted'},`,
-    `${totals(report, 'mark')} ${dry ? 'to mark' : 'marked'},`,
-    `~$${report.savings.estimatedMonthlyUsd.toFixed(2)}/month`,
-    report.reconcile.violationsTotal > 0 ? `, ${report.reconcile.violationsTotal} reconciled violations` : '',
-    `in ${sanitizeUserText(report.account ?? 'unknown', 20)}/${sanitizeUserText(report.region, 24)}`,
+  const violations = report.reconcile.violationsTotal;
+  const severity = violations > 0 ? report.reconcile.highestSeverity?.toUpperCase() : undefined;
+  const counts = [
+    `${dry ? 'delete' : 'deleted'} ${totals(report, 'delete')}`,
+    `${dry ? 'mark' : 'marked'} ${totals(report, 'mark')}`,
+    violations > 0 ? `${violations} violations` : '',
   ];
-  return sanitizeSubject(parts.filter(Boolean).join(' ').replace(' ,', ','));
+  return fitSubject(
+    [
+      dry ? 'DRY RUN' : '',
+      severity ?? '',
+      'prune',
+      `${cleanPlainText(report.account ?? 'unknown', 20)}/${cleanPlainText(report.region, 24)}:`,
+      counts.filter(Boolean).join(', '),
+    ],
+    [`(~$${report.savings.estimatedMonthlyUsd.toFixed(2)}/month)`],
+  );
 }
 
 function digestAttributes(report: PruneReport): Record<string, MessageAttributeValue> {
-  const text = (value: unknown): MessageAttributeValue => ({
-    DataType: 'String',
-    StringValue: sanitizeUserText(value, 64) || 'unknown',
-  });
   return {
     severity: { DataType: 'String', StringValue: report.reconcile.highestSeverity ?? 'none' },
-    eventName: text('PruneDigest'),
-    account: text(report.account),
-    region: text(report.region),
+    eventName: stringAttribute('PruneDigest'),
+    account: stringAttribute(report.account),
+    region: stringAttribute(report.region),
     dryRun: { DataType: 'String', StringValue: String(report.dryRun) },
   };
 }
@@ -114,16 +106,16 @@ function cloneLine(clone: PrunedClone): string {
     `(${reasons})`,
     `${clone.sizeGiB} GiB`,
     clone.pruneAfter ? `prune-after ${clone.pruneAfter}` : '',
-    why ? `[${why}${clone.detail ? `: ${sanitizeUserText(clone.detail, 160)}` : ''}]` : '',
-    clone.name ? `name "${sanitizeUserText(clone.name, 64)}"` : '',
-    clone.error ? `FAILED ${sanitizeUserText(clone.error, 160)}` : '',
+    why ? `[${why}${clone.detail ? `: ${cleanPlainText(clone.detail, 160)}` : ''}]` : '',
+    clone.name ? `name "${cleanPlainText(clone.name, 64)}"` : '',
+    clone.error ? `FAILED ${cleanPlainText(clone.error, 160)}` : '',
   ];
   return parts.filter(Boolean).join(' ');
 }
 
 function findingLine(finding: ReconcileFinding): string {
   const label = finding.severity ? ` [${finding.severity}/${finding.action}]` : '';
-  return `  ${sanitizeUserText(finding.rule, 64)}${label} ${sanitizeUserText(finding.resource, 64)}: ${sanitizeUserText(finding.message, 300)}`;
+  return `  ${cleanPlainText(finding.rule, 64)}${label} ${cleanPlainText(finding.resource, 64)}: ${cleanPlainText(finding.message, 300)}`;
 }
 
 function listWithMore<T>(
@@ -155,7 +147,7 @@ function digestText(report: PruneReport, limit: number): string {
 function headerLines(report: PruneReport): string[] {
   const dry = report.dryRun;
   const lines = [
-    `clonewarden prune in ${sanitizeUserText(report.account ?? 'unknown', 20)}/${sanitizeUserText(report.region, 24)}`,
+    `clonewarden prune in ${cleanPlainText(report.account ?? 'unknown', 20)}/${cleanPlainText(report.region, 24)}`,
   ];
   if (dry) lines.push('DRY RUN: nothing was changed. The actions below are what prune would have done.');
   lines.push('', 'SUMMARY');
@@ -214,7 +206,7 @@ function reconcileLines(r: PruneReport['reconcile'], limit: number): string[] {
     lines.push('  Not checked (unknown facts):');
     const grouped = new Map<string, number>();
     for (const u of r.unknowns) {
-      const key = `${sanitizeUserText(u.rule, 64)}: ${sanitizeUserText(u.message.replace(/\b(ami|snap|i|vol)-[0-9a-f]+\b/g, '…'), 200)}`;
+      const key = `${cleanPlainText(u.rule, 64)}: ${cleanPlainText(u.message.replace(/\b(ami|snap|i|vol)-[0-9a-f]+\b/g, '…'), 200)}`;
       grouped.set(key, (grouped.get(key) ?? 0) + 1);
     }
     for (const [key, count] of [...grouped].slice(0, 20)) lines.push(`    ${key} (×${count})`);
@@ -230,8 +222,7 @@ function failureLines(report: PruneReport, limit: number): string[] {
     report.failures,
     report.failures.length,
     limit,
-    (f) =>
-      `  ${sanitizeUserText(f.step, 32)} ${sanitizeUserText(f.id, 64)}: ${sanitizeUserText(f.error, 300)}`,
+    (f) => `  ${cleanPlainText(f.step, 32)} ${cleanPlainText(f.id, 64)}: ${cleanPlainText(f.error, 300)}`,
   );
   return lines;
 }

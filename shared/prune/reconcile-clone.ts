@@ -92,7 +92,6 @@ export interface ReconcilerOptions {
  * target, so that tags (and, outside dry-run, quarantine) are applied but nothing is published.
  */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
-  const ruleTypes = Object.fromEntries(options.policy.rules.map((rule) => [rule.id, rule.type]));
   return {
     async reconcile(record) {
       const event = reconcileEvent(record);
@@ -105,7 +104,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         actions: options.actions,
         alerts: NO_ALERTS,
         log: options.log,
-        ruleTypes,
       });
     },
   };

@@ -20,6 +20,8 @@ export const allowedPrincipalsRule = defineRule({
   summary:
     'Only these IAM principals (ARN globs, matched on the role for assumed roles) may create clones, optionally per event.',
   options,
+  fixHint: (ids) =>
+    `This principal may not make this kind of clone. Use an approved principal (e.g. the platform image pipeline) or ask the security team for an exemption; delete ${ids} if it is not needed.`,
   example: {
     id: 'who-may-clone',
     type: 'allowed-principals',

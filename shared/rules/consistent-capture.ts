@@ -22,6 +22,8 @@ export const consistentCaptureRule = defineRule({
   summary:
     'No NoReboot image of a running instance and no snapshot of a volume of a running instance, unless an allowed (app-consistent) tool made it.',
   options,
+  fixHint: (ids) =>
+    `The data may be inconsistent. Stop the instance or let EC2 reboot it (no NoReboot), or detach the volume, or use AWS Backup or DLM; then create the clone again and delete ${ids}.`,
   example: {
     id: 'consistent-capture',
     type: 'consistent-capture',

@@ -12,6 +12,8 @@ export const maxGenerationRule = defineRule({
   type: 'max-generation',
   summary: 'Clone-of-clone depth must not exceed max (1 is a clone of an original).',
   options,
+  fixHint: (ids) =>
+    `${ids} is a copy of a copy, deeper than the policy allows. Clone from the root of its family (see the lineage) instead, and delete this copy if it is not needed.`,
   example: { id: 'clone-depth', type: 'max-generation', severity: 'high', action: 'quarantine', max: 2 },
   evaluate(opts, input) {
     const { generation } = input.lineage;

@@ -19,6 +19,8 @@ export const maxSourceAgeRule = defineRule({
   summary:
     'The source image or snapshot of a copy must not be older than days (old clones bring back old vulnerabilities).',
   options,
+  fixHint: (ids) =>
+    `The source is older than the policy allows and may bring back fixed vulnerabilities. Clone from a recent, patched image or snapshot instead of ${ids}.`,
   example: { id: 'fresh-source', type: 'max-source-age', severity: 'medium', action: 'report', days: 180 },
   evaluate(opts, input) {
     const { source } = input.facts;

@@ -27,6 +27,11 @@ const byName: ReadonlyMap<string, RuleType> = new Map(
 /** The known `type:` values, in registry order. */
 export const RULE_TYPE_NAMES: readonly string[] = RULE_TYPES.map((rule) => rule.type);
 
+/** The rule type of that name, or `undefined`: for readers of a verdict, which may be old or hand-made. */
+export function findRuleType(name: string | undefined): RuleType | undefined {
+  return name === undefined ? undefined : byName.get(name);
+}
+
 /**
  * The rule type a policy entry's `type:` names. A validated policy only names known types, so
  * an unknown name is reported as a policy problem rather than skipped: skipping a rule is a silent pass.

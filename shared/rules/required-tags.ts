@@ -106,6 +106,8 @@ export const requiredTagsRule = defineRule({
   summary:
     'Tag keys must be present (on the clone, requested at creation, or inherited from the source) with values matching a pattern, an enum or a date.',
   options,
+  fixHint: (ids) =>
+    `Add the missing tags, or correct the values the policy rejects, on ${ids} (the violation messages say which).`,
   example: {
     id: 'labels',
     type: 'required-tags',

@@ -3,9 +3,9 @@ import type { RuleInput, RuleOutcome } from '../model/types.js';
 
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
- * schema for its own options, an example, and a pure `evaluate`. The policy schema is
- * generated from the registry, so adding a rule type is one new file plus one line in
- * `registry.ts`, and touches no other rule.
+ * schema for its own options, an example, a pure `evaluate` and the fix hint its alerts show.
+ * The policy schema is generated from the registry and alerts find the hint through it, so
+ * adding a rule type is one new file plus one line in `registry.ts`, and touches no other file.
  */
 export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
   /** The `type:` value in the policy file, e.g. `max-generation`. */
@@ -14,6 +14,11 @@ export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
   readonly summary: string;
   /** The rule's own option fields; the common fields (id, severity, action, resources) are added by the policy schema. */
   readonly options: Options;
+  /**
+   * What the developer changes so that the next clone passes, for the alert's "how to fix":
+   * plain text around `ids`, the failing clones as the alert lists them.
+   */
+  fixHint(ids: string): string;
   /** A complete rule entry as it appears in a policy file, common fields included. */
   readonly example: Record<string, unknown>;
   /** Pure: judges one clone. Never calls AWS; unknown facts become `unknowns`, not violations. */

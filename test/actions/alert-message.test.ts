@@ -70,7 +70,7 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     expect(input.Subject).toBe(
-      '[clonewarden] HIGH quarantined ami-0abc1234def567890 +1 (CreateImage) in 111122223333/us-east-1',
+      'HIGH quarantined ami-0abc1234def567890 +1 CreateImage 111122223333/us-east-1 [clonewarden]',
     );
   });
 
@@ -90,9 +90,44 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     expect(input.Subject?.length).toBeLessThanOrEqual(100);
-    expect(input.Subject).toMatch(/^\[DRY RUN\] \[clonewarden\] MEDIUM /);
+    expect(input.Subject).toMatch(/^DRY RUN MEDIUM /);
     expect(input.Subject).toMatch(/^[\x21-\x7e][\x20-\x7e]*$/);
   });
+
+  it.each(
+    ['ap-southeast-5', 'us-gov-west-1', 'ap-northeast-1'].flatMap((region) =>
+      [true, false].flatMap((dryRun) =>
+        (['quarantined', 'violation'] as const).map((status) => ({ region, dryRun, status })),
+      ),
+    ),
+  )(
+    'fits every fact of the longest subject: $status in $region, dry-run $dryRun',
+    ({ region, dryRun, status }) => {
+      // Prepare: CreateSnapshots of 128 volumes, 17-hex ids, a 12-digit account, critical.
+      const snapshots = Array.from({ length: 128 }, (_, i) => `snap-${i.toString(16).padStart(17, 'f')}`);
+      const verdict = aVerdict({
+        eventName: 'CreateSnapshots',
+        account: '123456789012',
+        region,
+        status,
+        resources: snapshots,
+        violations: [aViolation({ severity: 'critical', resource: snapshots[0]! })],
+      });
+
+      // Act
+      const input = buildAlert(verdict, { ...OPTIONS, dryRun });
+
+      // Assess
+      const subject = input.Subject ?? '';
+      expect(subject.length).toBeLessThan(100);
+      const word = status === 'quarantined' ? (dryRun ? 'quarantine' : 'quarantined') : 'violation';
+      expect(subject).toMatch(
+        new RegExp(
+          `^${dryRun ? 'DRY RUN ' : ''}CRITICAL ${word} ${snapshots[0]} \\+127 CreateSnapshots 123456789012/${region}( \\[clonewarden\\])?$`,
+        ),
+      );
+    },
+  );
 
   it('marks a dry run in the subject, the text, the attributes and the JSON', () => {
     // Prepare
@@ -106,7 +141,7 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     const variants = variantsOf(input.Message);
-    expect(input.Subject).toMatch(/^\[DRY RUN\] \[clonewarden\] HIGH would quarantine /);
+    expect(input.Subject).toMatch(/^DRY RUN HIGH quarantine /);
     expect(variants.email).toContain('DRY RUN: nothing was changed.');
     expect(variants.email).toContain('-> not done (dry run)');
     expect(variants.email).not.toMatch(/-> done/);
@@ -209,7 +244,7 @@ describe('Alerts: buildAlert', () => {
     expect(attributes.policy).toBeUndefined();
   });
 
-  it('sanitises hostile tag values, names and session names in every variant', () => {
+  it('sanitises hostile tag values, names and session names in the JSON variant', () => {
     // Prepare
     const verdict = aHostileVerdict();
 
@@ -223,18 +258,76 @@ describe('Alerts: buildAlert', () => {
       if (typeof value === 'string') jsonStrings.push(value);
       return value;
     });
-    const texts = [
-      variants.email,
-      ...jsonStrings,
-      ...Object.keys(documentOf(input.Message).verdict.actions[0] ?? {}),
-    ];
+    const texts = [...jsonStrings, ...Object.keys(documentOf(input.Message).verdict.actions[0] ?? {})];
     for (const text of texts) {
       expect(text).not.toMatch(/<!|<@|\u202E|`|\[click\]|http:\/\/evil|(^|\s)@here/);
     }
-    expect(variants.email).not.toMatch(/\r|\nBcc:/);
-    expect(variants.email.split('\n').every((line) => !line.startsWith('Bcc'))).toBe(true);
     expect(jsonStrings.some((text) => text.includes('\n'))).toBe(false);
     expect(input.Subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('shows hostile text in the plain-text e-mail as it was, minus what can do harm', () => {
+    // Prepare
+    const verdict = aHostileVerdict();
+
+    // Act
+    const input = buildAlert(verdict, OPTIONS);
+
+    // Assess: no forged lines, no bidi or control characters, no live link; the rest exact.
+    const { email, default: text } = variantsOf(input.Message);
+    expect(text).toBe(email);
+    expect(email).not.toMatch(/\r|\u202E|http:\/\/evil/);
+    expect(email.split('\n').every((line) => !line.startsWith('Bcc'))).toBe(true);
+    expect(email).toContain('Reason:     <!channel> x Bcc: evil@x `code` [click](hxxp://evil) @here gnp');
+    expect(email).toContain('Session:    <!channel> x Bcc: evil@x');
+  });
+
+  it('shows every ARN and id in the e-mail exactly as the JSON verdict has it, byte for byte', () => {
+    // Prepare: valid identifiers that look hostile to a markup sanitiser (IAM names allow
+    // `_+=,.@-`; `*` is not valid in a session name but shows that nothing is rewritten).
+    const role =
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Platform_Admin_0a1b2c3d4e5f6789';
+    const session = 'jane.doe+ops=1,team@example.com';
+    const caller = `arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Platform_Admin_0a1b2c3d4e5f6789/${session}`;
+    const ids = ['ami-0abc1234def567890', 'snap-0123456789abcdef0'];
+    const verdict = aQuarantinedVerdict({
+      resources: ids,
+      principal: aPrincipal({
+        arn: role,
+        callerArn: caller,
+        sessionName: `${session}*_x_`,
+        display: `role/AWSReservedSSO_Platform_Admin_0a1b2c3d4e5f6789 (session ${session})`,
+      }),
+      violations: [
+        aViolation({ rule: 'who_may_clone', message: `${role} may not call CreateImage`, resource: ids[0]! }),
+      ],
+    });
+
+    // Act
+    const input = buildAlert(verdict, DOCS_ALERT_OPTIONS);
+
+    // Assess
+    const { email } = variantsOf(input.Message);
+    const json = documentOf(input.Message).verdict;
+    const exact = [
+      json.principal?.arn,
+      json.principal?.callerArn,
+      json.principal?.sessionName,
+      json.eventId,
+      json.violations[0]?.rule,
+      ...json.resources,
+      ...json.actions.map((action) => action.target),
+    ];
+    for (const value of exact) {
+      expect(value).toBeDefined();
+      expect(Buffer.from(email).includes(Buffer.from(value!))).toBe(true);
+    }
+    expect(json.principal?.arn).toBe(role);
+    expect(json.principal?.callerArn).toBe(caller);
+    const arnsInEmail = email.match(/arn:aws[^\s;)]*/g) ?? [];
+    expect(arnsInEmail.length).toBeGreaterThan(3);
+    for (const arn of arnsInEmail) expect([role, caller, TOPIC_ARN]).toContain(arn);
+    expect(email).toContain(`Session:    ${session}*_x_`);
   });
 
   it('keeps AWS identifiers exact in the JSON variant', () => {

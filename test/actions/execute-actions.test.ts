@@ -294,3 +294,23 @@ describe('Actions: executeActions', () => {
     expect(alerts.publish).not.toHaveBeenCalled();
   });
 });
+
+describe('Actions: the alert format', () => {
+  it('sends the https subscribers an AWS Chatbot custom notification when the alert asks for it', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const alerts = fakeAlerts(journal);
+    const verdict = aPlannedVerdict({
+      dryRun: true,
+      actions: [anAlertAction({ done: false, chatbot: true })],
+    });
+
+    // Act
+    await executeActions(verdict, aFacts(), { actions: fakeCloneActions(journal), alerts, log: aLog() });
+
+    // Assess
+    const message = JSON.parse(alerts.publish.mock.calls[0]![0].Message!) as Record<string, string>;
+    expect(JSON.parse(message.https!)).toMatchObject({ version: '1.0', source: 'custom' });
+    expect(JSON.parse(message.sqs!)).toMatchObject({ schema: 'clonewarden.alert/v1' });
+  });
+});

@@ -368,6 +368,25 @@ describe('Engine: evaluatePolicy', () => {
     expect(verdict.actions.some((a) => a.type === 'alert')).toBe(alerted);
   });
 
+  it('plans the alert in AWS Chatbot format when alerts.chatbot is set', () => {
+    // Prepare
+    const policy = aPolicy();
+    policy.alerts.chatbot = true;
+    const { event, facts } = aScenario({ cloneTags: {} });
+
+    // Act
+    const verdict = evaluatePolicy(policy, event, facts, OPTIONS);
+
+    // Assess
+    expect(verdict.actions.at(-1)).toEqual({
+      type: 'alert',
+      target: TOPIC,
+      severity: 'medium',
+      chatbot: true,
+      done: false,
+    });
+  });
+
   it('plans no alert when there is no topic, whatever the violations', () => {
     // Prepare
     const policy = aPolicy();

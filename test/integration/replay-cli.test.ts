@@ -122,7 +122,7 @@ describe('Integration: clonewarden replay', () => {
     expect(mutating).toEqual([]);
     const alerts = await inbox.drain();
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.subject).toMatch(/^\[DRY RUN\]/);
+    expect(alerts[0]!.subject).toMatch(/^DRY RUN /);
     expect(alerts[0]!.attributes.dryRun).toBe('true');
   });
 

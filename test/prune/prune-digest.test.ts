@@ -159,21 +159,21 @@ describe('Prune digest', () => {
     const { text, json } = parts(report);
 
     // Assess
-    expect(text).toContain('name "web Status: approved ‹!channel›"');
-    expect(text).toContain('Owner "＠here" is wrong');
-    expect(text).not.toMatch(/\r|<!channel>/);
+    // Plain text has no markup to inject: one line, exact; the JSON is sanitised for renderers.
+    expect(text).toContain('name "web Status: approved <!channel>"');
+    expect(text).toContain('Owner "@here" is wrong');
+    expect(text).not.toMatch(/\r|\nStatus/);
     expect(json.report.clones[0].name).toBe('web Status: approved ‹!channel›');
   });
 
   it.each([
     {
       dryRun: true,
-      expected:
-        '[DRY RUN] [clonewarden] prune: 0 to delete, 1 to mark, ~$0.50/month in 123456789012/eu-west-3',
+      expected: 'DRY RUN prune 123456789012/eu-west-3: delete 0, mark 1 (~$0.50/month) [clonewarden]',
     },
     {
       dryRun: false,
-      expected: '[clonewarden] prune: 0 deleted, 1 marked, ~$0.50/month in 123456789012/eu-west-3',
+      expected: 'prune 123456789012/eu-west-3: deleted 0, marked 1 (~$0.50/month) [clonewarden]',
     },
   ])('has an inbox subject of at most 100 characters (dry-run $dryRun)', ({ dryRun, expected }) => {
     // Act
@@ -182,6 +182,35 @@ describe('Prune digest', () => {
     // Assess
     expect(input.Subject).toBe(expected);
     expect(input.Subject!.length).toBeLessThanOrEqual(100);
+  });
+
+  it.each(
+    ['ap-southeast-5', 'us-gov-west-1'].flatMap((region) =>
+      [true, false].map((dryRun) => ({ region, dryRun })),
+    ),
+  )('fits every fact of the longest digest subject in $region (dry-run $dryRun)', ({ region, dryRun }) => {
+    // Prepare: six-digit counts, critical reconciled violations, a 12-digit account.
+    const counts = { ...emptyCounts(), mark: 500_000, delete: 499_999 };
+    const report = aReport({
+      dryRun,
+      region,
+      account: '123456789012',
+      counts: { image: counts, snapshot: counts },
+      reconcile: { ...aReport().reconcile, violationsTotal: 999_999, highestSeverity: 'critical' },
+    });
+
+    // Act
+    const { input } = parts(report);
+
+    // Assess
+    const subject = input.Subject ?? '';
+    expect(subject.length).toBeLessThan(100);
+    const [del, mark] = dryRun ? ['delete', 'mark'] : ['deleted', 'marked'];
+    expect(subject).toMatch(
+      new RegExp(
+        `^${dryRun ? 'DRY RUN ' : ''}CRITICAL prune 123456789012/${region}: ${del} 999998, ${mark} 1000000, 999999 violations`,
+      ),
+    );
   });
 
   it.each([

@@ -233,7 +233,7 @@ describe('Release: the alert', () => {
     expect(alert.Subject!.length).toBeLessThanOrEqual(100);
     expect(alert.Subject).toContain(`released ${IMAGE} from quarantine`);
     expect(message.email).toContain(`Released by: ${SECURITY}`);
-    expect(message.email).toContain('Reason:     ok Status: approved ‹!channel›');
+    expect(message.email).toContain('Reason:     ok Status: approved <!channel>');
     expect(message.email).not.toContain('\r');
     expect(JSON.parse(message.sqs!)).toMatchObject({
       schema: 'clonewarden.release/v1',

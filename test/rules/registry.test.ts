@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { buildAlert } from '../../shared/actions/alert-message.js';
 import { PolicyValidationError } from '../../shared/model/errors.js';
-import { PolicySchema, RULE_COMMON_FIELDS } from '../../shared/policy/schema.js';
-import { RULE_TYPE_NAMES, RULE_TYPES, ruleTypeByName } from '../../shared/rules/registry.js';
+import { PolicySchema, policyJsonSchema, RULE_COMMON_FIELDS } from '../../shared/policy/schema.js';
+import { findRuleType, RULE_TYPE_NAMES, RULE_TYPES, ruleTypeByName } from '../../shared/rules/registry.js';
+import { aVerdict, aViolation, TOPIC_ARN } from '../support/verdict.js';
 
 const policyWith = (rules: unknown[]) => ({ version: 1, rules });
 
@@ -85,5 +87,33 @@ describe('Registry: rule types', () => {
     // Assess
     expect(rule.type).toBe('max-generation');
     expect(() => ruleTypeByName('max-generations')).toThrow(PolicyValidationError);
+  });
+
+  it.each(RULE_TYPES.map((rule) => ({ type: rule.type, rule })))(
+    '$type: the registry line is all it takes: schema, fix hint and alert find it',
+    ({ type, rule }) => {
+      // Prepare
+      const ids = 'ami-0abc1234def567890, snap-0123456789abcdef0';
+      const verdict = aVerdict({ violations: [aViolation({ rule: 'my-rule', ruleType: type })] });
+
+      // Act
+      const hint = rule.fixHint(ids);
+      const schemaText = JSON.stringify(policyJsonSchema());
+      const alert = buildAlert(verdict, { topicArn: TOPIC_ARN, dryRun: false });
+      const { email } = JSON.parse(alert.Message!) as { email: string };
+
+      // Assess: the rule type's own file supplies everything an alert and a policy need.
+      expect(findRuleType(type)).toBe(rule);
+      expect(hint).toContain(ids);
+      expect(hint).not.toContain('\n');
+      expect(schemaText).toContain(JSON.stringify(type));
+      expect(email).toContain(`my-rule: ${rule.fixHint('ami-0abc1234def567890')}`);
+    },
+  );
+
+  it('finds no rule type for an unknown or missing name, without throwing', () => {
+    // Act & Assess
+    expect(findRuleType('max-generations')).toBeUndefined();
+    expect(findRuleType(undefined)).toBeUndefined();
   });
 });

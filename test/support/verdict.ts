@@ -26,6 +26,7 @@ export function aPrincipal(overrides: Partial<Principal> = {}): Principal {
 export function aViolation(overrides: Partial<Violation> = {}): Violation {
   return {
     rule: 'labels',
+    ruleType: 'required-tags',
     severity: 'medium',
     action: 'tag',
     resource: IMAGE_ID,
@@ -105,6 +106,7 @@ export function aQuarantinedVerdict(overrides: Partial<Verdict> = {}): Verdict {
     violations: [
       aViolation({
         rule: 'who-may-clone',
+        ruleType: 'allowed-principals',
         severity: 'high',
         action: 'quarantine',
         message: 'arn:aws:iam::111122223333:role/Developer may not call CreateImage',
@@ -112,6 +114,7 @@ export function aQuarantinedVerdict(overrides: Partial<Verdict> = {}): Verdict {
       aViolation({ message: 'missing required tags: Owner, CostCenter' }),
       aViolation({
         rule: 'clone-depth',
+        ruleType: 'max-generation',
         severity: 'high',
         action: 'quarantine',
         message: 'generation 3 exceeds the maximum of 2',
@@ -154,9 +157,4 @@ export const DOCS_ALERT_OPTIONS: AlertOptions = {
   dryRun: false,
   policyName: 'clonewarden.yml',
   consoleRegionUrl: true,
-  ruleTypes: {
-    'who-may-clone': 'allowed-principals',
-    labels: 'required-tags',
-    'clone-depth': 'max-generation',
-  },
 };

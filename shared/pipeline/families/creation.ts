@@ -11,8 +11,7 @@ export async function enforceCreation(event: CloneEvent, context: EnforceContext
     dryRun: context.dryRun,
     ...(context.topicArn ? { topicArn: context.topicArn } : {}),
   });
-  const ruleTypes = Object.fromEntries(context.policy.rules.map((rule) => [rule.id, rule.type]));
-  const verdict = await executeActions(planned, facts, { ...context, ruleTypes });
+  const verdict = await executeActions(planned, facts, context);
 
   context.metrics.count('EventsEnforced');
   context.metrics.count(`Verdict_${verdict.status}`);
