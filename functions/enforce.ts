@@ -12,6 +12,7 @@ import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
 import { type EnforceContext, enforceRecord } from '../shared/pipeline/enforce-record.js';
 import { resolveSettings } from '../shared/settings/resolve-settings.js';
+import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
@@ -110,5 +111,9 @@ const countReceived = {
 };
 
 /** The wrapped handler, which Lambda calls. */
-const wrapped = middy(enforce).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(countReceived);
+const wrapped = middy(enforce)
+  .use(readableStacks())
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(countReceived);
 export const handler = idempotency ? wrapped.use(idempotency) : wrapped;
