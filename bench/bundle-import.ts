@@ -127,7 +127,12 @@ async function bundle(name: string, contents: string): Promise<string> {
 }
 
 /** Unzips a packaged function; returns its handler module and the NODE_OPTIONS it is deployed with. */
-function unpack(fn: string, template: { Resources: Record<string, { Properties?: any }> }) {
+interface FunctionProperties {
+  Handler?: string;
+  Environment?: { Variables?: Record<string, string> };
+}
+
+function unpack(fn: string, template: { Resources: Record<string, { Properties?: FunctionProperties }> }) {
   const dir = join(WORK, 'packaged', fn);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -135,7 +140,7 @@ function unpack(fn: string, template: { Resources: Record<string, { Properties?:
   const resource = Object.values(template.Resources).find(
     (r) => r.Properties?.Handler === `functions/${fn}.handler`,
   );
-  const nodeOptions: string = resource?.Properties?.Environment?.Variables?.NODE_OPTIONS ?? '';
+  const nodeOptions = resource?.Properties?.Environment?.Variables?.NODE_OPTIONS ?? '';
   const zipBytes = statSync(join(ROOT, '.serverless', `${fn}.zip`)).size;
   const chunks = join(dir, 'functions', 'chunks');
   const chunkFiles = readdirSync(chunks, { withFileTypes: true }).filter((f) => f.name.endsWith('.mjs'));
