@@ -13,6 +13,7 @@ import { createEnforceContext } from '../shared/pipeline/create-enforce-context.
 import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
 import { enforceRecord } from '../shared/pipeline/enforce-record.js';
 import { resolveSettings } from '../shared/settings/resolve-settings.js';
+import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
@@ -111,5 +112,9 @@ const countReceived = {
 };
 
 /** The wrapped handler, which Lambda calls. */
-const wrapped = middy(enforce).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(countReceived);
+const wrapped = middy(enforce)
+  .use(readableStacks())
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(countReceived);
 export const handler = idempotency ? wrapped.use(idempotency) : wrapped;

@@ -9,6 +9,7 @@ import { createPruneContext } from '../shared/prune/create-prune-context.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
 import { runPrune } from '../shared/prune/run-prune.js';
 import { resolveSettings } from '../shared/settings/resolve-settings.js';
+import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
@@ -41,4 +42,7 @@ export async function prune(_event: unknown, context?: Context): Promise<PruneRe
 }
 
 /** The wrapped handler, which Lambda calls on its daily schedule. */
-export const handler = middy(prune).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = middy(prune)
+  .use(readableStacks())
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

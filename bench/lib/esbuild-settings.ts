@@ -7,7 +7,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**
  * esbuild options read from serverless.yml's `custom.esbuild`, so that benchmark bundles are
- * built exactly like the deployed ones.
+ * built exactly like the deployed ones. Build with `outdir`, not `outfile`: the deployed bundles
+ * are split into chunks.
  */
 export function deployedEsbuildOptions(): BuildOptions {
   const config = parse(readFileSync(resolve(ROOT, 'serverless.yml'), 'utf8')).custom.esbuild;
@@ -15,6 +16,8 @@ export function deployedEsbuildOptions(): BuildOptions {
     bundle: true,
     minify: config.minify,
     sourcemap: config.sourcemap,
+    splitting: config.splitting,
+    chunkNames: config.chunkNames,
     target: config.target,
     platform: config.platform,
     format: config.format,

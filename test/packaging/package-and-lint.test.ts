@@ -1,6 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -150,7 +152,6 @@ describe('Packaging: CloudFormation template', () => {
       'CLONEWARDEN_ENFORCER_ROLE_ARN',
       'CLONEWARDEN_IDEMPOTENCY_TABLE',
       'CLONEWARDEN_POLICY',
-      'NODE_OPTIONS',
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_METRICS_NAMESPACE',
       'POWERTOOLS_SERVICE_NAME',
@@ -262,5 +263,62 @@ describe('Packaging: enforce.zip', () => {
     const policy = entries.find((e) => e.name === 'clonewarden.yml');
     expect(policy, 'clonewarden.yml is not packaged').toBeDefined();
     expect(policy?.read().toString('utf8')).toBe(readFileSync(join(ROOT, 'clonewarden.yml'), 'utf8'));
+  });
+});
+
+describe('Packaging: readable stack traces without --enable-source-maps', () => {
+  it('loads no source map at import, and a failed invocation logs a stack that names the source files', () => {
+    // Prepare: the packaged enforce function, unzipped as Lambda does, and a policy file that
+    // fails inside the bundle (the YAML parser, in a lazily loaded chunk).
+    const dir = mkdtempSync(join(tmpdir(), 'clonewarden-stack-'));
+    try {
+      for (const entry of readZip(ZIP)) {
+        if (entry.name.endsWith('/')) continue;
+        mkdirSync(dirname(join(dir, entry.name)), { recursive: true });
+        writeFileSync(join(dir, entry.name), entry.read());
+      }
+      const policy = join(dir, 'broken-policy.yml');
+      writeFileSync(policy, 'version: 1\nrules: [unclosed\n');
+      const variables = template.Resources.EnforceLambdaFunction?.Properties?.Environment?.Variables ?? {};
+      const nodeOptions: string = variables.NODE_OPTIONS ?? '';
+      // What the Lambda runtime does with a rejected handler: it logs the error's stack.
+      const invoke = [
+        `const { handler } = await import(${JSON.stringify(join(dir, 'functions', 'enforce.mjs'))});`,
+        "const { findSourceMap } = await import('node:module');",
+        `console.log(findSourceMap(${JSON.stringify(pathToFileURL(join(dir, 'functions', 'enforce.mjs')).href)}) ? 'map loaded' : 'no map loaded');`,
+        "try { await handler({}, { functionName: 'enforce', getRemainingTimeInMillis: () => 60000 }); console.log('no error'); }",
+        'catch (error) { console.log(error.stack); }',
+      ].join('\n');
+
+      // Act: a fresh node (the pinned Node 22) with exactly the deployed NODE_OPTIONS.
+      const run = spawnSync(
+        join(ROOT, 'node_modules', '.bin', 'node'),
+        ['--input-type=module', '-e', invoke],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            NODE_OPTIONS: nodeOptions,
+            AWS_REGION: 'us-east-1',
+            CLONEWARDEN_POLICY: policy,
+            POWERTOOLS_METRICS_DISABLED: 'true',
+            POWERTOOLS_LOG_LEVEL: 'ERROR',
+          },
+        },
+      );
+
+      // Assess: no map was parsed at import (the flag is gone), yet the stack reads in sources.
+      expect(nodeOptions).not.toContain('--enable-source-maps');
+      expect(run.status, run.stderr).toBe(0);
+      const stack = run.stdout;
+      expect(stack).toContain('no map loaded');
+      expect(stack).toContain('is not valid YAML');
+      expect(stack).toMatch(/\(shared\/policy\/load-policy\.ts:\d+:\d+\)/);
+      expect(stack).toMatch(/\(functions\/enforce\.ts:\d+:\d+\)/);
+      expect(stack).not.toMatch(/enforce\.mjs:\d+:\d+|chunks\/[^)]+\.mjs:\d+:\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
