@@ -70,7 +70,8 @@ export async function renderAuditHtml(report: AuditReport, options: { viz?: Viz 
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy())}">`,
+    // Our own text, with no double quote in it: the hashes are base64.
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy()}">`,
     '<meta name="referrer" content="no-referrer">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>clonewarden audit · ${escapeHtml(report.generatedAt)}</title>`,
@@ -136,7 +137,7 @@ function spendTable(title: string, lines: SpendLine[]): string {
     .slice(0, TOP_LINES)
     .map(
       (line) =>
-        `<tr><td>${escapeHtml(line.key)}</td><td class="num">${count(line.clones)}</td><td class="num">${count(Math.round(line.sizeGiB))}</td><td class="num">${money(line.monthlyCost)}</td></tr>`,
+        `<tr><td class="text">${escapeHtml(line.key)}</td><td class="num">${count(line.clones)}</td><td class="num">${count(Math.round(line.sizeGiB))}</td><td class="num">${money(line.monthlyCost)}</td></tr>`,
     );
   const more =
     lines.length > TOP_LINES
@@ -151,7 +152,7 @@ function pruneTable(report: AuditReport): string {
     .slice(0, TOP_LINES)
     .map(
       (c) =>
-        `<tr><td class="mono">${escapeHtml(c.id)}</td><td>${escapeHtml(c.owner ?? NO_OWNER)}</td><td class="num">${count(c.ageDays)} d</td><td class="num">${money(c.monthlySaving)}</td></tr>`,
+        `<tr><td class="mono">${escapeHtml(c.id)}</td><td class="text">${escapeHtml(c.owner ?? NO_OWNER)}</td><td class="num nowrap">${count(c.ageDays)} d</td><td class="num">${money(c.monthlySaving)}</td></tr>`,
     );
   const more =
     candidates.length > TOP_LINES
@@ -251,7 +252,7 @@ function treeDetails(tree: FamilyTree, index: number, viz: Viz): string {
     `<details class="tree" data-tree="${index}"${index === 0 ? ' open' : ''}>`,
     `<summary>${worst ? statusBadge(worst) : ''} <b class="mono">${escapeHtml(root.id)}</b>`,
     `<span class="muted">${escapeHtml(root.kind)} · ${escapeHtml(root.region)}${root.name ? ` · ${escapeHtml(root.name)}` : ''}</span>`,
-    `<span>${count(tree.clones)} clones · depth ${tree.depth} · ${count(tree.flagged)} flagged · ${money(tree.monthlyCost)}/month</span>`,
+    `<span>${count(tree.clones)} ${tree.clones === 1 ? 'clone' : 'clones'} · depth ${tree.depth} · ${count(tree.flagged)} flagged · ${money(tree.monthlyCost)}/month</span>`,
     `${treeFlagBadges(tree)}</summary>`,
     `<div class="tree-body">${note}${renderTreeSvg(viz, tree, index)}</div>`,
     '</details>',

@@ -108,7 +108,10 @@ export const REPORT_PAGE_SCRIPT = `
     jump.title = 'open its family tree';
     jump.addEventListener('click', function () { openTree(r[F.tree]); });
     idCell.appendChild(jump);
-    [r[F.kind], r[F.name], r[F.owner], r[F.costCenter], r[F.account], r[F.region]].forEach(function (v) { cell(tr, v); });
+    cell(tr, r[F.kind], 'nowrap');
+    [r[F.name], r[F.owner], r[F.costCenter]].forEach(function (v) { cell(tr, v, 'text'); });
+    cell(tr, r[F.account], 'nowrap');
+    cell(tr, r[F.region], 'nowrap');
     cell(tr, r[F.generation], 'num');
     cell(tr, r[F.ageDays], 'num');
     cell(tr, r[F.sizeGiB], 'num');

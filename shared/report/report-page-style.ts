@@ -24,12 +24,15 @@ main{padding:0 24px 40px;max-width:1400px}
 .card b{display:block;font-size:20px}
 .card.hot{border-color:#a40e26;border-width:2px}
 .card[aria-pressed=true]{outline:3px solid var(--accent)}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px 24px}
+.grid>div{min-width:0;overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600;position:sticky;top:0}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
+.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;white-space:nowrap}
+.nowrap{white-space:nowrap}
+td.text{overflow-wrap:anywhere;max-width:28ch}
 .status{display:inline-block;border:1px solid;border-radius:10px;padding:0 8px;font-size:12px;white-space:nowrap;font-weight:600}
 .flag{display:inline-block;border:1px solid #59636e;border-radius:3px;padding:0 4px;margin:0 2px 2px 0;font-size:11px;font-weight:600;color:#1f2328;background:#fff}
 .flag-public-share,.flag-foreign-share,.flag-quarantined{border-color:#a40e26;color:#a40e26}

@@ -29,7 +29,7 @@ function shorten(text: string, width: number): string {
   return codePoints.length > width ? `${codePoints.slice(0, width - 1).join('')}…` : text;
 }
 
-/** The SVG element id of a node, which the page script uses to highlight search hits. */
+/** The SVG element id of a node (`t3n0`), which the page script uses to highlight search hits; ours, never tag text. */
 export function svgNodeId(treeIndex: number, nodeIndex: number): string {
   return `t${treeIndex}n${nodeIndex}`;
 }
@@ -52,7 +52,7 @@ function nodeLines(node: TreeNode): string[] {
 function nodeStatement(node: TreeNode, id: string): string {
   const style = node.inEstate ? STATUS_STYLE[node.status ?? 'unevaluated'] : undefined;
   const attributes = [
-    `id=${dotString(id)}`,
+    `id="${id}"`,
     `label="${dotLabel(nodeLines(node))}"`,
     style
       ? `fillcolor="${style.fill}", color="${style.line}"`
@@ -60,13 +60,13 @@ function nodeStatement(node: TreeNode, id: string): string {
     node.flags.length > 0 ? 'penwidth=2.2' : 'penwidth=1',
     node.status === 'quarantined' ? 'peripheries=2' : '',
   ];
-  return `${dotString(id)} [${attributes.filter(Boolean).join(', ')}];`;
+  return `"${id}" [${attributes.filter(Boolean).join(', ')}];`;
 }
 
 const EDGE_STYLE: Record<FamilyTree['edges'][number]['kind'], string> = {
   lineage: '',
-  'via-root': ' [style=dashed, label="parent gone"]',
-  backs: ' [style=dotted, arrowhead=none, label="disk"]',
+  'via-root': ', style=dashed, label="parent gone"',
+  backs: ', style=dotted, arrowhead=none, label="disk"',
 };
 
 /** The DOT source of one tree, every node drawn. */
@@ -74,8 +74,9 @@ export function treeDot(tree: FamilyTree, treeIndex: number): string {
   const ids = new Map(tree.nodes.map((node, index) => [node.key, svgNodeId(treeIndex, index)]));
   const statements = tree.nodes.map((node) => nodeStatement(node, ids.get(node.key)!));
   for (const edge of tree.edges) {
+    const [from, to] = [ids.get(edge.from)!, ids.get(edge.to)!];
     statements.push(
-      `${dotString(ids.get(edge.from)!)} -> ${dotString(ids.get(edge.to)!)}${EDGE_STYLE[edge.kind]};`,
+      `"${from}" -> "${to}" [id="${from}-${to}", class="${edge.kind}"${EDGE_STYLE[edge.kind]}];`,
     );
   }
   return `digraph {\n${GRAPH_DEFAULTS}\n${statements.join('\n')}\n}`;
