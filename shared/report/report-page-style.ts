@@ -47,6 +47,7 @@ details.tree>summary{padding:6px 10px;cursor:pointer;display:flex;gap:12px;flex-
 details.tree[open]>summary{border-bottom:1px solid var(--line);background:var(--bg)}
 .tree-body{overflow:auto;padding:8px;max-height:80vh}
 .tree-body svg{max-width:none;height:auto}
+.tree-body svg text{font-family:Helvetica,Arial,"Liberation Sans",sans-serif;text-anchor:middle;white-space:pre}
 .note{font-size:12px;color:var(--muted);margin:4px 0}
 .filtering g.node{opacity:.28}
 .filtering g.node.hit{opacity:1}
