@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/packaging/**'],
+          exclude: ['test/integration/**', 'test/packaging/**', 'test/**/*-browser.test.ts'],
           environment: 'node',
         },
       },
@@ -18,6 +18,17 @@ export default defineConfig({
           globalSetup: ['test/support/emulator-global-setup.ts'],
           environment: 'node',
           // moto is one process on 2 cores; the files share it but each works in its own region.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // Headless Debian chromium (scripts/ensure-chromium.sh) driven by playwright-core.
+          name: 'browser',
+          include: ['test/**/*-browser.test.ts'],
+          environment: 'node',
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

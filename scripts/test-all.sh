@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The full test suite (`npm test`): types, lint, unit, integration against moto, packaging +
+# The full test suite (`npm test`): types, lint, unit, integration against moto, the audit
+# report in headless chromium, packaging +
 # cfn-lint + IAM. Stops at the first failing stage and says which; ends with one total line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,10 +25,13 @@ stage "unit tests"
 vitest_project unit
 stage "integration tests (moto)"
 vitest_project integration
+stage "browser tests (headless Debian chromium): the audit report"
+bash scripts/ensure-chromium.sh
+vitest_project browser
 stage "packaging (osls package) + cfn-lint + IAM"
 vitest_project packaging
 
-# One plain closing line for whoever reads the log: totals over the three vitest projects.
+# One plain closing line for whoever reads the log: totals over the vitest projects.
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
