@@ -84,6 +84,9 @@ interface Judgement {
   exemptions: Map<string, string>;
 }
 
+/** Rules of the creation family judge a clone's birth; the other families have their own step. */
+const judgesBirth = (rule: RuleConfig): boolean => ruleTypeByName(rule.type).family === 'creation';
+
 /** Step 1: every rule that applies to a clone's kind judges that clone. */
 function judgeClones(
   policy: Policy,
@@ -101,7 +104,7 @@ function judgeClones(
     const exemption = exemptionFor(policy, event, clone.id, now);
     if (exemption) judged.exemptions.set(clone.id, exemption);
     for (const rule of policy.rules) {
-      if (!rule.resources.includes(clone.kind)) continue;
+      if (!judgesBirth(rule) || !rule.resources.includes(clone.kind)) continue;
       const outcome = evaluateRule(rule, { event, facts, clone, lineage, callerIsTrustedService, now });
       for (const message of outcome.violations) {
         judged.violations.push({

@@ -14,7 +14,7 @@ import type { FieldPath } from './record-path.js';
  * Each family adds its member to {@link EventTableEntry} and one reader; an event of a known
  * family is one entry.
  */
-export type EventFamily = 'creation';
+export type { EventFamily } from '../model/types.js';
 
 /** Where a call names what it cloned: the kind of resource and the path of its id. */
 export interface SourceSpec {

@@ -7,9 +7,17 @@ import type { Severity } from './severity.js';
 
 export type { Severity };
 
-export const RULE_ACTIONS = ['report', 'tag', 'quarantine'] as const;
-/** `report`: alert only. `tag`: alert and mark the violation. `quarantine`: isolate the clone. */
+/**
+ * What a rule asks for when it is broken. `report`: alert only. `tag`: alert and mark the
+ * violation. `quarantine`: isolate the clone. `revert`: undo the call (e.g. remove a share).
+ * `stop`: stop what the call started (e.g. instances restored from a clone). Each rule type
+ * names the ones it accepts ({@link CREATION_RULE_ACTIONS} for a clone's birth).
+ */
+export const RULE_ACTIONS = ['report', 'tag', 'quarantine', 'revert', 'stop'] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
+
+/** The actions of the rule types that judge a clone's birth. */
+export const CREATION_RULE_ACTIONS = ['report', 'tag', 'quarantine'] as const satisfies readonly RuleAction[];
 
 export type CloneKind = 'image' | 'snapshot';
 export type SourceKind = 'instance' | 'volume' | 'image' | 'snapshot';
@@ -77,6 +85,9 @@ export interface CloneEvent {
  * adds its member here, with a `family` tag that the pipeline dispatches on.
  */
 export type GovernedEvent = CloneEvent;
+
+/** The families of governed events: `creation` (a clone's birth) today. */
+export type EventFamily = GovernedEvent['family'];
 
 /** What an image or snapshot looks like in EC2 right now. */
 export interface CloneFact {

@@ -56,7 +56,7 @@ type RuleEntrySchemas<Rules extends readonly unknown[]> = {
 
 function ruleEntrySchema(rule: RuleType) {
   const { id, ...rest } = RULE_COMMON_FIELDS;
-  const common = { id, type: z.literal(rule.type), ...rest };
+  const common = { id, type: z.literal(rule.type), ...rest, action: z.enum(rule.actions) };
   // Common fields first for key order in messages, and again last so that no rule's options can redefine them.
   return z.strictObject({ ...common, ...rule.options, ...common });
 }

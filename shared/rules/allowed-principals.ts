@@ -1,15 +1,19 @@
 import * as z from 'zod';
-import { GOVERNED_EVENT_NAMES } from '../events/event-table.js';
+import { eventNamesOf } from '../events/event-table.js';
 import { compileArnGlob } from '../model/arn-glob.js';
+import { CREATION_RULE_ACTIONS } from '../model/types.js';
 import { principalGlobs } from './option-fields.js';
 import { defineRule } from './rule-type.js';
+
+/** The calls that create clones: the ones a principal may be allowed to make. */
+const CREATION_EVENT_NAMES = eventNamesOf('creation') as [string, ...string[]];
 
 const options = {
   /** ARN globs matched on `principal.arn`: the role's IAM ARN for assumed roles, not the session. */
   principals: principalGlobs(),
   /** Limit the rule to these events; all governed events when absent. */
   events: z
-    .array(z.enum(GOVERNED_EVENT_NAMES))
+    .array(z.enum(CREATION_EVENT_NAMES))
     .min(1, { error: 'list at least one event name, or leave events out to cover them all' })
     .optional(),
 };
@@ -17,6 +21,8 @@ const options = {
 /** Only the listed IAM principals may clone. */
 export const allowedPrincipalsRule = defineRule({
   type: 'allowed-principals',
+  family: 'creation',
+  actions: CREATION_RULE_ACTIONS,
   summary:
     'Only these IAM principals (ARN globs, matched on the role for assumed roles) may create clones, optionally per event.',
   options,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { compileArnGlob } from '../model/arn-glob.js';
-import type { RuleInput, RuleOutcome } from '../model/types.js';
+import { CREATION_RULE_ACTIONS, type RuleInput, type RuleOutcome } from '../model/types.js';
 import { principalGlob } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
@@ -19,6 +19,8 @@ const options = {
  */
 export const consistentCaptureRule = defineRule({
   type: 'consistent-capture',
+  family: 'creation',
+  actions: CREATION_RULE_ACTIONS,
   summary:
     'No NoReboot image of a running instance and no snapshot of a volume of a running instance, unless an allowed (app-consistent) tool made it.',
   options,

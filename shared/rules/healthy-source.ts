@@ -1,4 +1,10 @@
-import type { OriginFact, RuleInput, RuleOutcome, SourceFact } from '../model/types.js';
+import {
+  CREATION_RULE_ACTIONS,
+  type OriginFact,
+  type RuleInput,
+  type RuleOutcome,
+  type SourceFact,
+} from '../model/types.js';
 import { defineRule } from './rule-type.js';
 
 const QUARANTINED = 'quarantined';
@@ -9,6 +15,8 @@ const QUARANTINED = 'quarantined';
  */
 export const healthySourceRule = defineRule({
   type: 'healthy-source',
+  family: 'creation',
+  actions: CREATION_RULE_ACTIONS,
   summary:
     'The source must be healthy: an instance running with passing status checks (or stopped), a volume available or in use and not impaired, an image or snapshot available and not deprecated; neither it nor its origin quarantined.',
   options: {},

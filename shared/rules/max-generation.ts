@@ -1,4 +1,4 @@
-import type { Lineage } from '../model/types.js';
+import { CREATION_RULE_ACTIONS, type Lineage } from '../model/types.js';
 import { positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
@@ -10,6 +10,8 @@ const options = {
 /** Clone-of-clone depth is at most `max`. */
 export const maxGenerationRule = defineRule({
   type: 'max-generation',
+  family: 'creation',
+  actions: CREATION_RULE_ACTIONS,
   summary: 'Clone-of-clone depth must not exceed max (1 is a clone of an original).',
   options,
   fixHint: (ids) =>

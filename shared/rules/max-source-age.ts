@@ -1,3 +1,4 @@
+import { CREATION_RULE_ACTIONS } from '../model/types.js';
 import { positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
@@ -16,6 +17,8 @@ const options = {
  */
 export const maxSourceAgeRule = defineRule({
   type: 'max-source-age',
+  family: 'creation',
+  actions: CREATION_RULE_ACTIONS,
   summary:
     'The source image or snapshot of a copy must not be older than days (old clones bring back old vulnerabilities).',
   options,

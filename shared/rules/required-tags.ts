@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { RuleInput } from '../model/types.js';
+import { CREATION_RULE_ACTIONS, type RuleInput } from '../model/types.js';
 import { parseIsoDate, positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
@@ -103,6 +103,8 @@ const options = {
 /** Keys present, on the clone, requested at creation or inherited from the source; values well-formed. */
 export const requiredTagsRule = defineRule({
   type: 'required-tags',
+  family: 'creation',
+  actions: CREATION_RULE_ACTIONS,
   summary:
     'Tag keys must be present (on the clone, requested at creation, or inherited from the source) with values matching a pattern, an enum or a date.',
   options,

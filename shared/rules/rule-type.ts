@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RuleInput, RuleOutcome } from '../model/types.js';
+import type { EventFamily, RuleAction, RuleInput, RuleOutcome } from '../model/types.js';
 
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
@@ -10,6 +10,13 @@ import type { RuleInput, RuleOutcome } from '../model/types.js';
 export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
   /** The `type:` value in the policy file, e.g. `max-generation`. */
   readonly type: string;
+  /**
+   * The event family whose events it judges (`creation`: a clone's birth). The engine runs a
+   * rule only on events of its family; each family's engine step builds the rule's input.
+   */
+  readonly family: EventFamily;
+  /** The `action:` values a policy may give it, e.g. `[report, tag, quarantine]`. */
+  readonly actions: readonly [RuleAction, ...RuleAction[]];
   /** One line for `clonewarden validate` and the docs. */
   readonly summary: string;
   /** The rule's own option fields; the common fields (id, severity, action, resources) are added by the policy schema. */
