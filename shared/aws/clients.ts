@@ -37,6 +37,26 @@ export interface AwsClients {
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
   readonly counter: ApiCallCounter;
+  /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
+  readonly unsupported: UnsupportedOperations;
+}
+
+/**
+ * What an endpoint lacks (moto has no DescribeVolumeStatus, for one): asked once per client
+ * set, then skipped. It lives with the clients because it is a fact about their endpoint.
+ */
+export class UnsupportedOperations {
+  readonly #operations = new Set<string>();
+
+  /** Whether `operation` was already found missing. */
+  has(operation: string): boolean {
+    return this.#operations.has(operation);
+  }
+
+  /** Records that the endpoint does not implement `operation`. */
+  remember(operation: string): void {
+    this.#operations.add(operation);
+  }
 }
 
 export function defaultRegion(): string {
@@ -68,6 +88,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   return {
     region,
     counter,
+    unsupported: new UnsupportedOperations(),
     ec2(inRegion = region) {
       let client = ec2Clients.get(inRegion);
       if (!client) {

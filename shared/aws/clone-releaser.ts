@@ -44,8 +44,6 @@ export interface CloneReleaser {
 export class Ec2CloneReleaser implements CloneReleaser {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
-  /** APIs this endpoint turned out not to implement; asked once per process, then skipped. */
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: { log: EnforcerLog }) {
     this.#aws = aws;
@@ -142,13 +140,13 @@ export class Ec2CloneReleaser implements CloneReleaser {
 
   /** Where the endpoint lacks the API, log it and let the caller do the rest. */
   async #optionalStep(operation: string, run: () => Promise<unknown>): Promise<StepOutcome> {
-    if (Ec2CloneReleaser.unsupported.has(operation)) return 'unsupported';
+    if (this.#aws.unsupported.has(operation)) return 'unsupported';
     try {
       await run();
       return 'done';
     } catch (error) {
       if (!isUnsupportedOperation(error)) throw error;
-      Ec2CloneReleaser.unsupported.add(operation);
+      this.#aws.unsupported.remember(operation);
       this.#log.warn('release step not supported by this endpoint; skipped', {
         operation,
         error: describeError(error),

@@ -54,7 +54,6 @@ export class Ec2CloneActions implements CloneActions {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
   readonly #now: () => Date;
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: { log: EnforcerLog; now?: () => Date }) {
     this.#aws = aws;
@@ -169,7 +168,7 @@ export class Ec2CloneActions implements CloneActions {
 
   /** A hardening step: where the endpoint lacks the API, log it and do the rest. */
   async #optionalStep(operation: string, skipped: string[], run: () => Promise<unknown>): Promise<void> {
-    if (Ec2CloneActions.unsupported.has(operation)) {
+    if (this.#aws.unsupported.has(operation)) {
       skipped.push(operation);
       return;
     }
@@ -177,7 +176,7 @@ export class Ec2CloneActions implements CloneActions {
       await run();
     } catch (error) {
       if (!isUnsupportedOperation(error)) throw error;
-      Ec2CloneActions.unsupported.add(operation);
+      this.#aws.unsupported.remember(operation);
       skipped.push(operation);
       this.#log.warn('quarantine step not supported by this endpoint; skipped', {
         operation,

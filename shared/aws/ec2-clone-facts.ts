@@ -59,8 +59,6 @@ export class Ec2CloneFacts implements CloneFactsReader {
   readonly #retry: VisibilityRetry;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => Date;
-  /** APIs this endpoint turned out not to implement; asked once per process, then skipped. */
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: Ec2CloneFactsOptions) {
     this.#aws = aws;
@@ -289,7 +287,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
     }
     if (source.kind === 'volume') {
       const operation = 'DescribeVolumeStatus';
-      if (Ec2CloneFacts.unsupported.has(operation)) {
+      if (this.#aws.unsupported.has(operation)) {
         gaps.push(`${operation} is not supported by this endpoint; volume status unknown`);
         return 'unknown';
       }
@@ -301,7 +299,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
       } catch (error) {
         // moto lacks DescribeVolumeStatus; production degrades the same way: the check is unknown.
         if (!isUnsupportedOperation(error)) throw error;
-        Ec2CloneFacts.unsupported.add(operation);
+        this.#aws.unsupported.remember(operation);
         this.#log.warn('volume status checks could not be read', { operation, error: describeError(error) });
         gaps.push(`${operation} is not supported by this endpoint; volume status unknown`);
         return 'unknown';
