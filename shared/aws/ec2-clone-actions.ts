@@ -1,5 +1,4 @@
 import {
-  CreateTagsCommand,
   DescribeImageAttributeCommand,
   DescribeSnapshotAttributeCommand,
   DisableImageCommand,
@@ -18,6 +17,7 @@ import {
 import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { tagResources } from './ec2-tagging.js';
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();
@@ -61,15 +61,8 @@ export class Ec2CloneActions implements CloneActions {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
-    const entries = Object.entries(tags);
-    if (resourceIds.length === 0 || entries.length === 0) return;
-    await this.#aws.ec2(region).send(
-      new CreateTagsCommand({
-        Resources: resourceIds,
-        Tags: entries.map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
+  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
+    return tagResources(this.#aws.ec2(region), resourceIds, tags);
   }
 
   /**
