@@ -56,7 +56,7 @@ describe('Adapter: EC2 tagging', () => {
     for (const input of inputs) expect(input.Tags).toEqual([{ Key: 'clonewarden:prune-after' }]);
   });
 
-  it.each([
+  it.each<{ case: string; ids: string[]; tags: Record<string, string>; keys: string[] }>([
     { case: 'no ids', ids: [], tags: { a: 'b' }, keys: ['a'] },
     { case: 'no tags', ids: ['snap-0123456789abcdef0'], tags: {}, keys: [] },
   ])('makes no call with $case', async ({ ids, tags, keys }) => {
