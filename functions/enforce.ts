@@ -16,6 +16,8 @@ import { resolveSettings } from '../shared/settings/resolve-settings.js';
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 const aws = createAwsClients();
+/** Read at init for the idempotency table; a bad variable fails the container's start, loudly. */
+const { idempotencyTable } = resolveSettings();
 
 /** Loaded once per container: the policy file and the adapters. A bad policy fails every event loudly. */
 let context: Promise<EnforceContext> | undefined;
@@ -48,11 +50,11 @@ export async function enforce(event: unknown, _context?: Context): Promise<Verdi
  * record outlives EventBridge's longest retry window (24 h), so a late redelivery is still
  * recognised.
  */
-const idempotency = process.env.CLONEWARDEN_IDEMPOTENCY_TABLE
+const idempotency = idempotencyTable
   ? onlyTheHolderReleases(
       makeHandlerIdempotent({
         persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: process.env.CLONEWARDEN_IDEMPOTENCY_TABLE,
+          tableName: idempotencyTable,
           awsSdkV3Client: aws.dynamodb(),
         }),
         config: new IdempotencyConfig({

@@ -58,22 +58,18 @@ export const pruneCommand: CliCommand = {
     });
     if (positionals.length > 0)
       throw new UsageError(`prune takes no arguments, got: ${positionals.join(' ')}`);
-    const limit = values['reconcile-limit'];
-    if (limit !== undefined && !/^\d+$/.test(limit)) {
-      throw new UsageError(`--reconcile-limit ${limit} is not a whole number of clones`);
-    }
     const settings = resolveSettings({
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
     });
     const aws = createAwsClients();
     const context = await createPruneContext({
       settings,
       aws,
-      log: createStderrLog(),
+      log: createStderrLog(settings.logLevel),
       metrics: new TallyMetrics(),
-      ...(limit !== undefined ? { reconcileLimit: Number(limit) } : {}),
     });
     const report = await runPrune(context);
     report.apiCalls = aws.counter.snapshot();

@@ -65,7 +65,7 @@ export const releaseCommand: CliCommand = {
         : undefined;
     const topicArn = settings.topicArn ?? policyTopic;
 
-    const log = createStderrLog();
+    const log = createStderrLog(settings.logLevel);
     const aws = createAwsClients({ region });
     const result = await releaseClone(
       { id, region, reason, dryRun: settings.forceDryRun, ...(topicArn ? { topicArn } : {}) },

@@ -64,7 +64,7 @@ export const replayCommand: CliCommand = {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
     });
-    const log = createStderrLog();
+    const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
     const aws = createAwsClients();
     const context = await createEnforceContext({ settings, aws, log, metrics });
