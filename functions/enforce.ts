@@ -7,6 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { resolveRegion } from '../shared/aws/aws-config.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
@@ -15,7 +16,8 @@ import { resolveSettings } from '../shared/settings/resolve-settings.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
-const aws = createAwsClients();
+// Lambda always sets AWS_REGION: the function works in the region it is deployed to.
+const aws = createAwsClients({ region: await resolveRegion() });
 /** Read at init for the idempotency table; a bad variable fails the container's start, loudly. */
 const { idempotencyTable } = resolveSettings();
 

@@ -7,8 +7,8 @@ import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-c
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
 export interface AwsClientOptions {
-  /** Home region; defaults to `AWS_REGION`, then `AWS_DEFAULT_REGION`, then us-east-1. */
-  region?: string;
+  /** Home region, from `resolveRegion` (aws-config.ts): never a default, because prune deletes there. */
+  region: string;
   /** Attempts per call, including the first; adaptive retry mode backs off on throttling. */
   maxAttempts?: number;
   counter?: ApiCallCounter;
@@ -59,19 +59,15 @@ export class UnsupportedOperations {
   }
 }
 
-export function defaultRegion(): string {
-  return process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
-}
-
 /**
  * Builds the clients lazily and caches them: nothing else in the code base constructs one.
  *
  * @example
- * const aws = createAwsClients();
+ * const aws = createAwsClients({ region: await resolveRegion() });
  * await aws.ec2().send(new DescribeImagesCommand({ Owners: ['self'] }));
  */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const region = options.region ?? defaultRegion();
+export function createAwsClients(options: AwsClientOptions): AwsClients {
+  const region = options.region;
   const counter = options.counter ?? apiCallCounter;
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
   const common = () => (options.retryStrategy ? { ...retry, retryStrategy: options.retryStrategy() } : retry);
