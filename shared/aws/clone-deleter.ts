@@ -1,7 +1,8 @@
 import { DeleteSnapshotCommand, DeregisterImageCommand } from '@aws-sdk/client-ec2';
 import { awsErrorName, isNotFound } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-import { tagResources, untagResources } from './ec2-tagging.js';
+import { tagResources } from './ec2-tagging.js';
+import { untagResources } from './ec2-untagging.js';
 
 export type SnapshotDeletion = 'deleted' | 'gone' | 'in-use';
 

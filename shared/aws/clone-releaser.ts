@@ -12,7 +12,8 @@ import type { CloneKind } from '../model/types.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { shareToLaunchPermission } from './ec2-clone-actions.js';
-import { tagResources, untagResources } from './ec2-tagging.js';
+import { tagResources } from './ec2-tagging.js';
+import { untagResources } from './ec2-untagging.js';
 import { tagsToRecord } from './tag-set.js';
 
 /** An image or snapshot as release needs it: all its tags, and an image's disks. */

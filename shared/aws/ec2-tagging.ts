@@ -1,4 +1,7 @@
-import { CreateTagsCommand, DeleteTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+
+// EC2 tagging in batches. Untagging is in ec2-untagging.ts, on its own: the IAM test grants a
+// function every call in the files bundled for it, and the enforce function never untags.
 
 /**
  * Resource ids per CreateTags/DeleteTags call: the API takes "up to 1000 resource IDs" and
@@ -6,7 +9,8 @@ import { CreateTagsCommand, DeleteTagsCommand, type EC2Client } from '@aws-sdk/c
  */
 export const TAG_BATCH = 1000;
 
-function* batches(resourceIds: string[]): Generator<string[]> {
+/** The ids in slices of `TAG_BATCH`, in order. */
+export function* tagBatches(resourceIds: string[]): Generator<string[]> {
   for (let start = 0; start < resourceIds.length; start += TAG_BATCH) {
     yield resourceIds.slice(start, start + TAG_BATCH);
   }
@@ -20,17 +24,7 @@ export async function tagResources(
 ): Promise<void> {
   const entries = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
   if (entries.length === 0) return;
-  for (const batch of batches(resourceIds)) {
+  for (const batch of tagBatches(resourceIds)) {
     await ec2.send(new CreateTagsCommand({ Resources: batch, Tags: entries }));
-  }
-}
-
-/** Removes the tag keys, whatever their values, one DeleteTags call per 1,000 ids. Safe to repeat. */
-export async function untagResources(ec2: EC2Client, resourceIds: string[], keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
-  // Key only: DeleteTags then deletes the tag whatever its value is.
-  const tags = keys.map((Key) => ({ Key }));
-  for (const batch of batches(resourceIds)) {
-    await ec2.send(new DeleteTagsCommand({ Resources: batch, Tags: tags }));
   }
 }

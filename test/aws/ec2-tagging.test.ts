@@ -1,8 +1,8 @@
-import { CreateTagsCommand, DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
-import { TAG_BATCH, tagResources, untagResources } from '../../shared/aws/ec2-tagging.js';
+import { TAG_BATCH, tagResources } from '../../shared/aws/ec2-tagging.js';
 
 const ec2Mock = mockClient(EC2Client);
 const snapshotIds = (count: number) =>
@@ -16,7 +16,6 @@ describe('Adapter: EC2 tagging', () => {
   beforeEach(() => {
     ec2Mock.reset();
     ec2Mock.on(CreateTagsCommand).resolves({});
-    ec2Mock.on(DeleteTagsCommand).resolves({});
   });
 
   afterAll(() => {
@@ -43,26 +42,12 @@ describe('Adapter: EC2 tagging', () => {
     }
   });
 
-  it('removes tags by key alone, whatever their value, in batches too', async () => {
-    // Prepare
-    const ids = snapshotIds(TAG_BATCH + 5);
-
-    // Act
-    await untagResources(anEc2(), ids, ['clonewarden:prune-after']);
-
-    // Assess
-    const inputs = ec2Mock.commandCalls(DeleteTagsCommand).map((call) => call.args[0].input);
-    expect(inputs.map((input) => input.Resources?.length)).toEqual([1000, 5]);
-    for (const input of inputs) expect(input.Tags).toEqual([{ Key: 'clonewarden:prune-after' }]);
-  });
-
-  it.each<{ case: string; ids: string[]; tags: Record<string, string>; keys: string[] }>([
-    { case: 'no ids', ids: [], tags: { a: 'b' }, keys: ['a'] },
-    { case: 'no tags', ids: ['snap-0123456789abcdef0'], tags: {}, keys: [] },
-  ])('makes no call with $case', async ({ ids, tags, keys }) => {
+  it.each<{ case: string; ids: string[]; tags: Record<string, string> }>([
+    { case: 'no ids', ids: [], tags: { a: 'b' } },
+    { case: 'no tags', ids: ['snap-0123456789abcdef0'], tags: {} },
+  ])('makes no call with $case', async ({ ids, tags }) => {
     // Act
     await tagResources(anEc2(), ids, tags);
-    await untagResources(anEc2(), ids, keys);
 
     // Assess
     expect(ec2Mock.calls()).toHaveLength(0);
