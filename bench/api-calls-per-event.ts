@@ -20,7 +20,6 @@ import type { Context } from 'aws-lambda';
 import { type Caller, eventBridgeEnvelope, records } from '../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from '../scripts/lib/emulator.js';
 import { apiCallCounter } from '../shared/aws/api-call-counter.js';
-import { Ec2CloneFacts } from '../shared/aws/ec2-clone-facts.js';
 import type { Verdict } from '../shared/model/types.js';
 import {
   asTags,
@@ -60,14 +59,15 @@ async function main() {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    const { handler } = (await import('../functions/enforce.js')) as unknown as {
-      handler: (event: unknown, context: Context) => Promise<Verdict>;
-    };
     const baseImageId = await registerBaseImage(ec2, REGION);
 
+    let scenarios = 0;
     const measure = async (name: string, record: Record<string, unknown>) => {
-      // Forget what the emulator lacks, so that each scenario makes the calls AWS would see.
-      Ec2CloneFacts.unsupported.clear();
+      // A fresh copy of the handler per scenario: its client set has not yet learned what the
+      // emulator lacks, so each scenario makes the calls AWS would see.
+      const { handler } = (await import(`../functions/enforce.js?scenario=${++scenarios}`)) as unknown as {
+        handler: (event: unknown, context: Context) => Promise<Verdict>;
+      };
       apiCallCounter.reset();
       const verdict = await handler(eventBridgeEnvelope(record), context);
       const calls = apiCallCounter.snapshot();

@@ -224,7 +224,6 @@ async function child(endpoint: string, region: string): Promise<void> {
     metrics: { count() {} },
     // Two days on, so that the seeded clones without a verdict are past reconcile's settling time.
     now: () => new Date(Date.now() + 2 * DAY),
-    env: {},
   });
   const report = await runPrune(context);
   const wallSeconds = (performance.now() - started) / 1000;

@@ -7,6 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { resolveRegion } from '../shared/aws/aws-config.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
@@ -17,7 +18,10 @@ import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
-const aws = createAwsClients();
+// Lambda always sets AWS_REGION: the function works in the region it is deployed to.
+const aws = createAwsClients({ region: await resolveRegion() });
+/** Read at init for the idempotency table; a bad variable fails the container's start, loudly. */
+const { idempotencyTable } = resolveSettings();
 
 /** Loaded once per container: the policy file and the adapters. A bad policy fails every event loudly. */
 let context: Promise<EnforceContext> | undefined;
@@ -50,11 +54,11 @@ export async function enforce(event: unknown, _context?: Context): Promise<Verdi
  * record outlives EventBridge's longest retry window (24 h), so a late redelivery is still
  * recognised.
  */
-const idempotency = process.env.CLONEWARDEN_IDEMPOTENCY_TABLE
+const idempotency = idempotencyTable
   ? onlyTheHolderReleases(
       makeHandlerIdempotent({
         persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: process.env.CLONEWARDEN_IDEMPOTENCY_TABLE,
+          tableName: idempotencyTable,
           awsSdkV3Client: aws.dynamodb(),
         }),
         config: new IdempotencyConfig({

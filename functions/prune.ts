@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { resolveRegion } from '../shared/aws/aws-config.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import { createPruneContext } from '../shared/prune/create-prune-context.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
@@ -13,7 +14,8 @@ import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
-const aws = createAwsClients();
+// Lambda always sets AWS_REGION: the function works in the region it is deployed to.
+const aws = createAwsClients({ region: await resolveRegion() });
 
 /**
  * Time kept back from Lambda's limit: no deletion or reconcile starts after it, so that the

@@ -7,8 +7,8 @@ import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-c
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
 export interface AwsClientOptions {
-  /** Home region; defaults to `AWS_REGION`, then `AWS_DEFAULT_REGION`, then us-east-1. */
-  region?: string;
+  /** Home region, from `resolveRegion` (aws-config.ts): never a default, because prune deletes there. */
+  region: string;
   /** Attempts per call, including the first; adaptive retry mode backs off on throttling. */
   maxAttempts?: number;
   counter?: ApiCallCounter;
@@ -37,21 +37,37 @@ export interface AwsClients {
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
   readonly counter: ApiCallCounter;
+  /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
+  readonly unsupported: UnsupportedOperations;
 }
 
-export function defaultRegion(): string {
-  return process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+/**
+ * What an endpoint lacks (moto has no DescribeVolumeStatus, for one): asked once per client
+ * set, then skipped. It lives with the clients because it is a fact about their endpoint.
+ */
+export class UnsupportedOperations {
+  readonly #operations = new Set<string>();
+
+  /** Whether `operation` was already found missing. */
+  has(operation: string): boolean {
+    return this.#operations.has(operation);
+  }
+
+  /** Records that the endpoint does not implement `operation`. */
+  remember(operation: string): void {
+    this.#operations.add(operation);
+  }
 }
 
 /**
  * Builds the clients lazily and caches them: nothing else in the code base constructs one.
  *
  * @example
- * const aws = createAwsClients();
+ * const aws = createAwsClients({ region: await resolveRegion() });
  * await aws.ec2().send(new DescribeImagesCommand({ Owners: ['self'] }));
  */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const region = options.region ?? defaultRegion();
+export function createAwsClients(options: AwsClientOptions): AwsClients {
+  const region = options.region;
   const counter = options.counter ?? apiCallCounter;
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
   const common = () => (options.retryStrategy ? { ...retry, retryStrategy: options.retryStrategy() } : retry);
@@ -68,6 +84,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   return {
     region,
     counter,
+    unsupported: new UnsupportedOperations(),
     ec2(inRegion = region) {
       let client = ec2Clients.get(inRegion);
       if (!client) {

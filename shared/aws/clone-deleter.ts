@@ -1,14 +1,8 @@
-import {
-  CreateTagsCommand,
-  DeleteSnapshotCommand,
-  DeleteTagsCommand,
-  DeregisterImageCommand,
-} from '@aws-sdk/client-ec2';
+import { DeleteSnapshotCommand, DeregisterImageCommand } from '@aws-sdk/client-ec2';
 import { awsErrorName, isNotFound } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-
-/** CreateTags and DeleteTags take at most 1,000 resource ids per call ("CreateTags", Resources). */
-export const TAG_BATCH = 1000;
+import { tagResources } from './ec2-tagging.js';
+import { untagResources } from './ec2-untagging.js';
 
 export type SnapshotDeletion = 'deleted' | 'gone' | 'in-use';
 
@@ -37,29 +31,12 @@ export class Ec2CloneDeleter implements CloneDeleter {
     this.#aws = aws;
   }
 
-  async tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
-    const entries = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    if (entries.length === 0) return;
-    for (let start = 0; start < resourceIds.length; start += TAG_BATCH) {
-      await this.#aws
-        .ec2(region)
-        .send(
-          new CreateTagsCommand({ Resources: resourceIds.slice(start, start + TAG_BATCH), Tags: entries }),
-        );
-    }
+  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
+    return tagResources(this.#aws.ec2(region), resourceIds, tags);
   }
 
-  async untag(region: string, resourceIds: string[], keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    for (let start = 0; start < resourceIds.length; start += TAG_BATCH) {
-      await this.#aws.ec2(region).send(
-        new DeleteTagsCommand({
-          Resources: resourceIds.slice(start, start + TAG_BATCH),
-          // Key only: delete whatever the value is.
-          Tags: keys.map((Key) => ({ Key })),
-        }),
-      );
-    }
+  untag(region: string, resourceIds: string[], keys: string[]): Promise<void> {
+    return untagResources(this.#aws.ec2(region), resourceIds, keys);
   }
 
   /**

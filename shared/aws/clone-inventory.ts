@@ -72,8 +72,6 @@ const keptTags = (tags: Tag[] | undefined, keep: (key: string) => boolean): Reco
 export class Ec2CloneInventory implements CloneInventory {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
-  /** APIs this endpoint turned out not to implement; asked once per process, then skipped. */
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: { log: EnforcerLog }) {
     this.#aws = aws;
@@ -117,7 +115,7 @@ export class Ec2CloneInventory implements CloneInventory {
 
   async imageReferences(region: string, imageIds: string[]): Promise<ImageReferences | undefined> {
     const operation = 'DescribeImageReferences';
-    if (Ec2CloneInventory.unsupported.has(operation)) return undefined;
+    if (this.#aws.unsupported.has(operation)) return undefined;
     const references: ImageReferences = new Map();
     const ec2 = this.#aws.ec2(region);
     try {
@@ -156,7 +154,7 @@ export class Ec2CloneInventory implements CloneInventory {
       return references;
     } catch (error) {
       if (!isUnsupportedOperation(error)) throw error;
-      Ec2CloneInventory.unsupported.add(operation);
+      this.#aws.unsupported.remember(operation);
       this.#log.warn('DescribeImageReferences is not supported by this endpoint; scanning launch templates', {
         operation,
         error: describeError(error),

@@ -1,6 +1,4 @@
 import {
-  CreateTagsCommand,
-  DeleteTagsCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
   DisableImageDeprecationCommand,
@@ -14,6 +12,8 @@ import type { CloneKind } from '../model/types.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { shareToLaunchPermission } from './ec2-clone-actions.js';
+import { tagResources } from './ec2-tagging.js';
+import { untagResources } from './ec2-untagging.js';
 import { tagsToRecord } from './tag-set.js';
 
 /** An image or snapshot as release needs it: all its tags, and an image's disks. */
@@ -44,8 +44,6 @@ export interface CloneReleaser {
 export class Ec2CloneReleaser implements CloneReleaser {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
-  /** APIs this endpoint turned out not to implement; asked once per process, then skipped. */
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: { log: EnforcerLog }) {
     this.#aws = aws;
@@ -127,28 +125,23 @@ export class Ec2CloneReleaser implements CloneReleaser {
     );
   }
 
-  async tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
-    const entries = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-    if (resourceIds.length === 0 || entries.length === 0) return;
-    await this.#aws.ec2(region).send(new CreateTagsCommand({ Resources: resourceIds, Tags: entries }));
+  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
+    return tagResources(this.#aws.ec2(region), resourceIds, tags);
   }
 
-  async untag(region: string, resourceIds: string[], keys: string[]): Promise<void> {
-    if (resourceIds.length === 0 || keys.length === 0) return;
-    await this.#aws
-      .ec2(region)
-      .send(new DeleteTagsCommand({ Resources: resourceIds, Tags: keys.map((Key) => ({ Key })) }));
+  untag(region: string, resourceIds: string[], keys: string[]): Promise<void> {
+    return untagResources(this.#aws.ec2(region), resourceIds, keys);
   }
 
   /** Where the endpoint lacks the API, log it and let the caller do the rest. */
   async #optionalStep(operation: string, run: () => Promise<unknown>): Promise<StepOutcome> {
-    if (Ec2CloneReleaser.unsupported.has(operation)) return 'unsupported';
+    if (this.#aws.unsupported.has(operation)) return 'unsupported';
     try {
       await run();
       return 'done';
     } catch (error) {
       if (!isUnsupportedOperation(error)) throw error;
-      Ec2CloneReleaser.unsupported.add(operation);
+      this.#aws.unsupported.remember(operation);
       this.#log.warn('release step not supported by this endpoint; skipped', {
         operation,
         error: describeError(error),

@@ -1,5 +1,4 @@
 import {
-  CreateTagsCommand,
   DescribeImageAttributeCommand,
   DescribeSnapshotAttributeCommand,
   DisableImageCommand,
@@ -18,6 +17,7 @@ import {
 import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { tagResources } from './ec2-tagging.js';
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();
@@ -54,7 +54,6 @@ export class Ec2CloneActions implements CloneActions {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
   readonly #now: () => Date;
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: { log: EnforcerLog; now?: () => Date }) {
     this.#aws = aws;
@@ -62,15 +61,8 @@ export class Ec2CloneActions implements CloneActions {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
-    const entries = Object.entries(tags);
-    if (resourceIds.length === 0 || entries.length === 0) return;
-    await this.#aws.ec2(region).send(
-      new CreateTagsCommand({
-        Resources: resourceIds,
-        Tags: entries.map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
+  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
+    return tagResources(this.#aws.ec2(region), resourceIds, tags);
   }
 
   /**
@@ -169,7 +161,7 @@ export class Ec2CloneActions implements CloneActions {
 
   /** A hardening step: where the endpoint lacks the API, log it and do the rest. */
   async #optionalStep(operation: string, skipped: string[], run: () => Promise<unknown>): Promise<void> {
-    if (Ec2CloneActions.unsupported.has(operation)) {
+    if (this.#aws.unsupported.has(operation)) {
       skipped.push(operation);
       return;
     }
@@ -177,7 +169,7 @@ export class Ec2CloneActions implements CloneActions {
       await run();
     } catch (error) {
       if (!isUnsupportedOperation(error)) throw error;
-      Ec2CloneActions.unsupported.add(operation);
+      this.#aws.unsupported.remember(operation);
       skipped.push(operation);
       this.#log.warn('quarantine step not supported by this endpoint; skipped', {
         operation,

@@ -1,10 +1,8 @@
 import {
   DescribeImagesCommand,
   DescribeInstanceStatusCommand,
-  DescribeInstancesCommand,
   DescribeSnapshotsCommand,
   DescribeVolumeStatusCommand,
-  DescribeVolumesCommand,
   type Image,
   type InstanceStatus,
   type Snapshot,
@@ -23,6 +21,7 @@ import type {
 } from '../model/types.js';
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { isDeprecated, missingSource, SOURCE_READERS } from './ec2-source-readers.js';
 import { tagsToRecord } from './tag-set.js';
 
 /** Fetches what the engine needs to judge one event. The only way the engine sees AWS. */
@@ -59,8 +58,6 @@ export class Ec2CloneFacts implements CloneFactsReader {
   readonly #retry: VisibilityRetry;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => Date;
-  /** APIs this endpoint turned out not to implement; asked once per process, then skipped. */
-  static readonly unsupported = new Set<string>();
 
   constructor(aws: AwsClients, options: Ec2CloneFactsOptions) {
     this.#aws = aws;
@@ -105,96 +102,17 @@ export class Ec2CloneFacts implements CloneFactsReader {
     };
   }
 
+  /** The source, through the reader for its kind; a source EC2 does not know is a gap. */
   async #readSource(ref: SourceRef, gaps: string[]): Promise<SourceFact> {
-    const ec2 = this.#aws.ec2(ref.region);
-    const missing = { id: ref.id, region: ref.region, found: false, tags: {} };
-    const notFound = (): SourceFact => {
-      gaps.push(`source ${ref.id} was not found in ${ref.region}`);
-      switch (ref.kind) {
-        case 'instance':
-          return { ...missing, kind: 'instance', statusChecks: 'unknown', volumeIds: [] };
-        case 'volume':
-          return { ...missing, kind: 'volume', statusChecks: 'unknown', attachments: [] };
-        case 'image':
-          return { ...missing, kind: 'image', deprecated: false };
-        case 'snapshot':
-          return { ...missing, kind: 'snapshot' };
-      }
-    };
+    let fact: SourceFact | undefined;
     try {
-      switch (ref.kind) {
-        case 'instance': {
-          const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [ref.id] }));
-          const instance = result.Reservations?.flatMap((r) => r.Instances ?? [])[0];
-          if (!instance) return notFound();
-          return {
-            kind: 'instance',
-            id: ref.id,
-            region: ref.region,
-            found: true,
-            tags: tagsToRecord(instance.Tags),
-            state: instance.State?.Name,
-            statusChecks: 'unknown',
-            imageId: instance.ImageId,
-            volumeIds: (instance.BlockDeviceMappings ?? []).flatMap((m) =>
-              m.Ebs?.VolumeId ? [m.Ebs.VolumeId] : [],
-            ),
-          };
-        }
-        case 'volume': {
-          const result = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [ref.id] }));
-          const volume = result.Volumes?.[0];
-          if (!volume) return notFound();
-          return {
-            kind: 'volume',
-            id: ref.id,
-            region: ref.region,
-            found: true,
-            tags: tagsToRecord(volume.Tags),
-            state: volume.State,
-            statusChecks: 'unknown',
-            // A blank volume reports SnapshotId "": it has no origin.
-            snapshotId: volume.SnapshotId || undefined,
-            attachments: (volume.Attachments ?? []).flatMap((a) =>
-              a.InstanceId ? [{ instanceId: a.InstanceId }] : [],
-            ),
-          };
-        }
-        case 'image': {
-          const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [ref.id] }))).Images?.[0];
-          if (!image) return notFound();
-          return {
-            kind: 'image',
-            id: ref.id,
-            region: ref.region,
-            found: true,
-            tags: tagsToRecord(image.Tags),
-            state: image.State,
-            createdAt: image.CreationDate,
-            deprecated: isDeprecated(image, this.#now()),
-            sourceImageId: image.SourceImageId,
-          };
-        }
-        case 'snapshot': {
-          const snapshot = (await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [ref.id] })))
-            .Snapshots?.[0];
-          if (!snapshot) return notFound();
-          return {
-            kind: 'snapshot',
-            id: ref.id,
-            region: ref.region,
-            found: true,
-            tags: tagsToRecord(snapshot.Tags),
-            state: snapshot.State,
-            createdAt: snapshot.StartTime?.toISOString(),
-            volumeId: snapshot.VolumeId,
-          };
-        }
-      }
+      fact = await SOURCE_READERS[ref.kind](this.#aws.ec2(ref.region), ref, this.#now());
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      return notFound();
     }
+    if (fact) return fact;
+    gaps.push(`source ${ref.id} was not found in ${ref.region}`);
+    return missingSource(ref);
   }
 
   /** The clones must be visible: retried with bounded backoff, then a loud failure. */
@@ -289,7 +207,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
     }
     if (source.kind === 'volume') {
       const operation = 'DescribeVolumeStatus';
-      if (Ec2CloneFacts.unsupported.has(operation)) {
+      if (this.#aws.unsupported.has(operation)) {
         gaps.push(`${operation} is not supported by this endpoint; volume status unknown`);
         return 'unknown';
       }
@@ -301,7 +219,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
       } catch (error) {
         // moto lacks DescribeVolumeStatus; production degrades the same way: the check is unknown.
         if (!isUnsupportedOperation(error)) throw error;
-        Ec2CloneFacts.unsupported.add(operation);
+        this.#aws.unsupported.remember(operation);
         this.#log.warn('volume status checks could not be read', { operation, error: describeError(error) });
         gaps.push(`${operation} is not supported by this endpoint; volume status unknown`);
         return 'unknown';
@@ -337,10 +255,6 @@ function originOf(source: SourceFact | undefined): { kind: CloneKind; id: string
   if (source?.kind === 'instance' && source.imageId) return { kind: 'image', id: source.imageId };
   if (source?.kind === 'volume' && source.snapshotId) return { kind: 'snapshot', id: source.snapshotId };
   return undefined;
-}
-
-function isDeprecated(image: Image, now: Date): boolean {
-  return image.DeprecationTime !== undefined && new Date(image.DeprecationTime).getTime() <= now.getTime();
 }
 
 function imageFact(image: Image, region: string, now: Date): CloneFact {

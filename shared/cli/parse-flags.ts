@@ -13,8 +13,9 @@ export function parseFlags<const Options extends NonNullable<ParseArgsConfig['op
   }
 }
 
-/** The flags every enforce-pipeline command takes. */
+/** The flags every command that calls AWS takes. */
 export const SETTING_FLAGS = {
+  region: { type: 'string' },
   policy: { type: 'string' },
   'topic-arn': { type: 'string' },
   'dry-run': { type: 'boolean' },

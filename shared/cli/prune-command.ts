@@ -1,9 +1,9 @@
-import { createAwsClients } from '../aws/clients.js';
 import { UsageError } from '../model/errors.js';
 import { createPruneContext } from '../prune/create-prune-context.js';
 import type { PruneReport } from '../prune/prune-report.js';
 import { runPrune } from '../prune/run-prune.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
+import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
@@ -40,12 +40,13 @@ function humanReport(report: PruneReport): string {
   return lines.join('\n');
 }
 
-export const pruneCommand: CliCommand = {
+export const pruneCommand: CliCommand = withCredentialHint('prune', {
   summary: 'mark, then after a grace period delete, expired clones that nothing uses; reconcile missed ones',
   usage: [
-    'usage: clonewarden prune [--policy FILE] [--topic-arn ARN] [--dry-run] [--json] [--reconcile-limit N]',
+    'usage: clonewarden prune [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json] [--reconcile-limit N]',
     '',
-    '  Region: AWS_REGION (or AWS_DEFAULT_REGION). Dry-run unless the policy sets prune.dryRun: false;',
+    "  Region: --region, AWS_REGION, AWS_DEFAULT_REGION, or your profile's region; none is an error.",
+    '  Dry-run unless the policy sets prune.dryRun: false;',
     '  --dry-run / CLONEWARDEN_DRY_RUN=true force it. One digest goes to the alert topic.',
     '  --json              print the report as one JSON object',
     '  --reconcile-limit   clones without a verdict to evaluate this run (CLONEWARDEN_RECONCILE_LIMIT, default 500)',
@@ -58,25 +59,21 @@ export const pruneCommand: CliCommand = {
     });
     if (positionals.length > 0)
       throw new UsageError(`prune takes no arguments, got: ${positionals.join(' ')}`);
-    const limit = values['reconcile-limit'];
-    if (limit !== undefined && !/^\d+$/.test(limit)) {
-      throw new UsageError(`--reconcile-limit ${limit} is not a whole number of clones`);
-    }
     const settings = resolveSettings({
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
     });
-    const aws = createAwsClients();
+    const aws = await connectAws(values.region, { checkCredentials: true });
     const context = await createPruneContext({
       settings,
       aws,
-      log: createStderrLog(),
+      log: createStderrLog(settings.logLevel),
       metrics: new TallyMetrics(),
-      ...(limit !== undefined ? { reconcileLimit: Number(limit) } : {}),
     });
     const report = { ...(await runPrune(context)), apiCalls: aws.counter.snapshot() };
     process.stdout.write(`${values.json ? JSON.stringify(report) : humanReport(report)}\n`);
     return report.failures.length > 0 ? 1 : 0;
   },
-};
+});

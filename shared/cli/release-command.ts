@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { StsCallerIdentity } from '../aws/caller-identity.js';
-import { createAwsClients, defaultRegion } from '../aws/clients.js';
 import { Ec2CloneReleaser } from '../aws/clone-releaser.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import { UsageError } from '../model/errors.js';
@@ -8,12 +7,12 @@ import { loadPolicy } from '../policy/load-policy.js';
 import { releaseClone } from '../release/release-clone.js';
 import type { ReleaseResult } from '../release/release-result.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
+import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog } from './stderr-log.js';
 
 const CLONE_ID = /^(ami|snap)-[0-9a-f]{8,17}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 function humanResult(result: ReleaseResult): string {
   return [
@@ -24,7 +23,7 @@ function humanResult(result: ReleaseResult): string {
   ].join('\n');
 }
 
-export const releaseCommand: CliCommand = {
+export const releaseCommand: CliCommand = withCredentialHint('release', {
   summary: 'lift a quarantine after review: restore shares, re-enable, mark exempt, alert',
   usage: [
     'usage: clonewarden release <ami-…|snap-…> --reason "…" [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
@@ -32,16 +31,15 @@ export const releaseCommand: CliCommand = {
     '  Restores the shares recorded in clonewarden:quarantine-shares, re-enables the image and cancels its',
     '  deprecation (skipped where the endpoint lacks the API), sets clonewarden:status=exempt on the clone',
     '  and its snapshots, removes the share tags, and sends one alert naming you (STS) and the reason.',
-    '  Region: --region, else AWS_REGION. The alert topic: --topic-arn, CLONEWARDEN_ALERT_TOPIC_ARN, or',
-    "  the policy's alerts.topicArn. Under the shipped deny policy, run it as an exempted role",
-    '  (docs/quarantine-deny-scp.md).',
+    "  Region: --region, AWS_REGION, or your profile's region. The alert topic: --topic-arn,",
+    "  CLONEWARDEN_ALERT_TOPIC_ARN, or the policy's alerts.topicArn. Under the shipped deny policy, run",
+    '  it as an exempted role (docs/quarantine-deny-scp.md).',
     '  Exit 0 released, 1 the clone is not quarantined, not found, or a step failed, 2 bad usage.',
   ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,
       reason: { type: 'string' },
-      region: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('release takes exactly one image or snapshot id');
     const id = positionals[0]!;
@@ -50,9 +48,6 @@ export const releaseCommand: CliCommand = {
     const reason = values.reason?.trim();
     if (!reason)
       throw new UsageError('give the --reason "…" for lifting the quarantine: it goes into the alert');
-    const region = values.region ?? defaultRegion();
-    if (!REGION.test(region)) throw new UsageError(`--region ${region} is not an AWS region name`);
-
     const settings = resolveSettings({
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
@@ -65,8 +60,9 @@ export const releaseCommand: CliCommand = {
         : undefined;
     const topicArn = settings.topicArn ?? policyTopic;
 
-    const log = createStderrLog();
-    const aws = createAwsClients({ region });
+    const log = createStderrLog(settings.logLevel);
+    const aws = await connectAws(values.region, { checkCredentials: true });
+    const region = aws.region;
     const result = await releaseClone(
       { id, region, reason, dryRun: settings.forceDryRun, ...(topicArn ? { topicArn } : {}) },
       {
@@ -79,4 +75,4 @@ export const releaseCommand: CliCommand = {
     process.stdout.write(`${values.json ? JSON.stringify(result) : humanResult(result)}\n`);
     return 0;
   },
-};
+});

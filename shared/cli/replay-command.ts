@@ -1,4 +1,3 @@
-import { createAwsClients } from '../aws/clients.js';
 import { readRecordsFromFile } from '../events/read-records.js';
 import { ActionFailedError, UsageError } from '../model/errors.js';
 import type { Verdict } from '../model/types.js';
@@ -6,6 +5,7 @@ import { createEnforceContext } from '../pipeline/create-enforce-context.js';
 import type { EnforceContext } from '../pipeline/enforce-context.js';
 import { enforceRecord } from '../pipeline/enforce-record.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
+import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
@@ -45,10 +45,10 @@ function humanLine(verdict: Verdict): string {
   return lines.join('\n');
 }
 
-export const replayCommand: CliCommand = {
+export const replayCommand: CliCommand = withCredentialHint('replay', {
   summary: 'run the enforce pipeline on CloudTrail records from files (record, envelope, log file, .gz)',
   usage: [
-    'usage: clonewarden replay <file…> [--policy FILE] [--topic-arn ARN] [--dry-run] [--json]',
+    'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json]',
     '',
     '  Each file may hold a bare CloudTrail record, an EventBridge envelope, a CloudTrail log file',
     '  {"Records":[…]}, a JSON array or JSON lines of those; gzip is detected and unpacked.',
@@ -65,9 +65,11 @@ export const replayCommand: CliCommand = {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
     });
-    const log = createStderrLog();
+    const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
-    const aws = createAwsClients();
+    // Records carry their own region; this one is home for the alert topic. Credentials are not
+    // checked up front: records that are skipped or rejected need none.
+    const aws = await connectAws(values.region, { checkCredentials: false });
     const context = await createEnforceContext({ settings, aws, log, metrics });
 
     const tally: ReplayTally = { records: 0, byStatus: {}, failures: [] };
@@ -88,7 +90,7 @@ export const replayCommand: CliCommand = {
     );
     return failures.length > 0 ? 1 : 0;
   },
-};
+});
 
 /** What a replay has done so far, across its files. */
 interface ReplayTally {

@@ -1,18 +1,16 @@
 import type { EnforcerLog, EnforcerMetrics, LogFields } from '../model/log.js';
-
-const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-type Level = (typeof LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from '../settings/environment.js';
 
 /**
  * The CLI's logger: one line per entry on stderr, so that stdout carries only results.
- * `CLONEWARDEN_LOG_LEVEL` (default `warn`) sets how much is said.
+ * `level` (the settings' `CLONEWARDEN_LOG_LEVEL`, default `warn`) sets how much is said.
  */
-export function createStderrLog(level: string = process.env.CLONEWARDEN_LOG_LEVEL ?? 'warn'): EnforcerLog {
-  const threshold = LEVELS.indexOf((LEVELS as readonly string[]).includes(level) ? (level as Level) : 'warn');
+export function createStderrLog(level: LogLevel = 'warn'): EnforcerLog {
+  const threshold = LOG_LEVELS.indexOf(level);
   const write =
-    (at: Level) =>
+    (at: LogLevel) =>
     (message: string, ...extra: LogFields[]) => {
-      if (LEVELS.indexOf(at) < threshold) return;
+      if (LOG_LEVELS.indexOf(at) < threshold) return;
       const fields = Object.assign({}, ...extra);
       const detail = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
       process.stderr.write(`clonewarden ${at}: ${message}${detail}\n`);

@@ -35,7 +35,7 @@ const EC2_EVENT_SOURCE = 'ec2.amazonaws.com';
  * Never throws for bad input: every problem becomes a `skipped` or `rejected` result.
  *
  * @example
- * const parsed = parseCloneEvent(event, { enforcerPrincipals: [process.env.CLONEWARDEN_ENFORCER_ROLE_ARN ?? ''] });
+ * const parsed = parseCloneEvent(event, { enforcerPrincipals: resolveSettings().enforcerPrincipals });
  * if (parsed.kind === 'event') evaluate(parsed.event);
  */
 export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions = {}): ParsedInput {

@@ -83,6 +83,17 @@ export class UsageError extends CloneWardenError {
   }
 }
 
+/** The SDK's credential chain found nothing: the user must log in or name a profile. */
+export class MissingCredentialsError extends CloneWardenError {
+  constructor(reason: string, options?: ErrorOptions) {
+    super(
+      `no AWS credentials (${reason.slice(0, 160)}): set AWS_PROFILE (after \`aws sso login --profile NAME\` for SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      options,
+    );
+    this.name = 'MissingCredentialsError';
+  }
+}
+
 /** `release` was asked to lift a quarantine that is not there. */
 export class NotQuarantinedError extends CloneWardenError {
   constructor(

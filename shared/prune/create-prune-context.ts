@@ -4,7 +4,6 @@ import { Ec2CloneInventory } from '../aws/clone-inventory.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
-import { UsageError } from '../model/errors.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { Settings } from '../settings/resolve-settings.js';
@@ -18,23 +17,10 @@ export interface PruneContextOptions {
   metrics: EnforcerMetrics;
   now?: () => Date;
   deadline?: number;
-  /** Overrides CLONEWARDEN_RECONCILE_LIMIT. */
-  reconcileLimit?: number;
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Reconciling a clone reads it once: it was just listed, so there is nothing to wait for. */
 const LISTED_CLONE_RETRY = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
-
-/** A non-negative integer from the environment, or the default. */
-export function reconcileLimitFrom(env: NodeJS.ProcessEnv): number {
-  const raw = env.CLONEWARDEN_RECONCILE_LIMIT;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_RECONCILE_LIMIT;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new UsageError(`CLONEWARDEN_RECONCILE_LIMIT=${raw} is not a whole number of clones`);
-  }
-  return Number(raw.trim());
-}
 
 /**
  * Wires the real adapters to a prune run; the Lambda handler and `clonewarden prune` both call
@@ -67,7 +53,7 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
     metrics: options.metrics,
     now,
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    reconcileLimit: options.reconcileLimit ?? reconcileLimitFrom(options.env ?? process.env),
+    reconcileLimit: options.settings.reconcileLimit ?? DEFAULT_RECONCILE_LIMIT,
     concurrency: DEFAULT_CONCURRENCY,
   };
 }

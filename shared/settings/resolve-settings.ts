@@ -1,4 +1,11 @@
 import { UsageError } from '../model/errors.js';
+import {
+  type Environment,
+  type LogLevel,
+  readEnvironment,
+  SNS_TOPIC_ARN,
+  topicArnProblem,
+} from './environment.js';
 
 /**
  * Settings that can come from an environment variable or a command-line flag; the flag wins
@@ -15,51 +22,70 @@ export interface Settings {
   enforcerPrincipals: string[];
   /** How many times to look for a new clone before failing the event (default 6, about 15 s). */
   visibilityAttempts?: number;
+  /** Clones without a verdict that one prune run evaluates (default 500). */
+  reconcileLimit?: number;
+  /** How much the CLI says on stderr (default warn). */
+  logLevel?: LogLevel;
+  /** The DynamoDB table that makes the enforce function idempotent; unset, duplicates are enforced again. */
+  idempotencyTable?: string;
 }
 
+/** The command-line flags that override a variable. */
 export interface SettingFlags {
   policy?: string;
   topicArn?: string;
   dryRun?: boolean;
+  /** `--reconcile-limit`, as typed. */
+  reconcileLimit?: string;
 }
 
-const TRUE_VALUES = new Set(['true', '1', 'yes']);
-const FALSE_VALUES = new Set(['false', '0', 'no', '']);
+/** Which variable each flag overrides: an overridden variable is not read, so a bad one cannot fail the run. */
+const OVERRIDES: { [Flag in keyof SettingFlags]-?: keyof Environment } = {
+  policy: 'CLONEWARDEN_POLICY',
+  topicArn: 'CLONEWARDEN_ALERT_TOPIC_ARN',
+  dryRun: 'CLONEWARDEN_DRY_RUN',
+  reconcileLimit: 'CLONEWARDEN_RECONCILE_LIMIT',
+};
 
-function parseBooleanEnv(name: string, value: string | undefined): boolean {
-  const normalised = (value ?? '').trim().toLowerCase();
-  if (TRUE_VALUES.has(normalised)) return true;
-  if (FALSE_VALUES.has(normalised)) return false;
-  throw new UsageError(`${name}=${value} is not a boolean: use true or false`);
+function checkFlags(flags: SettingFlags): void {
+  if (flags.topicArn !== undefined && !SNS_TOPIC_ARN.test(flags.topicArn)) {
+    throw new UsageError(topicArnProblem('--topic-arn', flags.topicArn));
+  }
+  if (flags.reconcileLimit !== undefined && !/^\d{1,9}$/.test(flags.reconcileLimit)) {
+    throw new UsageError(
+      `--reconcile-limit ${flags.reconcileLimit.slice(0, 20)} is not a whole number of clones`,
+    );
+  }
 }
 
-const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+/** The environment with the variables a flag overrides left out. */
+function notOverridden(flags: SettingFlags, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  for (const [flag, variable] of Object.entries(OVERRIDES)) {
+    // `dryRun: false` is "no --dry-run": it leaves the variable in charge.
+    const value = flags[flag as keyof SettingFlags];
+    if (value !== undefined && value !== false) delete rest[variable];
+  }
+  return rest;
+}
 
+/** The settings: `ENVIRONMENT_SCHEMA` over `env`, with the command-line flags on top. */
 export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
-  const topicArn = flags.topicArn ?? (env.CLONEWARDEN_ALERT_TOPIC_ARN || undefined);
-  if (topicArn !== undefined && !SNS_TOPIC_ARN.test(topicArn)) {
-    const origin = flags.topicArn !== undefined ? '--topic-arn' : 'CLONEWARDEN_ALERT_TOPIC_ARN';
-    throw new UsageError(
-      `${origin}: "${topicArn.slice(0, 120)}" is not an SNS topic ARN (expected arn:aws:sns:<region>:<account>:<name>)`,
-    );
-  }
-  const enforcerRole = env.CLONEWARDEN_ENFORCER_ROLE_ARN;
-  const attempts = env.CLONEWARDEN_VISIBILITY_ATTEMPTS || undefined;
-  if (attempts !== undefined && !/^(10|[1-9])$/.test(attempts)) {
-    throw new UsageError(
-      `CLONEWARDEN_VISIBILITY_ATTEMPTS=${attempts.slice(0, 20)} must be a whole number from 1 to 10`,
-    );
-  }
+  checkFlags(flags);
+  const vars = readEnvironment(notOverridden(flags, env));
+  const topicArn = flags.topicArn ?? vars.CLONEWARDEN_ALERT_TOPIC_ARN;
+  const reconcileLimit =
+    flags.reconcileLimit !== undefined ? Number(flags.reconcileLimit) : vars.CLONEWARDEN_RECONCILE_LIMIT;
   return {
-    policyPath: flags.policy ?? (env.CLONEWARDEN_POLICY || './clonewarden.yml'),
+    policyPath: flags.policy ?? vars.CLONEWARDEN_POLICY ?? './clonewarden.yml',
     ...(topicArn ? { topicArn } : {}),
-    forceDryRun: flags.dryRun === true || parseBooleanEnv('CLONEWARDEN_DRY_RUN', env.CLONEWARDEN_DRY_RUN),
-    enforcerPrincipals: enforcerRole
-      ? enforcerRole
-          .split(',')
-          .map((arn) => arn.trim())
-          .filter(Boolean)
-      : [],
-    ...(attempts ? { visibilityAttempts: Number(attempts) } : {}),
+    forceDryRun: flags.dryRun === true || vars.CLONEWARDEN_DRY_RUN === true,
+    enforcerPrincipals: vars.CLONEWARDEN_ENFORCER_ROLE_ARN ?? [],
+    ...(vars.CLONEWARDEN_VISIBILITY_ATTEMPTS
+      ? { visibilityAttempts: vars.CLONEWARDEN_VISIBILITY_ATTEMPTS }
+      : {}),
+    ...(reconcileLimit !== undefined ? { reconcileLimit } : {}),
+    ...(vars.CLONEWARDEN_LOG_LEVEL ? { logLevel: vars.CLONEWARDEN_LOG_LEVEL } : {}),
+    ...(vars.CLONEWARDEN_IDEMPOTENCY_TABLE ? { idempotencyTable: vars.CLONEWARDEN_IDEMPOTENCY_TABLE } : {}),
   };
 }

@@ -78,4 +78,18 @@ describe('AWS: createAwsClients', () => {
     // Assess
     expect(counter.snapshot()).toEqual({});
   });
+
+  it('keeps what an endpoint lacks per client set, not per process', () => {
+    // Prepare
+    const first = createAwsClients({ region: 'eu-west-1', counter: new ApiCallCounter() });
+    const second = createAwsClients({ region: 'eu-west-1', counter: new ApiCallCounter() });
+
+    // Act
+    first.unsupported.remember('DescribeVolumeStatus');
+
+    // Assess
+    expect(first.unsupported.has('DescribeVolumeStatus')).toBe(true);
+    expect(first.unsupported.has('DisableImage')).toBe(false);
+    expect(second.unsupported.has('DescribeVolumeStatus')).toBe(false);
+  });
 });

@@ -53,8 +53,9 @@ function motoNotImplemented(): Error {
 
 function anActions(now: Date = NOW) {
   const log: EnforcerLog = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-  const actions = new Ec2CloneActions(createAwsClients({ region: 'us-east-1' }), { log, now: () => now });
-  return { actions, log };
+  const aws = createAwsClients({ region: 'us-east-1' });
+  const actions = new Ec2CloneActions(aws, { log, now: () => now });
+  return { actions, log, aws };
 }
 
 function mockSharedImage(): void {
@@ -74,7 +75,6 @@ const commandNames = () =>
 describe('Adapter: Ec2CloneActions', () => {
   beforeEach(() => {
     ec2Mock.reset();
-    Ec2CloneActions.unsupported.clear();
   });
 
   afterAll(() => {
@@ -182,14 +182,14 @@ describe('Adapter: Ec2CloneActions', () => {
       mockSharedImage();
       const failure = ec2Error(name, status);
       ec2Mock.on(DisableImageCommand).rejects(failure);
-      const { actions } = anActions();
+      const { actions, aws } = anActions();
 
       // Act
       const quarantining = actions.quarantineImage('us-east-1', IMAGE, {});
 
       // Assess
       await expect(quarantining).rejects.toBe(failure);
-      expect(Ec2CloneActions.unsupported.has('DisableImage')).toBe(false);
+      expect(aws.unsupported.has('DisableImage')).toBe(false);
       expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(0);
     });
 

@@ -173,7 +173,6 @@ const commandNames = () => ec2Mock.calls().map((call) => call.args[0].constructo
 describe('Adapter: Ec2CloneFacts', () => {
   beforeEach(() => {
     ec2Mock.reset();
-    Ec2CloneFacts.unsupported.clear();
   });
 
   afterAll(() => {
@@ -379,14 +378,14 @@ describe('Adapter: Ec2CloneFacts', () => {
     ec2Mock
       .on(DescribeVolumeStatusCommand)
       .rejects(ec2Error('InternalError', 500, 'An internal error has occurred'));
-    const { reader } = aReader();
+    const { reader, aws } = aReader();
 
     // Act
     const collecting = reader.collect(createSnapshotEvent());
 
     // Assess
     await expect(collecting).rejects.toMatchObject({ name: 'InternalError' });
-    expect(Ec2CloneFacts.unsupported.has('DescribeVolumeStatus')).toBe(false);
+    expect(aws.unsupported.has('DescribeVolumeStatus')).toBe(false);
   });
 
   it.each([

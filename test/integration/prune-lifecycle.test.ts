@@ -93,7 +93,6 @@ async function prune(options: { policy: string; at?: Date; dryRun?: boolean }) {
     log: quiet,
     metrics: { count() {} },
     now: () => options.at ?? RUN_AT,
-    env: {},
   });
   return { context, counter, aws };
 }

@@ -51,7 +51,7 @@ vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
   return {
     ...original,
-    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0] = {}) =>
+    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0]) =>
       original.createAwsClients({ ...options, ...harness.options }),
   };
 });

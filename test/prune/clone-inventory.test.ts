@@ -54,7 +54,6 @@ const imageIds = (count: number) =>
 
 beforeEach(() => {
   ec2Mock.reset();
-  Ec2CloneInventory.unsupported.clear();
 });
 afterAll(() => ec2Mock.restore());
 

@@ -190,4 +190,52 @@ describe('Config: resolveSettings', () => {
     // Assess
     expect(settings.visibilityAttempts).toBe(3);
   });
+
+  it.each([
+    {
+      case: 'the flag wins over the env var',
+      flags: { reconcileLimit: '20' },
+      env: { CLONEWARDEN_RECONCILE_LIMIT: '7' },
+      expected: 20,
+    },
+    {
+      case: 'the flag wins even over an invalid env var',
+      flags: { reconcileLimit: '0' },
+      env: { CLONEWARDEN_RECONCILE_LIMIT: 'all' },
+      expected: 0,
+    },
+    {
+      case: 'the env var applies without a flag',
+      flags: {},
+      env: { CLONEWARDEN_RECONCILE_LIMIT: '7' },
+      expected: 7,
+    },
+    { case: 'unset leaves it to prune', flags: {}, env: {}, expected: undefined },
+  ])('resolves the reconcile limit: $case', ({ flags, env, expected }) => {
+    // Act
+    const settings = resolveSettings(flags, env);
+
+    // Assess
+    expect(settings.reconcileLimit).toBe(expected);
+  });
+
+  it('refuses a --reconcile-limit that is not a whole number, naming the flag', () => {
+    // Act
+    const error = errorOf(() => resolveSettings({ reconcileLimit: '5x' }, {}));
+
+    // Assess
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('--reconcile-limit 5x is not a whole number of clones');
+  });
+
+  it('reads the log level and the idempotency table', () => {
+    // Act
+    const settings = resolveSettings(
+      {},
+      { CLONEWARDEN_LOG_LEVEL: 'info', CLONEWARDEN_IDEMPOTENCY_TABLE: 'clonewarden-idempotency' },
+    );
+
+    // Assess
+    expect(settings).toMatchObject({ logLevel: 'info', idempotencyTable: 'clonewarden-idempotency' });
+  });
 });

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { UsageError } from '../model/errors.js';
+
+/** An SNS topic ARN: alerts go nowhere else. */
+export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const TRUE_VALUES = ['true', '1', 'yes'];
+const FALSE_VALUES = ['false', '0', 'no'];
+/** The CLI's log levels, quietest last. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * An empty variable is an unset one: `VAR=` in a shell, or an empty CloudFormation parameter,
+ * means "use the default".
+ */
+const unlessBlank = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    schema.optional(),
+  );
+
+const wholeNumber = (pattern: RegExp) => z.string().trim().regex(pattern).transform(Number);
+
+/**
+ * Every `CLONEWARDEN_*` variable the functions and the CLI read, and what a valid value is. Unknown
+ * variables are ignored: the rest of the environment is the runtime's. README ("Command line")
+ * documents each one, and a test keeps that table complete.
+ */
+export const ENVIRONMENT_SCHEMA = z.object({
+  CLONEWARDEN_POLICY: unlessBlank(z.string()),
+  CLONEWARDEN_ALERT_TOPIC_ARN: unlessBlank(z.string().regex(SNS_TOPIC_ARN)),
+  CLONEWARDEN_DRY_RUN: unlessBlank(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum([...TRUE_VALUES, ...FALSE_VALUES]))
+      .transform((value) => TRUE_VALUES.includes(value)),
+  ),
+  CLONEWARDEN_ENFORCER_ROLE_ARN: unlessBlank(
+    z.string().transform((list) =>
+      list
+        .split(',')
+        .map((arn) => arn.trim())
+        .filter(Boolean),
+    ),
+  ),
+  CLONEWARDEN_VISIBILITY_ATTEMPTS: unlessBlank(wholeNumber(/^(10|[1-9])$/)),
+  CLONEWARDEN_RECONCILE_LIMIT: unlessBlank(wholeNumber(/^\d{1,9}$/)),
+  CLONEWARDEN_LOG_LEVEL: unlessBlank(z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS))),
+  // DynamoDB table names: 3 to 255 of a-z, A-Z, 0-9, _ - . ("Naming rules", DynamoDB developer guide).
+  CLONEWARDEN_IDEMPOTENCY_TABLE: unlessBlank(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/),
+  ),
+});
+
+/** The environment, parsed: absent means unset (or blank). */
+export type Environment = z.infer<typeof ENVIRONMENT_SCHEMA>;
+export type VariableName = keyof Environment;
+
+/** A value in an error message: one line, bounded. The environment is the operator's, but still. */
+const shown = (value: unknown, max = 120) =>
+  String(value)
+    .replace(/[\r\n]+/g, ' ')
+    .slice(0, max);
+
+/** What is wrong with a value, and the fix, per variable. */
+const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
+  CLONEWARDEN_POLICY: (value) => `CLONEWARDEN_POLICY=${shown(value)} must be the path of a policy file`,
+  CLONEWARDEN_ALERT_TOPIC_ARN: (value) => topicArnProblem('CLONEWARDEN_ALERT_TOPIC_ARN', String(value)),
+  CLONEWARDEN_DRY_RUN: (value) =>
+    `CLONEWARDEN_DRY_RUN=${shown(value, 40)} is not a boolean: use true or false`,
+  CLONEWARDEN_ENFORCER_ROLE_ARN: (value) =>
+    `CLONEWARDEN_ENFORCER_ROLE_ARN=${shown(value)} must be role ARNs (globs allowed), separated by commas`,
+  CLONEWARDEN_VISIBILITY_ATTEMPTS: (value) =>
+    `CLONEWARDEN_VISIBILITY_ATTEMPTS=${shown(value, 20)} must be a whole number from 1 to 10`,
+  CLONEWARDEN_RECONCILE_LIMIT: (value) =>
+    `CLONEWARDEN_RECONCILE_LIMIT=${shown(value, 20)} must be a whole number of clones (0 or more)`,
+  CLONEWARDEN_LOG_LEVEL: (value) =>
+    `CLONEWARDEN_LOG_LEVEL=${shown(value, 20)} must be one of ${LOG_LEVELS.join(', ')}`,
+  CLONEWARDEN_IDEMPOTENCY_TABLE: (value) =>
+    `CLONEWARDEN_IDEMPOTENCY_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
+};
+
+/** The topic ARN message, the same for the variable and for `--topic-arn`. */
+export function topicArnProblem(origin: string, value: string): string {
+  return `${origin}: "${value.slice(0, 120)}" is not an SNS topic ARN (expected arn:aws:sns:<region>:<account>:<name>)`;
+}
+
+/**
+ * Parses the `CLONEWARDEN_*` variables, or throws a UsageError that names each bad variable, its
+ * value and the fix (one problem per line).
+ *
+ * @example
+ * readEnvironment({ CLONEWARDEN_VISIBILITY_ATTEMPTS: 'abc' });
+ * // UsageError: CLONEWARDEN_VISIBILITY_ATTEMPTS=abc must be a whole number from 1 to 10
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const parsed = ENVIRONMENT_SCHEMA.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0]) as VariableName))];
+  throw new UsageError(names.map((name) => PROBLEMS[name](env[name])).join('\n'), { cause: parsed.error });
+}
