@@ -45,7 +45,6 @@ function humanLine(verdict: Verdict): string {
 }
 
 export const replayCommand: CliCommand = {
-  summary: 'run the enforce pipeline on CloudTrail records from files (record, envelope, log file, .gz)',
   usage: [
     'usage: clonewarden replay <file…> [--policy FILE] [--topic-arn ARN] [--dry-run] [--json]',
     '',
