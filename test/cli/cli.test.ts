@@ -39,9 +39,17 @@ const jsonLines = (text: string) =>
 describe('CLI: main', () => {
   let workDir: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'clonewarden-cli-'));
-  });
+    // main() loads each command on first use; load them here, so that the AWS SDK's import
+    // time (long on a busy machine) is not charged to whichever test happens to come first.
+    await Promise.all([
+      import('../../shared/cli/validate-command.js'),
+      import('../../shared/cli/replay-command.js'),
+      import('../../shared/cli/prune-command.js'),
+      import('../../shared/cli/release-command.js'),
+    ]);
+  }, 60_000);
 
   afterAll(() => {
     rmSync(workDir, { recursive: true, force: true });
