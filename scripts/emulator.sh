@@ -13,7 +13,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 # Each user of the emulator (demo, test run, benchmark) can keep its own server: EMULATOR_STATE_DIR.
 STATE="${EMULATOR_STATE_DIR:-$ROOT/.emulator/default}"
-# Pinned: the integration tests depend on moto's exact behaviour (see docs/emulator.md).
+# Pinned: the integration tests depend on moto's exact behaviour (README, "The local emulator
+# and its gaps").
 MOTO_SPEC="moto[server]==5.2.5"
 CFN_LINT_SPEC="cfn-lint==1.58.0"
 PINS_STAMP="$VENV/.clonewarden-pins"

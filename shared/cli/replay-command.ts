@@ -9,7 +9,7 @@ import type { CliCommand } from './main.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
-/** The line SPEC promises per record in `replay --json`. */
+/** The line `replay --json` prints per record: a fixed shape that scripts may rely on. */
 export function verdictLine(verdict: Verdict) {
   return {
     eventId: verdict.eventId,
@@ -89,7 +89,7 @@ export const replayCommand: CliCommand = {
           byStatus[verdict.status] = (byStatus[verdict.status] ?? 0) + 1;
           out(values.json ? JSON.stringify(verdictLine(verdict)) : humanLine(verdict));
         } catch (error) {
-          // A failed record has no status of its own in SPEC's enum: it is reported on stderr
+          // A failed record has no verdict status of its own: it is reported on stderr
           // and in the summary's `failures`, and makes the exit code 1.
           const partial = error instanceof ActionFailedError ? error.verdict : undefined;
           const failure = {
