@@ -13,13 +13,34 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 # Each user of the emulator (demo, test run, benchmark) can keep its own server: EMULATOR_STATE_DIR.
 STATE="${EMULATOR_STATE_DIR:-$ROOT/.emulator/default}"
-# Pinned: the integration tests depend on moto's exact behaviour (see docs/emulator.md).
+# Pinned: the integration tests depend on moto's exact behaviour (README, "The local emulator
+# and its gaps").
 MOTO_SPEC="moto[server]==5.2.5"
 CFN_LINT_SPEC="cfn-lint==1.58.0"
 PINS_STAMP="$VENV/.clonewarden-pins"
 PINS="$MOTO_SPEC $CFN_LINT_SPEC"
 
 die() { echo "emulator: $*" >&2; exit 1; }
+
+# A first run spends about a minute here; say what is happening. On a terminal: a numbered
+# line per step, pip's own output and progress bars, the time each step took. In CI (CI=true)
+# or when stderr is not a terminal: one line per step, pip quiet, so that logs stay short.
+interactive() { [[ -t 2 && "${CI:-}" != "true" ]]; }
+STEPS=3
+step() { # step <n> <what>
+  STEP_STARTED=$SECONDS
+  echo "emulator: [$1/$STEPS] $2" >&2
+}
+step_done() {
+  if interactive; then echo "emulator:       done in $((SECONDS - STEP_STARTED)) s" >&2; fi
+}
+
+pip_install() { # pip_install <requirement…>
+  local quiet=(--quiet --progress-bar off)
+  if interactive; then quiet=(--progress-bar on); fi
+  "$VENV/bin/python" -m pip install --disable-pip-version-check "${quiet[@]}" "$@" >&2 \
+    || die "pip could not install $* from PyPI; check your network or PIP_INDEX_URL."
+}
 
 install() {
   if [[ -f "$PINS_STAMP" && "$(cat "$PINS_STAMP")" == "$PINS" && -x "$VENV/bin/moto_server" ]]; then
@@ -29,11 +50,19 @@ install() {
     || die "python3 is not installed. Install Python 3.9+ with its venv module (Debian/Ubuntu: apt-get install python3 python3-venv; macOS: brew install python)."
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 \
     || die "python3 has no working 'venv' module. Install it (Debian/Ubuntu: apt-get install python3-venv) and run again."
-  echo "emulator: creating $VENV with $PINS" >&2
+  local started=$SECONDS
+  echo "emulator: setting up the local AWS emulator in $VENV (first run only, about a minute)" >&2
+  step 1 "creating the virtualenv"
   python3 -m venv "$VENV" || die "python3 -m venv failed; install python3-venv and run again."
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check $PINS >&2 \
-    || die "pip could not install $PINS from PyPI; check your network or PIP_INDEX_URL."
+  step_done
+  step 2 "installing $MOTO_SPEC (the AWS emulator)"
+  pip_install "$MOTO_SPEC"
+  step_done
+  step 3 "installing $CFN_LINT_SPEC (the CloudFormation linter)"
+  pip_install "$CFN_LINT_SPEC"
+  step_done
   echo "$PINS" > "$PINS_STAMP"
+  echo "emulator: ready in $((SECONDS - started)) s" >&2
 }
 
 free_port() {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ export interface RunningEmulator {
  * own server and state directory, so the demo, tests and benchmarks never share state.
  */
 export async function startEmulator(label: string): Promise<RunningEmulator> {
+  await installEmulatorTools();
   const stateDir = mkdtempSync(join(tmpdir(), `clonewarden-${label}-`));
   const env = { ...process.env, EMULATOR_STATE_DIR: stateDir };
   const { stdout } = await run('bash', [SCRIPT, 'start'], { env, maxBuffer: 1 << 20 }).catch(
@@ -36,6 +37,20 @@ export async function startEmulator(label: string): Promise<RunningEmulator> {
       await run('bash', [SCRIPT, 'stop'], { env });
     },
   };
+}
+
+/**
+ * Creates .venv with moto and cfn-lint when missing (a no-op, silent, when present). Its output
+ * goes straight to this process's terminal, not into a buffer: a first run takes about a
+ * minute, and the script's step lines and pip's progress say what is happening meanwhile.
+ */
+async function installEmulatorTools(): Promise<void> {
+  const code = await new Promise<number | null>((resolveExit, reject) => {
+    spawn('bash', [SCRIPT, 'install'], { stdio: ['ignore', 'inherit', 'inherit'] })
+      .on('error', reject)
+      .on('exit', resolveExit);
+  });
+  if (code !== 0) throw new Error('could not install the local AWS emulator (the reason is printed above)');
 }
 
 /** Points every SDK client created after this call at the emulator, with throwaway credentials. */

@@ -66,8 +66,8 @@ export class Ec2CloneActions implements CloneActions {
   }
 
   /**
-   * SPEC order: record the launch permissions in a tag, remove them, disable the image,
-   * deprecate it now. On a retry the recorded shares are kept, never overwritten by the
+   * The order the README's "Quarantine" section describes: record the launch permissions in
+   * a tag, remove them, disable the image, deprecate it now. On a retry the recorded shares are kept, never overwritten by the
    * (by then empty) current list.
    */
   async quarantineImage(

@@ -1,6 +1,5 @@
-/** One `clonewarden` command: a table entry in `main.ts`, so that adding one is one line. */
+/** One `clonewarden` command, loaded on demand from its table entry in `main.ts`. */
 export interface CliCommand {
-  summary: string;
   usage: string;
   run(args: string[]): Promise<number>;
 }

@@ -1,22 +1,42 @@
 import { CloneWardenError, PolicyValidationError, UsageError } from '../model/errors.js';
 import { type CliCommand, EXIT } from './cli-command.js';
-import { pruneCommand } from './prune-command.js';
-import { releaseCommand } from './release-command.js';
-import { replayCommand } from './replay-command.js';
-import { validateCommand } from './validate-command.js';
+import { cliVersion } from './cli-version.js';
 
-/** A table of commands, so that adding one is one entry (no switch to edit). */
-const COMMANDS: Record<string, CliCommand> = {
-  validate: validateCommand,
-  replay: replayCommand,
-  prune: pruneCommand,
-  release: releaseCommand,
+interface CommandEntry {
+  summary: string;
+  load(): Promise<CliCommand>;
+}
+
+/**
+ * A table of commands, so that adding one is one entry (no switch to edit). Each module is
+ * imported only when its command runs: replay, prune and release pull in the AWS SDK, which
+ * `--help` and `validate` must not pay for (the bundle splits each into its own chunk).
+ */
+const COMMANDS: Record<string, CommandEntry> = {
+  validate: {
+    summary: 'check a policy file and explain every error with its path in the file',
+    load: async () => (await import('./validate-command.js')).validateCommand,
+  },
+  replay: {
+    summary: 'run the enforce pipeline on CloudTrail records from files (record, envelope, log file, .gz)',
+    load: async () => (await import('./replay-command.js')).replayCommand,
+  },
+  prune: {
+    summary:
+      'mark, then after a grace period delete, expired clones that nothing uses; reconcile missed ones',
+    load: async () => (await import('./prune-command.js')).pruneCommand,
+  },
+  release: {
+    summary: 'lift a quarantine after review: restore shares, re-enable, mark exempt, alert',
+    load: async () => (await import('./release-command.js')).releaseCommand,
+  },
 };
 
 function help(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(9)} ${command.summary}`);
   return [
     'usage: clonewarden <command> [options]',
+    '       clonewarden --version',
     '',
     'commands:',
     ...lines,
@@ -35,11 +55,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help()}\n`);
     return name ? EXIT.ok : EXIT.usage;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${cliVersion()}\n`);
+    return EXIT.ok;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`clonewarden: unknown command "${name}"\n\n${help()}\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return EXIT.ok;

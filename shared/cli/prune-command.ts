@@ -41,7 +41,6 @@ function humanReport(report: PruneReport): string {
 }
 
 export const pruneCommand: CliCommand = withCredentialHint('prune', {
-  summary: 'mark, then after a grace period delete, expired clones that nothing uses; reconcile missed ones',
   usage: [
     'usage: clonewarden prune [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json] [--reconcile-limit N]',
     '',

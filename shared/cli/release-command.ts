@@ -24,7 +24,6 @@ function humanResult(result: ReleaseResult): string {
 }
 
 export const releaseCommand: CliCommand = withCredentialHint('release', {
-  summary: 'lift a quarantine after review: restore shares, re-enable, mark exempt, alert',
   usage: [
     'usage: clonewarden release <ami-…|snap-…> --reason "…" [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
     '',

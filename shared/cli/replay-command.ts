@@ -10,7 +10,7 @@ import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
-/** The line SPEC promises per record in `replay --json`. */
+/** The line `replay --json` prints per record: a fixed shape that scripts may rely on. */
 export function verdictLine(verdict: Verdict) {
   return {
     eventId: verdict.eventId,
@@ -46,7 +46,6 @@ function humanLine(verdict: Verdict): string {
 }
 
 export const replayCommand: CliCommand = withCredentialHint('replay', {
-  summary: 'run the enforce pipeline on CloudTrail records from files (record, envelope, log file, .gz)',
   usage: [
     'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json]',
     '',
@@ -125,7 +124,7 @@ async function replayRecord(input: unknown, context: EnforceContext, tally: Repl
     tally.byStatus[verdict.status] = (tally.byStatus[verdict.status] ?? 0) + 1;
     writeLine(json ? JSON.stringify(verdictLine(verdict)) : humanLine(verdict));
   } catch (error) {
-    // A failed record has no status of its own in SPEC's enum: it is reported on stderr
+    // A failed record has no verdict status of its own: it is reported on stderr
     // and in the summary's `failures`, and makes the exit code 1.
     const partial = error instanceof ActionFailedError ? error.verdict : undefined;
     const failure = {

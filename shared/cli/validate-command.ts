@@ -5,7 +5,6 @@ import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
 
 export const validateCommand: CliCommand = {
-  summary: 'check a policy file and explain every error with its path in the file',
   usage: [
     'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--rule-types]',
     '',

@@ -1,4 +1,4 @@
-/** The `clonewarden:` tag namespace (SPEC, "Tags written"). Only the enforcer writes these. */
+/** The `clonewarden:` tag namespace (README, "Tags written"). Only the enforcer writes these. */
 export const TAG_PREFIX = 'clonewarden:';
 
 export const TAG = {

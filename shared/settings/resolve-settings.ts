@@ -9,7 +9,7 @@ import {
 
 /**
  * Settings that can come from an environment variable or a command-line flag; the flag wins
- * (SPEC, "Configuration").
+ * (the env var / flag table in the README's "Command line").
  */
 export interface Settings {
   /** Path of the policy file. */

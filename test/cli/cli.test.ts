@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -39,9 +39,17 @@ const jsonLines = (text: string) =>
 describe('CLI: main', () => {
   let workDir: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'clonewarden-cli-'));
-  });
+    // main() loads each command on first use; load them here, so that the AWS SDK's import
+    // time (long on a busy machine) is not charged to whichever test happens to come first.
+    await Promise.all([
+      import('../../shared/cli/validate-command.js'),
+      import('../../shared/cli/replay-command.js'),
+      import('../../shared/cli/prune-command.js'),
+      import('../../shared/cli/release-command.js'),
+    ]);
+  }, 60_000);
 
   afterAll(() => {
     rmSync(workDir, { recursive: true, force: true });
@@ -88,6 +96,38 @@ describe('CLI: main', () => {
       // Assess
       expect(code).toBe(0);
       expect(stdout).toContain('usage: clonewarden <command> [options]');
+    });
+
+    it('prints the package version for --version and -v', async () => {
+      // Arrange
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+      // Act
+      const runs = [await run('--version'), await run('-v')];
+
+      // Assess
+      for (const { code, stdout } of runs) {
+        expect(code).toBe(0);
+        expect(stdout).toBe(`${version}\n`);
+      }
+    });
+
+    it("prints a command's own usage for <command> --help and exits 0", async () => {
+      // Act
+      const { code, stdout } = await run('replay', '--help');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^usage: clonewarden replay <file…>/);
+    });
+
+    it('treats a name inherited from Object.prototype as an unknown command', async () => {
+      // Act
+      const { code, stderr } = await run('constructor');
+
+      // Assess
+      expect(code).toBe(2);
+      expect(stderr).toContain('unknown command "constructor"');
     });
 
     it('names an unknown command on stderr and exits 2', async () => {

@@ -126,7 +126,7 @@ describe('Integration: clonewarden replay', () => {
     expect(alerts[0]!.attributes.dryRun).toBe('true');
   });
 
-  it('--json prints one line per record in the SPEC shape, then a summary; violations exit 0', async () => {
+  it('--json prints one line per record in the documented shape, then a summary; violations exit 0', async () => {
     // Prepare: a CloudTrail log file, gzipped, with a governed record, a failed call and a non-EC2 record.
     const { imageId, instanceId } = await makeSharedImage();
     const governed = records.createImage({

@@ -26,9 +26,9 @@ const HEADER = 'version: 1\nrules:\n';
 const DEPTH_RULE = '  - id: depth\n    type: max-generation\n    severity: high\n    action: quarantine\n';
 
 describe('Policy: parsePolicy', () => {
-  it('parses the example policy from the SPEC', () => {
+  it('parses the annotated example policy with every option', () => {
     // Act
-    const policy = parsePolicy(fixture('spec-example.yml'), 'clonewarden.yml');
+    const policy = parsePolicy(fixture('example-policy.yml'), 'clonewarden.yml');
 
     // Assess
     expect(policy.rules.map((rule) => rule.id)).toEqual([
@@ -372,7 +372,7 @@ describe('Policy: parsePolicy', () => {
 describe('Policy: loadPolicy', () => {
   it('loads and validates a policy file', async () => {
     // Act
-    const policy = await loadPolicy(join(FIXTURES, 'spec-example.yml'));
+    const policy = await loadPolicy(join(FIXTURES, 'example-policy.yml'));
 
     // Assess
     expect(policy.rules).toHaveLength(6);

@@ -92,7 +92,7 @@ export {
   type ReceivedAlert,
 } from '../../scripts/lib/emulator-resources.js';
 
-/** The SPEC example policy, enforcing, written to a temporary file. */
+/** The README's example policy ("Writing a policy"), enforcing, written to a temporary file. */
 export function writeEnforcingPolicy(overrides: { dryRun?: boolean; max?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'clonewarden-policy-'));
   const path = join(dir, 'clonewarden.yml');
