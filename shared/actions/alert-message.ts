@@ -316,7 +316,7 @@ function describeLineage(lineage: Lineage): string {
  * one for quarantine. Hints are fixed text around cleaned ids; the chat variant sanitises them
  * again for its markup.
  */
-export function fixHints(verdict: Verdict, dryRun: boolean): string[] {
+function fixHints(verdict: Verdict, dryRun: boolean): string[] {
   const byRule = new Map<string, { type?: string; resources: Set<string> }>();
   for (const violation of verdict.violations) {
     const entry = byRule.get(violation.rule) ?? { resources: new Set<string>() };

@@ -45,7 +45,7 @@ export interface AwsClients {
  * What an endpoint lacks (moto has no DescribeVolumeStatus, for one): asked once per client
  * set, then skipped. It lives with the clients because it is a fact about their endpoint.
  */
-export class UnsupportedOperations {
+class UnsupportedOperations {
   readonly #operations = new Set<string>();
 
   /** Whether `operation` was already found missing. */

@@ -8,7 +8,7 @@ import { creationFamily } from './families/creation.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily] as const;
+const EVENT_FAMILIES = [creationFamily] as const;
 
 type FamilyOf<Name> = Extract<(typeof EVENT_FAMILIES)[number], { entries: Record<Name & string, unknown> }>;
 

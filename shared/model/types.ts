@@ -42,7 +42,7 @@ export interface Principal {
   display: string;
 }
 
-export interface CloneRef {
+interface CloneRef {
   kind: CloneKind;
   id: string;
 }

@@ -5,7 +5,7 @@ import type { CloneKind } from '../model/types.js';
 import type { PruneAction } from './plan-clone.js';
 import type { PrunedClone, PruneReport, ReconcileFinding } from './prune-report.js';
 
-export const PRUNE_DIGEST_SCHEMA = 'clonewarden.prune-digest/v1';
+const PRUNE_DIGEST_SCHEMA = 'clonewarden.prune-digest/v1';
 
 /** A run with nothing new (only clones still waiting out their grace period) sends no digest. */
 export function digestWorthSending(report: PruneReport): boolean {

@@ -18,7 +18,7 @@ import type { ClientStackDecorator, ServiceLabel } from '../../shared/aws/client
  */
 
 export type FaultKind = 'throttle' | 'http500' | 'http503' | 'drop' | 'timeout' | 'lostResponse';
-export const FAULT_KINDS: readonly FaultKind[] = [
+const FAULT_KINDS: readonly FaultKind[] = [
   'throttle',
   'http500',
   'http503',
@@ -46,11 +46,11 @@ export interface Attempt {
  * `crash` (throw a non-AWS error, as a bug or an out-of-memory would); before or after, `hang`
  * (never answer: the invocation is abandoned, as when Lambda times out or the process dies).
  */
-export type ScriptedFault = { before: FaultKind | 'hang' } | { after: 'crash' | 'hang' | 'lostResponse' };
+type ScriptedFault = { before: FaultKind | 'hang' } | { after: 'crash' | 'hang' | 'lostResponse' };
 
 export type FaultScript = (attempt: Attempt) => ScriptedFault | undefined;
 
-export class LambdaCrashError extends Error {
+class LambdaCrashError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LambdaCrashError';
