@@ -57,7 +57,9 @@ export const allowedSourcesRule = defineRule({
     }
     if (opts.sourceKinds && !opts.sourceKinds.includes(ref.kind)) {
       return {
-        violations: [`source ${ref.kind} ${ref.id} may not be cloned: only ${opts.sourceKinds.join(', ')} may be`],
+        violations: [
+          `source ${ref.kind} ${ref.id} may not be cloned: only ${opts.sourceKinds.join(', ')} may be`,
+        ],
       };
     }
     if (!source?.found) {
