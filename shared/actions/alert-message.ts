@@ -183,6 +183,9 @@ function whatLines(verdict: Verdict, options: AlertOptions): string[] {
   if (options.policyName) lines.push(`  Policy:     ${plain(options.policyName, 64)}`);
   if (verdict.reason) lines.push(`  Reason:     ${plain(verdict.reason, 300)}`);
   if (verdict.exemption) lines.push(`  Exemption:  ${plain(verdict.exemption, 300)}`);
+  const labels = Object.entries(verdict.sourceLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  // Labels are user-controlled text: cleaned like every other user value, the list capped.
+  if (verdict.sourceLabels) lines.push(`  Source labels: ${listInline(labels, 10, 200)} (as judged)`);
   if (options.consoleRegionUrl) {
     for (const url of consoleUrls(verdict).slice(0, 20)) lines.push(`  Console:    ${url}`);
   }

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
@@ -22,7 +23,7 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'KMS';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -36,6 +37,11 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
+  /**
+   * Loaded on first use, per region (a snapshot's key lives in the snapshot's region): only
+   * policies whose encryption rules judge keys call KMS.
+   */
+  kms(region?: string): Promise<KMSClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -76,24 +82,26 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     countApiCalls(stack, service, counter);
     options.decorateStack?.(stack, service);
   };
-  const ec2Clients = new Map<string, EC2Client>();
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sts: STSClient | undefined;
+  const ec2In = perRegion((inRegion) => {
+    const client = new EC2Client({ ...common(), region: inRegion });
+    instrument(client.middlewareStack, 'EC2');
+    return client;
+  });
+  const kmsIn = perRegion(async (inRegion) => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    const client = new KMSClient({ ...common(), region: inRegion });
+    instrument(client.middlewareStack, 'KMS');
+    return client;
+  });
 
   return {
     region,
     counter,
     unsupported: new UnsupportedOperations(),
-    ec2(inRegion = region) {
-      let client = ec2Clients.get(inRegion);
-      if (!client) {
-        client = new EC2Client({ ...common(), region: inRegion });
-        instrument(client.middlewareStack, 'EC2');
-        ec2Clients.set(inRegion, client);
-      }
-      return client;
-    },
+    ec2: (inRegion = region) => ec2In(inRegion),
     async sns() {
       if (!sns) {
         const { SNSClient } = await import('@aws-sdk/client-sns');
@@ -117,5 +125,19 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       }
       return sts;
     },
+    kms: (inRegion = region) => kmsIn(inRegion),
+  };
+}
+
+/** One client per region, built on first use and then reused. */
+function perRegion<Client>(build: (region: string) => Client): (region: string) => Client {
+  const clients = new Map<string, Client>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = build(region);
+      clients.set(region, client);
+    }
+    return client;
   };
 }

@@ -65,6 +65,7 @@ export function evaluatePolicy(
     resources: facts.clones.map((clone) => clone.id),
     status: statuses.verdict,
     ...(judged.exemptions.size > 0 ? { exemption: [...new Set(judged.exemptions.values())].join('; ') } : {}),
+    ...(judged.sourceLabels ? { sourceLabels: judged.sourceLabels } : {}),
     violations: judged.violations,
     unknowns: judged.unknowns,
     actions,
@@ -82,6 +83,8 @@ interface Judgement {
   inherited: Map<string, Record<string, string>>;
   /** Clone id → the reason of the policy exemption that covers it. */
   exemptions: Map<string, string>;
+  /** The source's labels that rules judged by, as they were (allowed-sources). */
+  sourceLabels?: Record<string, string>;
 }
 
 /** Rules of the creation family judge a clone's birth; the other families have their own step. */
@@ -119,6 +122,7 @@ function judgeClones(
       for (const message of outcome.unknowns ?? []) {
         judged.unknowns.push({ rule: rule.id, resource: clone.id, message });
       }
+      if (outcome.sourceLabels) judged.sourceLabels = { ...judged.sourceLabels, ...outcome.sourceLabels };
       if (outcome.inheritTags) {
         judged.inherited.set(clone.id, { ...judged.inherited.get(clone.id), ...outcome.inheritTags });
       }

@@ -107,6 +107,46 @@ export interface CloneFact {
   sourceImageId?: string;
   sourceInstanceId?: string;
   deprecated?: boolean;
+  /**
+   * The encryption of the clone's data, one entry per EBS snapshot: a snapshot's own, an
+   * image's backing snapshots' (read only when a rule asks, see {@link FactNeeds}). Absent when
+   * not read; an image without EBS snapshots (instance store) has none.
+   */
+  encryption?: DiskEncryption[];
+}
+
+/** Whether one EBS snapshot is encrypted, and with which KMS key (its ARN, as EC2 reports it). */
+export interface DiskEncryption {
+  snapshotId: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+}
+
+/**
+ * A KMS key as `DescribeKey` saw it. `ref` is what was asked: a clone's key ARN, or an alias the
+ * policy names (resolved in `region`). `unknown` says why nothing could be learnt (AccessDenied,
+ * a key in another account, an endpoint without KMS).
+ */
+export interface KmsKeyFact {
+  ref: string;
+  region: string;
+  arn?: string;
+  /** `CUSTOMER` for a customer-managed key, `AWS` for an AWS managed key such as `aws/ebs`. */
+  keyManager?: 'CUSTOMER' | 'AWS';
+  unknown?: string;
+}
+
+/**
+ * Facts that cost extra calls, fetched only when a policy rule asks for them (a rule type's
+ * `needs`): the enforcer does not pay for what no rule reads.
+ */
+export interface FactNeeds {
+  /** Each image's disk encryption, from its backing snapshots (one DescribeSnapshots). */
+  diskEncryption: boolean;
+  /** KMS DescribeKey of each clone's key: is it customer-managed? */
+  kmsKeyManager: boolean;
+  /** Aliases (`alias/…` or alias ARNs) to resolve to key ARNs with DescribeKey, per clone region. */
+  kmsAliases: string[];
 }
 
 export type StatusCheck =
@@ -175,6 +215,8 @@ export interface CloneFacts {
   clones: CloneFact[];
   source?: SourceFact;
   origin?: OriginFact;
+  /** KMS keys described for rules that judge the clones' keys (only when one asks). */
+  kmsKeys?: KmsKeyFact[];
   /** Facts that could not be fetched and why, e.g. "DescribeVolumeStatus not supported". */
   gaps: string[];
 }
@@ -212,6 +254,8 @@ export interface RuleOutcome {
   unknowns?: string[];
   /** Tags to copy onto the clone from its source (required-tags with `inheritFromSource`). */
   inheritTags?: Record<string, string>;
+  /** The source's labels the rule judged by (allowed-sources), for the verdict's `sourceLabels`. */
+  sourceLabels?: Record<string, string>;
 }
 
 export interface Violation {
@@ -274,5 +318,10 @@ export interface Verdict {
   principal?: Principal;
   lineage?: Record<string, Lineage>;
   exemption?: string;
+  /**
+   * The source's labels that rules judged by (allowed-sources), as they were when the event was
+   * judged: only the keys the policy names. Absent when no rule judged labels. Added in v1, optional.
+   */
+  sourceLabels?: Record<string, string>;
   dryRun: boolean;
 }

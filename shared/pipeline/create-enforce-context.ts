@@ -1,8 +1,10 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { KmsKeys } from '../aws/kms-keys.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import type { EnforceContext } from './enforce-context.js';
 
@@ -38,6 +40,8 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     facts: new Ec2CloneFacts(options.aws, {
       log: options.log,
       now,
+      needs: factNeedsOf(policy.rules),
+      kms: new KmsKeys(options.aws, options.log),
       ...(visibilityRetry ? { retry: visibilityRetry } : {}),
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventFamily, RuleAction, RuleInput, RuleOutcome } from '../model/types.js';
+import type { EventFamily, FactNeeds, RuleAction, RuleInput, RuleOutcome } from '../model/types.js';
 
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
@@ -28,6 +28,11 @@ export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
   fixHint(ids: string): string;
   /** A complete rule entry as it appears in a policy file, common fields included. */
   readonly example: Record<string, unknown>;
+  /**
+   * Facts beyond the usual ones that this rule's options need (they cost extra calls, so they
+   * are read only when a policy rule asks). Absent: the usual facts suffice.
+   */
+  needs?(options: z.infer<z.ZodObject<Options>>): Partial<FactNeeds>;
   /** Pure: judges one clone. Never calls AWS; unknown facts become `unknowns`, not violations. */
   evaluate(options: z.infer<z.ZodObject<Options>>, input: RuleInput): RuleOutcome;
 }

@@ -460,3 +460,38 @@ describe('Alerts: buildAlert', () => {
     expect(example?.[1]).toBe(`Subject: ${input.Subject}\n\n${variantsOf(input.Message).email}`);
   });
 });
+
+describe('Alerts: the source labels a rule judged by', () => {
+  it('shows them in the text and the JSON, exact, with a hostile value cleaned in the text', () => {
+    // Prepare
+    const verdict = aVerdict({
+      violations: [aViolation({ rule: 'approved-workloads', ruleType: 'allowed-sources' })],
+      sourceLabels: { DataClass: 'secret', Team: 'web\r\nBcc: evil@x' },
+    });
+
+    // Act
+    const input = buildAlert(verdict, OPTIONS);
+
+    // Assess
+    const text = variantsOf(input.Message).email;
+    expect(text).toContain('Source labels: DataClass=secret, Team=web');
+    expect(text).not.toContain('\r\nBcc:');
+    expect(documentOf(input.Message).verdict.sourceLabels?.DataClass).toBe('secret');
+    expect(text).toContain('approved-workloads: The source may not be cloned under this policy');
+  });
+
+  it('names CopyImage/CopySnapshot with Encrypted=true in the fix of a required-encryption violation', () => {
+    // Prepare
+    const verdict = aVerdict({
+      violations: [aViolation({ rule: 'encrypted-clones', ruleType: 'required-encryption' })],
+    });
+
+    // Act
+    const text = variantsOf(buildAlert(verdict, OPTIONS).Message).email;
+
+    // Assess
+    expect(text).toContain(
+      'encrypted-clones: Make an encrypted copy: CopyImage or CopySnapshot with Encrypted=true',
+    );
+  });
+});

@@ -25,6 +25,7 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-kms': 'kms',
 };
 
 /** The document client's commands are renamed wrappers of DynamoDB operations. */

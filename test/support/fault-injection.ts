@@ -259,11 +259,17 @@ const WIRE_ERRORS: Record<ServiceLabel, Record<'throttle' | 'http500' | 'http503
     http500: { status: 500, code: 'InternalFailure', message: 'Internal failure' },
     http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
   },
+  KMS: {
+    throttle: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    http500: { status: 500, code: 'KMSInternalException', message: 'Internal error' },
+    http503: { status: 503, code: 'ServiceUnavailableException', message: 'Service unavailable' },
+  },
 };
 
 function errorResponse(service: ServiceLabel, kind: 'throttle' | 'http500' | 'http503') {
   const wire = WIRE_ERRORS[service][kind];
-  return service === 'DynamoDB' ? jsonError(wire) : queryError(service, wire);
+  if (service === 'DynamoDB' || service === 'KMS') return jsonError(service, wire);
+  return queryError(service, wire);
 }
 
 function queryError(service: ServiceLabel, { status, code, message }: WireError) {
@@ -279,11 +285,19 @@ function queryError(service: ServiceLabel, { status, code, message }: WireError)
   };
 }
 
-function jsonError({ status, code, message }: WireError) {
-  const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}`, message });
+/** DynamoDB speaks JSON 1.0 with a namespaced error type, KMS JSON 1.1 with the bare code. */
+function jsonError(service: 'DynamoDB' | 'KMS', { status, code, message }: WireError) {
+  const dynamodb = service === 'DynamoDB';
+  const body = JSON.stringify({
+    __type: dynamodb ? `com.amazonaws.dynamodb.v20120810#${code}` : code,
+    message,
+  });
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+    headers: {
+      'content-type': dynamodb ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+      'x-amzn-requestid': randomUUID(),
+    },
     body: encoder.encode(body),
   };
 }
