@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
@@ -22,7 +23,7 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'Organizations';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -36,6 +37,8 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
+  /** Loaded on first use: only a share judged against `organization: true` reads our Organization. */
+  organizations(): Promise<OrganizationsClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -80,6 +83,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sts: STSClient | undefined;
+  let organizations: OrganizationsClient | undefined;
 
   return {
     region,
@@ -116,6 +120,15 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
         instrument(sts.middlewareStack, 'STS');
       }
       return sts;
+    },
+    async organizations() {
+      if (!organizations) {
+        // A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
+        const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+        organizations = new OrganizationsClient({ ...common(), region });
+        instrument(organizations.middlewareStack, 'Organizations');
+      }
+      return organizations;
     },
   };
 }

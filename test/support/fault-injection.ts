@@ -259,11 +259,19 @@ const WIRE_ERRORS: Record<ServiceLabel, Record<'throttle' | 'http500' | 'http503
     http500: { status: 500, code: 'InternalFailure', message: 'Internal failure' },
     http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
   },
+  Organizations: {
+    throttle: { status: 400, code: 'TooManyRequestsException', message: 'Rate exceeded' },
+    http500: { status: 500, code: 'ServiceException', message: 'Internal error' },
+    http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
+  },
 };
 
 function errorResponse(service: ServiceLabel, kind: 'throttle' | 'http500' | 'http503') {
   const wire = WIRE_ERRORS[service][kind];
-  return service === 'DynamoDB' ? jsonError(wire) : queryError(service, wire);
+  if (service === 'DynamoDB') return jsonError(wire, `com.amazonaws.dynamodb.v20120810#${wire.code}`);
+  // Organizations speaks JSON 1.1 with the bare code as its type.
+  if (service === 'Organizations') return jsonError(wire, wire.code, 'application/x-amz-json-1.1');
+  return queryError(service, wire);
 }
 
 function queryError(service: ServiceLabel, { status, code, message }: WireError) {
@@ -279,11 +287,11 @@ function queryError(service: ServiceLabel, { status, code, message }: WireError)
   };
 }
 
-function jsonError({ status, code, message }: WireError) {
-  const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}`, message });
+function jsonError({ status, message }: WireError, type: string, contentType = 'application/x-amz-json-1.0') {
+  const body = JSON.stringify({ __type: type, message });
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+    headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() },
     body: encoder.encode(body),
   };
 }
