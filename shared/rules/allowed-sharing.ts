@@ -57,7 +57,7 @@ function judgeAgainstOrganization(
   accounts: readonly string[],
 ): RuleOutcome {
   const foreign = `${describeGrant(grant)} is not in our AWS Organization; allowed: ${allowedList(accounts)} and the organization`;
-  if (!organization || !organization.known) {
+  if (!organization?.known) {
     const why = organization && !organization.known ? organization.reason : 'not read';
     return {
       violations: [foreign],
