@@ -37,7 +37,10 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
-  /** Loaded on first use: only a share judged against `organization: true` reads our Organization. */
+  /**
+   * Loaded on first use: only a share judged against `organization: true` reads our Organization.
+   * A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
+   */
   organizations(): Promise<OrganizationsClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
@@ -83,7 +86,6 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sts: STSClient | undefined;
-  let organizations: OrganizationsClient | undefined;
 
   return {
     region,
@@ -121,14 +123,20 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       }
       return sts;
     },
-    async organizations() {
-      if (!organizations) {
-        // A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
-        const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
-        organizations = new OrganizationsClient({ ...common(), region });
-        instrument(organizations.middlewareStack, 'Organizations');
-      }
-      return organizations;
-    },
+    organizations: lazily(async () => {
+      const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+      const client = new OrganizationsClient({ ...common(), region });
+      instrument(client.middlewareStack, 'Organizations');
+      return client;
+    }),
+  };
+}
+
+/** A client built on first use (its package loaded then too), and the same one afterwards. */
+function lazily<T>(build: () => Promise<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () => {
+    client ??= build();
+    return client;
   };
 }
