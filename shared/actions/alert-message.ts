@@ -186,9 +186,19 @@ function whatLines(verdict: Verdict, options: AlertOptions): string[] {
   const labels = Object.entries(verdict.sourceLabels ?? {}).map(([key, value]) => `${key}=${value}`);
   // Labels are user-controlled text: cleaned like every other user value, the list capped.
   if (verdict.sourceLabels) lines.push(`  Source labels: ${listInline(labels, 10, 200)} (as judged)`);
+  if (verdict.sharing) lines.push(...sharingLines(verdict.sharing));
   if (options.consoleRegionUrl) {
     for (const url of consoleUrls(verdict).slice(0, 20)) lines.push(`  Console:    ${url}`);
   }
+  return lines;
+}
+
+/** What a share call granted, what broke a rule, and the notes (an encrypted clone's KMS key). */
+function sharingLines(sharing: NonNullable<Verdict['sharing']>): string[] {
+  const lines = [`  Granted:    ${listInline(sharing.added, 20, 120)}`];
+  if (sharing.removed.length > 0) lines.push(`  Removed:    ${listInline(sharing.removed, 20, 120)}`);
+  if (sharing.denied.length > 0) lines.push(`  Denied:     ${listInline(sharing.denied, 20, 120)}`);
+  for (const note of sharing.notes.slice(0, 5)) lines.push(`  Note:       ${plain(note, 400)}`);
   return lines;
 }
 
@@ -281,6 +291,12 @@ function describeAction(action: PlannedAction, dryRun: boolean): string {
       const skipped = (action.skipped ?? []).slice(0, 10).map((step) => cleanPlainText(step, 100));
       what = `quarantine ${cleanPlainText(action.kind, 10)} ${target}${region}`;
       if (skipped.length > 0) what += ` (steps skipped: ${skipped.join('; ')})`;
+      break;
+    }
+    case 'revert': {
+      const removed = action.removedShares ?? action.shares;
+      const verb = action.removedShares ? 'removed' : 'remove';
+      what = `revert the share of ${cleanPlainText(action.kind, 10)} ${target}${region}: ${verb} ${listInline(removed, 10, 120)}; other grants kept`;
       break;
     }
     case 'alert':

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
@@ -23,7 +24,7 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'KMS';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'KMS' | 'Organizations';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -42,6 +43,11 @@ export interface AwsClients {
    * policies whose encryption rules judge keys call KMS.
    */
   kms(region?: string): Promise<KMSClient>;
+  /**
+   * Loaded on first use: only a share judged against `organization: true` reads our Organization.
+   * A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
+   */
+  organizations(): Promise<OrganizationsClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -126,6 +132,12 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       return sts;
     },
     kms: (inRegion = region) => kmsIn(inRegion),
+    organizations: lazily(async () => {
+      const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+      const client = new OrganizationsClient({ ...common(), region });
+      instrument(client.middlewareStack, 'Organizations');
+      return client;
+    }),
   };
 }
 
@@ -138,6 +150,15 @@ function perRegion<Client>(build: (region: string) => Client): (region: string) 
       client = build(region);
       clients.set(region, client);
     }
+    return client;
+  };
+}
+
+/** A client built on first use (its package loaded then too), and the same one afterwards. */
+function lazily<T>(build: () => Promise<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () => {
+    client ??= build();
     return client;
   };
 }

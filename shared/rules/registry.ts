@@ -1,5 +1,6 @@
 import { PolicyValidationError } from '../model/errors.js';
 import { allowedPrincipalsRule } from './allowed-principals.js';
+import { allowedSharingRule } from './allowed-sharing.js';
 import { allowedSourcesRule } from './allowed-sources.js';
 import { consistentCaptureRule } from './consistent-capture.js';
 import { healthySourceRule } from './healthy-source.js';
@@ -22,6 +23,7 @@ export const RULE_TYPES = [
   maxSourceAgeRule,
   requiredEncryptionRule,
   allowedSourcesRule,
+  allowedSharingRule,
 ] as const;
 
 const byName: ReadonlyMap<string, RuleType> = new Map(

@@ -26,6 +26,7 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
   '@aws-sdk/client-kms': 'kms',
+  '@aws-sdk/client-organizations': 'organizations',
 };
 
 /** The document client's commands are renamed wrappers of DynamoDB operations. */
@@ -81,8 +82,11 @@ const PSEUDO_PARAMETER_EXAMPLES: Record<string, string> = {
   AccountId: '123456789012',
 };
 
-/** Read-only EC2 calls: none of them supports resource-level permissions. */
-const isEc2ReadOnly = (action: string) => /^ec2:(Describe|Get|List)/.test(action);
+/**
+ * Read-only EC2 and Organizations calls: none of those clonewarden makes supports resource-level
+ * permissions (DescribeOrganization and ListAccounts have no resource type either).
+ */
+const isReadOnly = (action: string) => /^(ec2|organizations):(Describe|Get|List)/.test(action);
 
 interface Statement {
   Sid?: string;
@@ -300,12 +304,12 @@ describe.each(FUNCTIONS)('IAM: $name function ($role)', ({ name, entry, role }) 
     expect({ missing, unused }).toEqual({ missing: [], unused: [] });
   });
 
-  it('grants Resource "*" only to read-only EC2 calls', () => {
+  it('grants Resource "*" only to read-only EC2 and Organizations calls', () => {
     // Act
     const unscoped = statements
       .filter((s) => asList(s.Resource).includes('*'))
       .flatMap((s) => asList(s.Action))
-      .filter((a) => !isEc2ReadOnly(a) && !MUTATING_WITHOUT_RESOURCE_LEVEL_SUPPORT.has(a));
+      .filter((a) => !isReadOnly(a) && !MUTATING_WITHOUT_RESOURCE_LEVEL_SUPPORT.has(a));
 
     // Assess
     expect(unscoped).toEqual([]);

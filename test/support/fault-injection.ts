@@ -264,11 +264,19 @@ const WIRE_ERRORS: Record<ServiceLabel, Record<'throttle' | 'http500' | 'http503
     http500: { status: 500, code: 'KMSInternalException', message: 'Internal error' },
     http503: { status: 503, code: 'ServiceUnavailableException', message: 'Service unavailable' },
   },
+  Organizations: {
+    throttle: { status: 400, code: 'TooManyRequestsException', message: 'Rate exceeded' },
+    http500: { status: 500, code: 'ServiceException', message: 'Internal error' },
+    http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
+  },
 };
 
 function errorResponse(service: ServiceLabel, kind: 'throttle' | 'http500' | 'http503') {
   const wire = WIRE_ERRORS[service][kind];
-  if (service === 'DynamoDB' || service === 'KMS') return jsonError(service, wire);
+  if (service === 'DynamoDB') return jsonError(wire, `com.amazonaws.dynamodb.v20120810#${wire.code}`);
+  // KMS and Organizations speak JSON 1.1 with the bare code as their type.
+  if (service === 'KMS' || service === 'Organizations')
+    return jsonError(wire, wire.code, 'application/x-amz-json-1.1');
   return queryError(service, wire);
 }
 
@@ -285,19 +293,12 @@ function queryError(service: ServiceLabel, { status, code, message }: WireError)
   };
 }
 
-/** DynamoDB speaks JSON 1.0 with a namespaced error type, KMS JSON 1.1 with the bare code. */
-function jsonError(service: 'DynamoDB' | 'KMS', { status, code, message }: WireError) {
-  const dynamodb = service === 'DynamoDB';
-  const body = JSON.stringify({
-    __type: dynamodb ? `com.amazonaws.dynamodb.v20120810#${code}` : code,
-    message,
-  });
+/** A JSON-protocol error: DynamoDB (1.0, namespaced type), KMS and Organizations (1.1, bare code). */
+function jsonError({ status, message }: WireError, type: string, contentType = 'application/x-amz-json-1.0') {
+  const body = JSON.stringify({ __type: type, message });
   return {
     statusCode: status,
-    headers: {
-      'content-type': dynamodb ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
-      'x-amzn-requestid': randomUUID(),
-    },
+    headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() },
     body: encoder.encode(body),
   };
 }
