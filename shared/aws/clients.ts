@@ -88,9 +88,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     countApiCalls(stack, service, counter);
     options.decorateStack?.(stack, service);
   };
-  let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
-  let sts: STSClient | undefined;
   const ec2In = perRegion((inRegion) => {
     const client = new EC2Client({ ...common(), region: inRegion });
     instrument(client.middlewareStack, 'EC2');
@@ -108,14 +106,12 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     counter,
     unsupported: new UnsupportedOperations(),
     ec2: (inRegion = region) => ec2In(inRegion),
-    async sns() {
-      if (!sns) {
-        const { SNSClient } = await import('@aws-sdk/client-sns');
-        sns = new SNSClient({ ...common(), region });
-        instrument(sns.middlewareStack, 'SNS');
-      }
-      return sns;
-    },
+    sns: lazily(async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      const client = new SNSClient({ ...common(), region });
+      instrument(client.middlewareStack, 'SNS');
+      return client;
+    }),
     dynamodb() {
       if (!dynamodb) {
         dynamodb = new DynamoDBClient({ ...common(), region });
@@ -123,14 +119,12 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       }
       return dynamodb;
     },
-    async sts() {
-      if (!sts) {
-        const { STSClient } = await import('@aws-sdk/client-sts');
-        sts = new STSClient({ ...common(), region });
-        instrument(sts.middlewareStack, 'STS');
-      }
-      return sts;
-    },
+    sts: lazily(async () => {
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      const client = new STSClient({ ...common(), region });
+      instrument(client.middlewareStack, 'STS');
+      return client;
+    }),
     kms: (inRegion = region) => kmsIn(inRegion),
     organizations: lazily(async () => {
       const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
