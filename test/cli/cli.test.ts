@@ -259,7 +259,7 @@ describe('CLI: main', () => {
       expect(stderr).toContain('invalid-many.yml is not a valid clonewarden policy');
     });
 
-    it('reports records it skips or rejects with --json, then a summary, and calls no AWS API', async () => {
+    it('reports records it skips or rejects with --json, then a summary, calls no AWS API, and exits 1 for the rejected one', async () => {
       // Prepare
       const failedCall = {
         ...loadFixture('create-image-assumed-role'),
@@ -277,8 +277,8 @@ describe('CLI: main', () => {
       // Act
       const { code, stdout } = await run('replay', '--json', '--policy', MINIMAL_POLICY, file);
 
-      // Assess
-      expect(code).toBe(0);
+      // Assess: skipped records are calls clonewarden does not govern; a rejected one is a failure.
+      expect(code).toBe(1);
       const lines = jsonLines(stdout);
       expect(lines).toHaveLength(5);
       expect(lines.slice(0, 4).map((line) => line.status)).toEqual([
@@ -331,7 +331,7 @@ describe('CLI: main', () => {
       expect(stdout).toContain('1 record(s): {"skipped":1}');
     });
 
-    it('honours --dry-run in the summary', async () => {
+    it('honours --dry-run in the summary, and exits 1 when the file holds no CloudTrail record', async () => {
       // Prepare
       const file = join(workDir, 'garbage.json');
       writeFileSync(file, '"garbage"');
@@ -340,8 +340,33 @@ describe('CLI: main', () => {
       const { code, stdout } = await run('replay', '--json', '--dry-run', '--policy', MINIMAL_POLICY, file);
 
       // Assess
-      expect(code).toBe(0);
+      expect(code).toBe(1);
       expect(jsonLines(stdout).at(-1).summary).toMatchObject({ dryRun: true, byStatus: { rejected: 1 } });
+    });
+
+    it('exits 1 for a file that holds no record at all, naming it', async () => {
+      // Prepare
+      const file = join(workDir, 'empty-log.json');
+      writeFileSync(file, JSON.stringify({ Records: [] }));
+
+      // Act
+      const { code, stdout, stderr } = await run('replay', '--policy', MINIMAL_POLICY, file);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(stderr).toContain(`clonewarden replay: ${file} holds no CloudTrail record`);
+      expect(stdout).toContain('0 record(s): {}, 1 FAILED');
+    });
+
+    it('documents which of --dry-run and --no-alerts does what, and the exit codes, in --help', async () => {
+      // Act
+      const { code, stdout } = await run('replay', '--help');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/--dry-run +nothing changes +sent, marked DRY RUN/);
+      expect(stdout).toMatch(/--no-alerts +as the policy says +not sent/);
+      expect(stdout).toMatch(/1 when a record was rejected/);
     });
 
     it('exits 1 naming a replay file that does not exist, and still prints the summary', async () => {
