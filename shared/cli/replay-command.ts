@@ -8,6 +8,7 @@ import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import { type CliCommand, EXIT } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 /** The line `replay --json` prints per record: a fixed shape that scripts may rely on. */
@@ -77,6 +78,7 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
     });
+    await notePolicyWarnings('replay', settings.policyPath, new Date());
     const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
     // Records carry their own region; this one is home for the alert topic. Credentials are not

@@ -11,6 +11,7 @@ import type {
   VerdictStatus,
   Violation,
 } from '../model/types.js';
+import { hasLapsed } from '../policy/policy-warnings.js';
 import type { Policy, RuleConfig } from '../policy/schema.js';
 import { ruleTypeByName } from '../rules/registry.js';
 import { resolveLineage } from './resolve-lineage.js';
@@ -31,7 +32,7 @@ function matchesAny(globs: readonly string[], names: readonly (string | undefine
 
 function exemptionFor(policy: Policy, event: CloneEvent, cloneId: string, now: Date): string | undefined {
   for (const exemption of policy.exemptions) {
-    if (exemption.expires && new Date(exemption.expires).getTime() < now.getTime()) continue;
+    if (hasLapsed(exemption, now)) continue;
     const byPrincipal = 'principals' in exemption && matchesAny(exemption.principals, [event.principal.arn]);
     const byResource = 'resources' in exemption && exemption.resources.includes(cloneId);
     if (byPrincipal || byResource) return exemption.reason;

@@ -194,6 +194,7 @@ describe('CLI: main', () => {
             'consistent-capture',
             'fresh-source',
           ],
+          warnings: [],
         },
       },
       {
@@ -212,6 +213,34 @@ describe('CLI: main', () => {
       // Assess
       expect(result.code).toBe(code);
       expect(jsonLines(result.stdout)).toEqual([expected]);
+    });
+
+    it('warns on stderr about what can never take effect, exits 0, and 2 with --strict', async () => {
+      // Prepare
+      const file = join(workDir, 'stale.yml');
+      writeFileSync(
+        file,
+        'version: 1\nrules: []\nexemptions:\n  - resources: [ami-0123456789abcdef0]\n    reason: old\n    expires: 2019-01-01\n',
+      );
+
+      // Act
+      const plain = await run('validate', file);
+      const strict = await run('validate', '--strict', file);
+      const json = await run('validate', '--json', file);
+
+      // Assess
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toBe(`${file}: valid — 0 rule(s)\n`);
+      expect(plain.stderr.split('\n')).toEqual([
+        `${file}: 2 warnings`,
+        '  rules: no rules: every clone is compliant, and no alert is ever sent (line 2)',
+        '  exemptions[0].expires: expired 2019-01-01: it exempts nothing any more; remove it, or renew it with a new date (line 6)',
+        '',
+      ]);
+      expect(strict.code).toBe(2);
+      expect(strict.stderr).toBe(plain.stderr);
+      expect(json.code).toBe(0);
+      expect(jsonLines(json.stdout)[0].warnings).toHaveLength(2);
     });
 
     it('reports a missing policy file and exits 2', async () => {
@@ -342,6 +371,26 @@ describe('CLI: main', () => {
       // Assess
       expect(code).toBe(1);
       expect(jsonLines(stdout).at(-1).summary).toMatchObject({ dryRun: true, byStatus: { rejected: 1 } });
+    });
+
+    it('says on stderr, before any record, what in the policy can never take effect', async () => {
+      // Prepare
+      const policy = join(workDir, 'no-rules.yml');
+      writeFileSync(policy, 'version: 1\nrules: []\n');
+      const file = join(workDir, 'skipped.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ ...loadFixture('create-image-assumed-role'), errorCode: 'Client.X' }),
+      );
+
+      // Act
+      const { code, stderr } = await run('replay', '--policy', policy, file);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stderr).toBe(
+        'clonewarden replay: policy: rules: no rules: every clone is compliant, and no alert is ever sent (line 2)\n',
+      );
     });
 
     it('exits 1 for a file that holds no record at all, naming it', async () => {
