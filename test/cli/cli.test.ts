@@ -254,6 +254,26 @@ describe('CLI: main', () => {
     });
   });
 
+  describe('unexpected errors', () => {
+    it('prints one line, not a stack trace, when AWS can not be reached; the stack at debug level', async () => {
+      // Prepare: nothing listens on the endpoint (beforeEach); one attempt, so that it fails fast.
+      vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+
+      // Act
+      const plain = await run('prune', '--policy', MINIMAL_POLICY);
+      vi.stubEnv('CLONEWARDEN_LOG_LEVEL', 'debug');
+      const debug = await run('prune', '--policy', MINIMAL_POLICY);
+
+      // Assess
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toMatch(
+        /^clonewarden prune: Error: connect ECONNREFUSED 127\.0\.0\.1:9 \(CLONEWARDEN_LOG_LEVEL=debug shows the stack\)\n$/,
+      );
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toMatch(/ECONNREFUSED[^\n]*\n\s+at /);
+    });
+  });
+
   describe('replay', () => {
     it('exits 2 without a file', async () => {
       // Act
