@@ -5,7 +5,7 @@ import type { CloneKind } from '../model/types.js';
 import type { Exemption, Policy, RuleConfig } from './schema.js';
 
 /** A part of a valid policy that can never take effect: where it is, and why. */
-export interface PolicyWarning {
+interface PolicyWarning {
   path: readonly (string | number)[];
   message: string;
 }
