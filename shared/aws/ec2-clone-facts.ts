@@ -202,7 +202,8 @@ export class Ec2CloneFacts implements CloneFactsReader {
         await this.#sleep(delay);
       }
     }
-    throw new CloneNotVisibleError(cloneIds.join(', '), this.#retry.attempts, {
+    const where = { region: event.region, account: event.account };
+    throw new CloneNotVisibleError(cloneIds.join(', '), this.#retry.attempts, where, {
       cause: new Error(lastProblem),
     });
   }

@@ -1,6 +1,7 @@
 import { compileArnGlob } from '../model/arn-glob.js';
 import { highestSeverity, meetsMinSeverity } from '../model/severity.js';
 import type { PlannedAction, Principal, VerdictStatus, Violation } from '../model/types.js';
+import { hasLapsed } from '../policy/policy-warnings.js';
 import type { Policy } from '../policy/schema.js';
 
 /**
@@ -25,7 +26,7 @@ export function exemptionFor(
   now: Date,
 ): string | undefined {
   for (const exemption of policy.exemptions) {
-    if (exemption.expires && new Date(exemption.expires).getTime() < now.getTime()) continue;
+    if (hasLapsed(exemption, now)) continue;
     const byPrincipal = 'principals' in exemption && matchesAny(exemption.principals, [principal.arn]);
     const byResource = 'resources' in exemption && exemption.resources.includes(cloneId);
     if (byPrincipal || byResource) return exemption.reason;

@@ -390,7 +390,9 @@ describe('Alerts: buildAlert', () => {
     expect(document.rules).toHaveLength(7);
   });
 
-  it('keeps even absurd verdicts under the limit', () => {
+  // It builds 5000 distinct 50 KB resource ids (250 MB of strings) on purpose: under a loaded
+  // `npm test` that alone took 9 s, past vitest's 5 s default. The timeout bounds a hang only.
+  it('keeps even absurd verdicts under the limit', { timeout: 60_000 }, () => {
     // Prepare
     const huge = 'x'.repeat(50_000);
     const verdict = aVerdict({

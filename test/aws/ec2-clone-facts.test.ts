@@ -287,6 +287,10 @@ describe('Adapter: Ec2CloneFacts', () => {
     // Assess
     await expect(collecting).rejects.toBeInstanceOf(CloneNotVisibleError);
     await expect(collecting).rejects.toMatchObject({ resourceId: CLONE_IMAGE, attempts: 4 });
+    // It names where it looked: the region and account the record names.
+    await expect(collecting).rejects.toThrow(
+      `${CLONE_IMAGE} is still not visible in us-east-1 after 4 attempts; EC2 was asked in the region the record names (awsRegion us-east-1, account 111122223333)`,
+    );
     expect(ec2Mock.commandCalls(DescribeImagesCommand)).toHaveLength(4);
     expect(sleep.mock.calls).toEqual([[100], [200], [400]]);
   });

@@ -84,6 +84,8 @@ function referencedId(value: unknown): string | undefined {
     if (typeof ref === 'string') return ref;
     const getAtt = (value as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
     if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+    const sub = (value as { 'Fn::Sub'?: unknown })['Fn::Sub'];
+    if (typeof sub === 'string') return /^\$\{([A-Za-z0-9]+)\.Arn\}$/.exec(sub)?.[1];
   }
   return undefined;
 }
@@ -104,7 +106,7 @@ beforeAll(() => {
 });
 
 describe('Packaging: CloudFormation template', () => {
-  it('passes cfn-lint without errors', () => {
+  it('passes cfn-lint without errors or warnings', () => {
     // Prepare: the pinned cfn-lint lives in the project venv; create it rather than skip.
     if (!existsSync(CFN_LINT)) {
       execFileSync('bash', ['scripts/emulator.sh', 'install'], {
@@ -128,9 +130,8 @@ describe('Packaging: CloudFormation template', () => {
     // Assess
     const show = (f: CfnLintFinding) =>
       `${f.Rule.Id} ${f.Location.Path.join('/')} (line ${f.Location.Start.LineNumber}): ${f.Message}`;
-    const warnings = findings.filter((f) => f.Level !== 'Error');
-    if (warnings.length) console.warn(`cfn-lint warnings:\n  ${warnings.map(show).join('\n  ')}`);
-    expect(findings.filter((f) => f.Level === 'Error').map(show)).toEqual([]);
+    // Warnings too: each one is fixed in serverless.yml, or the template would drift into noise.
+    expect(findings.map(show)).toEqual([]);
   });
 
   it('defines the enforce function on nodejs22.x, arm64, with its own role', () => {

@@ -181,7 +181,10 @@ describe('Pipeline: enforceRecord', () => {
 
   it('lets CloneNotVisibleError from the facts propagate, so that Lambda retries the event', async () => {
     // Prepare
-    const notVisible = new CloneNotVisibleError(FIXTURE_IMAGE, 6);
+    const notVisible = new CloneNotVisibleError(FIXTURE_IMAGE, 6, {
+      region: 'us-east-1',
+      account: '123456789012',
+    });
     const { context, actions, alerts, counts } = aContext({
       facts: async () => {
         throw notVisible;
