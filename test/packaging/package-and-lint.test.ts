@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.serverless');
@@ -12,6 +13,7 @@ const TEMPLATE = join(OUT, 'cloudformation-template-update-stack.json');
 const ZIP = join(OUT, 'enforce.zip');
 const CFN_LINT = join(ROOT, '.venv/bin/cfn-lint');
 
+/** The clone-creating calls, which the rule must route whatever other families are governed. */
 const CLONE_EVENT_NAMES = [
   'CreateImage',
   'CreateSnapshot',
@@ -159,7 +161,7 @@ describe('Packaging: CloudFormation template', () => {
     ]);
   });
 
-  it('routes the six clone-creating CloudTrail calls to enforce, with retries and a DLQ', () => {
+  it('routes every governed CloudTrail call (the six clone-creating ones among them) to enforce, with retries and a DLQ', () => {
     // Act
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties ?? {});
     const rule = rules.find((r) => r.EventPattern?.['detail-type']?.includes('AWS API Call via CloudTrail'));
@@ -168,7 +170,8 @@ describe('Packaging: CloudFormation template', () => {
     expect(rule, 'no EventBridge rule for CloudTrail API calls').toBeDefined();
     expect(rule?.EventPattern.source).toEqual(['aws.ec2']);
     expect(rule?.EventPattern.detail.eventSource).toEqual(['ec2.amazonaws.com']);
-    expect([...(rule?.EventPattern.detail.eventName ?? [])].sort()).toEqual([...CLONE_EVENT_NAMES].sort());
+    expect([...(rule?.EventPattern.detail.eventName ?? [])].sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
+    expect(rule?.EventPattern.detail.eventName).toEqual(expect.arrayContaining(CLONE_EVENT_NAMES));
     const [target] = rule?.Targets ?? [];
     expect(referencedId(target.Arn)).toBe('EnforceLambdaFunction');
     expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(3600);
