@@ -7,6 +7,7 @@ import {
   type InstanceStatus,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
+import { CREATION_EVENTS } from '../events/families/creation.js';
 import { CloneNotVisibleError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
 import type {
@@ -27,6 +28,10 @@ import { tagsToRecord } from './tag-set.js';
 /** Fetches what the engine needs to judge one event. The only way the engine sees AWS. */
 export interface CloneFactsReader {
   collect(event: CloneEvent): Promise<CloneFacts>;
+  /** One image as EC2 shows it now (disabled ones too), `undefined` when EC2 does not know it. */
+  readImage(region: string, imageId: string): Promise<CloneFact | undefined>;
+  /** The image with the tags of each backing snapshot EC2 shows (`diskTags`). */
+  readDisks(image: CloneFact): Promise<CloneFact>;
 }
 
 export interface VisibilityRetry {
@@ -94,12 +99,40 @@ export class Ec2CloneFacts implements CloneFactsReader {
       }));
     }
     const origin = clonesAndOrigin.origin ?? separateOrigin;
+    const clones = await Promise.all(
+      clonesAndOrigin.clones.map((clone) =>
+        this.#disksNeedReading(event, clone) ? this.readDisks(clone) : clone,
+      ),
+    );
     return {
-      clones: clonesAndOrigin.clones,
+      clones,
       ...(source ? { source } : {}),
       ...(origin ? { origin } : {}),
       gaps,
     };
+  }
+
+  async readImage(region: string, imageId: string): Promise<CloneFact | undefined> {
+    return (await this.#describeTogether('image', region, [imageId], undefined)).get(imageId);
+  }
+
+  async readDisks(image: CloneFact): Promise<CloneFact> {
+    if (image.backingSnapshotIds.length === 0) return { ...image, diskTags: {} };
+    const disks = await this.#describeTogether('snapshot', image.region, image.backingSnapshotIds, undefined);
+    return { ...image, diskTags: Object.fromEntries([...disks].map(([id, disk]) => [id, disk.tags])) };
+  }
+
+  /**
+   * An image's disks are read when they may not be visible yet (the image is `pending`) or
+   * were not made by the call (RegisterImage, reconcile): then their own tags are unknown. A
+   * CreateImage or CopyImage that is `available` made disks that carry only what it requested.
+   */
+  #disksNeedReading(event: CloneEvent, clone: CloneFact): boolean {
+    if (clone.kind !== 'image' || clone.backingSnapshotIds.length === 0) return false;
+    const entry = Object.hasOwn(CREATION_EVENTS, event.eventName)
+      ? CREATION_EVENTS[event.eventName as keyof typeof CREATION_EVENTS]
+      : undefined;
+    return clone.state === 'pending' || entry?.createsDisks !== true;
   }
 
   /** The source, through the reader for its kind; a source EC2 does not know is a gap. */

@@ -28,6 +28,11 @@ export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
   fixHint(ids: string): string;
   /** A complete rule entry as it appears in a policy file, common fields included. */
   readonly example: Record<string, unknown>;
+  /**
+   * The tag keys the rule requires, for rules that label clones: an image's disks (its backing
+   * snapshots) carry the image's values of them, so that cost allocation by tag sees the disks.
+   */
+  labelKeys?(options: z.infer<z.ZodObject<Options>>): string[];
   /** Pure: judges one clone. Never calls AWS; unknown facts become `unknowns`, not violations. */
   evaluate(options: z.infer<z.ZodObject<Options>>, input: RuleInput): RuleOutcome;
 }

@@ -137,10 +137,9 @@ describe('Engine: evaluatePolicy', () => {
       violations: [],
       dryRun: false,
     });
-    expect(verdict.actions).toEqual([
-      tagAction(IMAGE, expectedTags),
-      tagAction(BACKING_SNAPSHOT, expectedTags),
-    ]);
+    // The image's labels go to its disk too, and back to the image unchanged: one CreateTags.
+    const labelled = { ...expectedTags, ...OWNER };
+    expect(verdict.actions).toEqual([tagAction(IMAGE, labelled), tagAction(BACKING_SNAPSHOT, labelled)]);
     expect(verdict.lineage?.[IMAGE]).toMatchObject({ source: INSTANCE, generation: 1 });
   });
 
@@ -401,7 +400,7 @@ describe('Engine: evaluatePolicy', () => {
     expect(verdict.actions.map((a) => a.type)).toEqual(['tag', 'tag', 'quarantine']);
   });
 
-  it('fits a clone that already has 45 tags to 50: only the highest-priority clonewarden tags, status first', () => {
+  it('fits a clone that already has 45 tags to 50: only the highest-priority clonewarden tags, status first (its own labels cost nothing)', () => {
     // Prepare
     const policy = aPolicy();
     const filler = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`team-tag-${i}`, 'x']));
@@ -419,6 +418,7 @@ describe('Engine: evaluatePolicy', () => {
       'clonewarden:parent',
       'clonewarden:root',
       'clonewarden:source',
+      'Owner',
     ]);
   });
 

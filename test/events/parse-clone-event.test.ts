@@ -7,7 +7,8 @@ import type { CloneEvent } from '../../shared/model/types.js';
 import { ENVELOPE_FIXTURES, inEnvelope, type Json, loadFixture, RECORD_FIXTURES } from './fixtures.js';
 
 function expectEvent(parsed: ParsedInput): CloneEvent {
-  if (parsed.kind !== 'event') throw new Error(`expected an event, got ${JSON.stringify(parsed)}`);
+  if (parsed.kind !== 'event' || parsed.event.family !== 'creation')
+    throw new Error(`expected a creation event, got ${JSON.stringify(parsed)}`);
   return parsed.event;
 }
 
@@ -319,8 +320,8 @@ describe('Events: parseCloneEvent', () => {
       ['source', 'aws.s3', 'EventBridge source "aws.s3" is not aws.ec2'],
       [
         'detail-type',
-        'EC2 AMI State Change',
-        'EventBridge detail-type "EC2 AMI State Change" is not "AWS API Call via CloudTrail"',
+        'EC2 Instance State-change Notification',
+        'EventBridge detail-type "EC2 Instance State-change Notification" is neither "AWS API Call via CloudTrail" nor one clonewarden governs',
       ],
     ])('skips an envelope whose %s is %s', (field, value, reason) => {
       // Prepare

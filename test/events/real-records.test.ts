@@ -95,6 +95,8 @@ describe('Events: the real-record corpus', () => {
       const { parsed, input, record } = entry;
       expect(parsed.kind, where(entry)).toBe('event');
       if (parsed.kind !== 'event') continue;
+      expect(parsed.event.family, where(entry)).toBe('creation');
+      if (parsed.event.family !== 'creation') continue;
       const expected = GOVERNED[entry.file];
       expect(parsed.event.account, where(entry)).toBe(expectedAccount(input, record));
       expect(parsed.event.eventId, where(entry)).toBe(record.eventID);

@@ -1,0 +1,64 @@
+import { TAG_PREFIX } from '../model/clonewarden-tags.js';
+import { highestSeverity, meetsMinSeverity } from '../model/severity.js';
+import type { CloneKind, PlannedAction, VerdictStatus, Violation } from '../model/types.js';
+import type { Policy } from '../policy/schema.js';
+import { ruleTypeByName } from '../rules/registry.js';
+
+// The decisions every family's engine shares: one status rule, one alert rule, one label rule.
+
+/**
+ * The one status rule, for a clone and for the verdict alike: exempt when the policy exempts
+ * it, else quarantined when a violation that counts asks for quarantine, else violation when
+ * there is one, else compliant.
+ */
+export function statusOf(exempt: boolean, quarantine: boolean, violated: boolean): VerdictStatus {
+  if (exempt) return 'exempt';
+  if (quarantine) return 'quarantined';
+  return violated ? 'violation' : 'compliant';
+}
+
+/** The one alert rule: an alert when there is a topic and the worst violation meets `alerts.minSeverity`. */
+export function decideAlert(
+  violations: readonly Violation[],
+  policy: Policy,
+  topicArn?: string,
+): PlannedAction[] {
+  const top = highestSeverity(violations);
+  if (!top || !topicArn || !meetsMinSeverity(top, policy.alerts.minSeverity)) return [];
+  const chatbot = policy.alerts.chatbot ? { chatbot: true } : {};
+  return [{ type: 'alert', target: topicArn, severity: top, ...chatbot, done: false }];
+}
+
+/**
+ * The clone's labels: its values of the tag keys the policy's rules require of its kind
+ * (required-tags), after inheritance. An image's disks carry them too: they are what AWS bills.
+ */
+export function labelsOf(
+  policy: Policy,
+  kind: CloneKind,
+  tags: Record<string, string>,
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const rule of policy.rules) {
+    if (!rule.resources.includes(kind)) continue;
+    // biome-ignore lint/suspicious/noExplicitAny: the policy schema validated these options against this very rule type.
+    for (const key of ruleTypeByName(rule.type).labelKeys?.(rule as any) ?? []) {
+      if (Object.hasOwn(tags, key)) labels[key] = tags[key]!;
+    }
+  }
+  return labels;
+}
+
+/**
+ * What one disk is given of `tags`: every `clonewarden:` tag (the enforcer's own, always its
+ * to write), and every other tag the disk does not have yet; a value the disk already has is
+ * never overwritten.
+ */
+export function forDisk(
+  tags: Record<string, string>,
+  diskTags: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(tags).filter(([key]) => key.startsWith(TAG_PREFIX) || !Object.hasOwn(diskTags, key)),
+  );
+}
