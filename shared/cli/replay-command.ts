@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyAlreadyInProgressError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { Context } from 'aws-lambda';
 import { idempotencyOptions, idempotencyPayload } from '../aws/idempotency-store.js';
 import { parseCloneEvent } from '../events/parse-clone-event.js';
 import { readRecordsFromFile } from '../events/read-records.js';
@@ -155,6 +156,9 @@ async function replayRecord(input: unknown, once: EnforceOnce, tally: ReplayTall
   writeLine(json ? JSON.stringify(verdictLine(verdict, status)) : humanLine(verdict, status));
 }
 
+/** Lambda's longest invocation (15 minutes): how long a record replay is working on stays locked. */
+const LOCK_MS = 15 * 60_000;
+
 /** Enforces one record unless it was seen before; throws as `enforceRecord` does. */
 type EnforceOnce = (input: unknown) => Promise<{ verdict: Verdict; status: ReplayStatus }>;
 
@@ -173,6 +177,9 @@ function enforceOnce(
     ran = true;
     return enforceRecord(input, context);
   };
+  // Powertools sizes the in-progress lock by the Lambda's remaining time; replay gives each
+  // record the longest a Lambda invocation may take, so a crashed replay's lock lapses as one would.
+  idempotency?.config.registerLambdaContext({ getRemainingTimeInMillis: () => LOCK_MS } as Context);
   const enforce = idempotency ? makeIdempotent(run, idempotency) : run;
   return async (input) => {
     const key = replayKey(input);
