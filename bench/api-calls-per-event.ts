@@ -19,7 +19,12 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
-import { amiStateChange, type Caller, eventBridgeEnvelope, records } from '../scripts/lib/cloudtrail-records.js';
+import {
+  amiStateChange,
+  type Caller,
+  eventBridgeEnvelope,
+  records,
+} from '../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from '../scripts/lib/emulator.js';
 import { apiCallCounter } from '../shared/aws/api-call-counter.js';
 import type { Verdict } from '../shared/model/types.js';
@@ -114,7 +119,12 @@ async function main() {
       results.push(
         await measureEvent(
           'EC2 AMI State Change (available), image handled whole at creation',
-          amiStateChange({ account: EMULATOR_ACCOUNT, region: REGION, imageId: ImageId!, state: 'available' }),
+          amiStateChange({
+            account: EMULATOR_ACCOUNT,
+            region: REGION,
+            imageId: ImageId!,
+            state: 'available',
+          }),
         ),
       );
     }
@@ -161,7 +171,8 @@ async function main() {
     const output = {
       measuredAt: new Date().toISOString(),
       node: process.version,
-      target: '≤ 4 EC2/SNS calls per compliant event; ≤ 1 for the available event of an image handled at creation',
+      target:
+        '≤ 4 EC2/SNS calls per compliant event; ≤ 1 for the available event of an image handled at creation',
       results,
     };
     mkdirSync(resolve(ROOT, 'bench', 'results'), { recursive: true });
