@@ -165,7 +165,8 @@ type EnforceOnce = (input: unknown) => Promise<{ verdict: Verdict; status: Repla
 /**
  * A record seen again in the same run is a `duplicate` with no action; with the idempotency
  * table, so is one the Lambda (or an earlier replay) handled: the same Powertools store and key
- * as the Lambda's. A record that failed is not remembered, so a later copy is tried again.
+ * as the Lambda's. A record that failed, was skipped or rejected is not remembered: it did
+ * nothing, so a later copy is read again.
  */
 function enforceOnce(
   context: EnforceContext,
@@ -198,7 +199,8 @@ function enforceOnce(
       const busy = asDuplicate(unprocessed(input), 'being enforced right now by another invocation');
       return { verdict: busy, status: 'duplicate' };
     }
-    seen.set(key, verdict);
+    // Skipped and rejected records did nothing: a later copy is read again (it may differ).
+    if (verdict.status !== 'skipped' && verdict.status !== 'rejected') seen.set(key, verdict);
     if (ran) return { verdict, status: verdict.status };
     return {
       verdict: asDuplicate(verdict, 'already handled (idempotency table): nothing done again'),
