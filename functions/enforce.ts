@@ -1,5 +1,3 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,6 +7,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { resolveRegion } from '../shared/aws/aws-config.js';
 import { createAwsClients } from '../shared/aws/clients.js';
+import { idempotencyOptions } from '../shared/aws/idempotency-store.js';
 import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
 import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
@@ -50,24 +49,11 @@ export async function enforce(event: unknown, _context?: Context): Promise<Verdi
 }
 
 /**
- * Same CloudTrail event id, same result: EventBridge and Lambda deliver at least once. The
- * record outlives EventBridge's longest retry window (24 h), so a late redelivery is still
- * recognised.
+ * Same event id, same result: EventBridge and Lambda deliver at least once. The store, key and
+ * lifetime are shared with `clonewarden replay` (shared/aws/idempotency-store.ts).
  */
 const idempotency = idempotencyTable
-  ? onlyTheHolderReleases(
-      makeHandlerIdempotent({
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: idempotencyTable,
-          awsSdkV3Client: aws.dynamodb(),
-        }),
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'detail.eventID',
-          throwOnNoIdempotencyKey: false,
-          expiresAfterSeconds: 48 * 3600,
-        }),
-      }),
-    )
+  ? onlyTheHolderReleases(makeHandlerIdempotent(idempotencyOptions(aws, idempotencyTable)))
   : undefined;
 if (!idempotency) {
   logger.warn('CLONEWARDEN_IDEMPOTENCY_TABLE is not set: duplicate deliveries will be enforced again');

@@ -26,6 +26,7 @@ import { buildAlert } from '../shared/actions/alert-message.js';
 import type { Verdict } from '../shared/model/types.js';
 import { type Caller, eventBridgeEnvelope, records } from './lib/cloudtrail-records.js';
 import { seedEstate } from './lib/demo-estate.js';
+import { demoPendingImage } from './lib/demo-pending-image.js';
 import { demoSharing } from './lib/demo-sharing.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
 import { createAlertInbox, createIdempotencyTable } from './lib/emulator-resources.js';
@@ -237,6 +238,20 @@ async function runDemo(endpoint: string): Promise<void> {
   );
 
   await demoSharing({ ec2, region: REGION, caller: developer, imageId: compliant.ImageId!, deliver });
+  section(
+    'A pending image: its disks get their labels once it is available; a replayed duplicate does nothing',
+  );
+  await demoPendingImage({
+    ec2,
+    region: REGION,
+    account: EMULATOR_ACCOUNT,
+    caller: platform,
+    instanceId: estate.machines.db.instanceId,
+    labels,
+    handler,
+    lambdaContext,
+    say: console.log,
+  });
 
   section('What the account looks like now (read back through the EC2 API)');
   const cloneIds = {

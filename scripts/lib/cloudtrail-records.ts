@@ -244,3 +244,29 @@ function permissionChanges(add?: Record<string, string>[], remove?: Record<strin
     ...(remove && remove.length > 0 ? { remove: { items: remove } } : {}),
   };
 }
+
+/** EC2's own `EC2 AMI State Change` event, as EventBridge delivers it (no CloudTrail record). */
+export function amiStateChange(a: {
+  account: string;
+  region: string;
+  imageId: string;
+  state: 'available' | 'failed';
+  errorMessage?: string;
+}): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'EC2 AMI State Change',
+    source: 'aws.ec2',
+    account: a.account,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: a.region,
+    resources: [`arn:aws:ec2:${a.region}::image/${a.imageId}`],
+    detail: {
+      RequestId: randomUUID(),
+      ImageId: a.imageId,
+      State: a.state,
+      ErrorMessage: a.errorMessage ?? '',
+    },
+  };
+}

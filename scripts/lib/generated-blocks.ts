@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventNamesOf, GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
+import { eventNamesOf, GOVERNED_EVENT_NAMES, governedDetailTypes } from '../../shared/events/event-table.js';
 
 /**
  * Text that is written from a table rather than by hand: each block is named by its markers in
@@ -23,6 +23,19 @@ const BLOCKS: Readonly<Record<string, Block>> = {
   /** The EventBridge rule's `eventName` filter: every governed CloudTrail event. */
   'eventbridge-event-names': {
     render: (indent) => GOVERNED_EVENT_NAMES.map((name) => `${indent}- ${name}\n`).join(''),
+  },
+  /**
+   * The rule's other branches: each EventBridge `detail-type` EC2 sends itself that a family
+   * governs, filtered on the states it acts on (`EC2 AMI State Change`: available, failed).
+   */
+  'eventbridge-detail-types': {
+    render: (indent) =>
+      governedDetailTypes()
+        .map(
+          ({ detailType, states }) =>
+            `${indent}- detail-type: [${detailType}]\n${indent}  detail:\n${indent}    State: [${states.join(', ')}]\n`,
+        )
+        .join(''),
   },
   /** The calls that create clones, for prose: `CreateImage, CreateSnapshot, …`. */
   'creation-events': { render: () => eventNamesOf('creation').join(', ') },

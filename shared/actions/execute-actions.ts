@@ -1,6 +1,7 @@
 import { describeError } from '../aws/aws-error.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
+import { visibleDiskIds } from '../model/clone-disks.js';
 import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
@@ -20,7 +21,8 @@ type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
- * quarantine or the revert of a share's grants, then the one alert, last, so that a failure before it leads to a retry that
+ * quarantine or the revert of a share's grants, then the tags that confirm the work done
+ * (`confirms`), then the one alert, last, so that a failure before it leads to a retry that
  * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
  * alert (marked DRY RUN) is sent.
  *
@@ -35,18 +37,12 @@ export async function executeActions(
   const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
   try {
     if (!verdict.dryRun) {
-      for (const batch of batchTagActions(result.actions)) {
-        await deps.actions.tag(
-          batch.region,
-          batch.actions.map((a) => a.target),
-          batch.actions[0]!.tags,
-        );
-        for (const action of batch.actions) action.done = true;
-      }
+      await tagInBatches(result.actions, (action) => action.confirms !== true, deps.actions);
       for (const action of result.actions) {
         if (action.type === 'quarantine') await quarantine(action, facts, deps.actions);
         if (action.type === 'revert') await revert(action, deps.actions);
       }
+      await tagInBatches(result.actions, (action) => action.confirms === true, deps.actions);
     }
     for (const action of result.actions) {
       if (action.type !== 'alert') continue;
@@ -86,7 +82,7 @@ async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: 
     // An image's disks can be shared on their own (createVolumePermission): a quarantined
     // AMI whose snapshots stay public still leaks its data. Each snapshot records its own
     // shares in its own tag, for `release`.
-    for (const snapshotId of clone?.backingSnapshotIds ?? []) {
+    for (const snapshotId of clone ? visibleDiskIds(clone) : []) {
       const disk = await actions.quarantineSnapshot(action.region, snapshotId, {});
       removed.push(...encodeShareTokens(disk.removedShares).map((token) => `${snapshotId}:${token}`));
     }
@@ -107,11 +103,26 @@ async function revert(action: RevertAction, actions: CloneActions) {
 
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);
 
+/** Writes the tag actions `which` selects, batched, marking each done. */
+async function tagInBatches(
+  actions: PlannedAction[],
+  which: (action: TagAction) => boolean,
+  writer: CloneActions,
+): Promise<void> {
+  for (const batch of batchTagActions(actions.filter((a): a is TagAction => a.type === 'tag' && which(a)))) {
+    await writer.tag(
+      batch.region,
+      batch.actions.map((a) => a.target),
+      batch.actions[0]!.tags,
+    );
+    for (const action of batch.actions) action.done = true;
+  }
+}
+
 /** Tag actions with identical tags in one region become one CreateTags call (it takes many ids). */
-function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {
+function batchTagActions(actions: TagAction[]): { region: string; actions: TagAction[] }[] {
   const batches = new Map<string, { region: string; actions: TagAction[] }>();
   for (const action of actions) {
-    if (action.type !== 'tag') continue;
     const key = `${action.region}\n${JSON.stringify(Object.entries(action.tags).sort())}`;
     const batch = batches.get(key) ?? { region: action.region, actions: [] };
     batch.actions.push(action);

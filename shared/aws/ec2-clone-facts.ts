@@ -7,6 +7,7 @@ import {
   type InstanceStatus,
   type Snapshot,
 } from '@aws-sdk/client-ec2';
+import { CREATION_EVENTS } from '../events/families/creation.js';
 import { CloneNotVisibleError } from '../model/errors.js';
 import { kmsAliasRegion } from '../model/kms-alias.js';
 import type { EnforcerLog } from '../model/log.js';
@@ -32,6 +33,10 @@ import { tagsToRecord } from './tag-set.js';
 /** Fetches what the engine needs to judge one event. The only way the engine sees AWS. */
 export interface CloneFactsReader {
   collect(event: CloneEvent): Promise<CloneFacts>;
+  /** One image as EC2 shows it now (disabled ones too), `undefined` when EC2 does not know it. */
+  readImage(region: string, imageId: string): Promise<CloneFact | undefined>;
+  /** The image with the tags of each backing snapshot EC2 shows (`diskTags`). */
+  readDisks(image: CloneFact): Promise<CloneFact>;
 }
 
 export interface VisibilityRetry {
@@ -107,7 +112,7 @@ export class Ec2CloneFacts implements CloneFactsReader {
       }));
     }
     const origin = clonesAndOrigin.origin ?? separateOrigin;
-    const clones = await this.#withDiskEncryption(clonesAndOrigin.clones, event.region, gaps);
+    const clones = await this.#withDisks(event, clonesAndOrigin.clones, gaps);
     const kmsKeys = await this.#readKmsKeys(clones);
     return {
       clones,
@@ -119,25 +124,25 @@ export class Ec2CloneFacts implements CloneFactsReader {
   }
 
   /**
-   * Images carry no encryption of their own: their backing snapshots do (DescribeImages reports
-   * a KmsKeyId only for RunInstances-style mappings, "EbsBlockDevice"). One DescribeSnapshots
-   * for every image of the event, only when a rule asks. An image whose disks cannot all be read
-   * keeps its encryption unknown.
+   * One DescribeSnapshots for the disks of the event's images, only when something needs them:
+   * their own tags, when they may lack the image's labels (`#disksNeedReading`), or their
+   * encryption, when a rule asks. Images carry no encryption of their own: their backing
+   * snapshots do (DescribeImages reports a KmsKeyId only for RunInstances-style mappings,
+   * "EbsBlockDevice"). An image whose disks cannot all be read keeps its encryption unknown.
    */
-  async #withDiskEncryption(clones: CloneFact[], region: string, gaps: string[]): Promise<CloneFact[]> {
-    const images = clones.filter((clone) => clone.kind === 'image');
-    if (!this.#needs?.diskEncryption || images.length === 0) return clones;
+  async #withDisks(event: CloneEvent, clones: CloneFact[], gaps: string[]): Promise<CloneFact[]> {
+    const wantsEncryption = this.#needs?.diskEncryption === true;
+    const tagsWanted = new Set(
+      clones.filter((clone) => this.#disksNeedReading(event, clone)).map((c) => c.id),
+    );
+    const images = clones.filter((c) => c.kind === 'image' && (wantsEncryption || tagsWanted.has(c.id)));
     const ids = [...new Set(images.flatMap((image) => image.backingSnapshotIds))];
-    const disks =
-      ids.length > 0 ? await this.#describeTogether('snapshot', region, ids, undefined) : new Map();
+    if (ids.length === 0) return clones;
+    const disks = await this.#describeTogether('snapshot', event.region, ids, undefined);
     return clones.map((clone) => {
       if (clone.kind !== 'image') return clone;
-      const missing = clone.backingSnapshotIds.filter((id) => !disks.get(id)?.encryption);
-      if (missing.length > 0) {
-        gaps.push(`disks of ${clone.id} could not be read (${missing.join(', ')}): encryption unknown`);
-        return clone;
-      }
-      return { ...clone, encryption: clone.backingSnapshotIds.flatMap((id) => disks.get(id)!.encryption!) };
+      const withTags = tagsWanted.has(clone.id) ? { ...clone, diskTags: diskTagsOf(clone, disks) } : clone;
+      return wantsEncryption ? withDiskEncryption(withTags, disks, gaps) : withTags;
     });
   }
 
@@ -157,6 +162,29 @@ export class Ec2CloneFacts implements CloneFactsReader {
       }
     }
     return refs.length > 0 ? this.#kms.describe(refs) : undefined;
+  }
+
+  async readImage(region: string, imageId: string): Promise<CloneFact | undefined> {
+    return (await this.#describeTogether('image', region, [imageId], undefined)).get(imageId);
+  }
+
+  async readDisks(image: CloneFact): Promise<CloneFact> {
+    if (image.backingSnapshotIds.length === 0) return { ...image, diskTags: {} };
+    const disks = await this.#describeTogether('snapshot', image.region, image.backingSnapshotIds, undefined);
+    return { ...image, diskTags: diskTagsOf(image, disks) };
+  }
+
+  /**
+   * An image's disks are read when they may not be visible yet (the image is `pending`) or
+   * were not made by the call (RegisterImage, reconcile): then their own tags are unknown. A
+   * CreateImage or CopyImage that is `available` made disks that carry only what it requested.
+   */
+  #disksNeedReading(event: CloneEvent, clone: CloneFact): boolean {
+    if (clone.kind !== 'image' || clone.backingSnapshotIds.length === 0) return false;
+    const entry = Object.hasOwn(CREATION_EVENTS, event.eventName)
+      ? CREATION_EVENTS[event.eventName as keyof typeof CREATION_EVENTS]
+      : undefined;
+    return clone.state === 'pending' || entry?.createsDisks !== true;
   }
 
   /** The source, through the reader for its kind; a source EC2 does not know is a gap. */
@@ -380,4 +408,21 @@ function volumeCheck(status: string | undefined): StatusCheck {
     default:
       return 'unknown';
   }
+}
+
+/** The tags of each of the image's backing snapshots that EC2 shows. */
+function diskTagsOf(image: CloneFact, disks: Map<string, CloneFact>): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    image.backingSnapshotIds.flatMap((id) => (disks.has(id) ? [[id, disks.get(id)!.tags]] : [])),
+  );
+}
+
+/** The image with its disks' encryption, or unchanged (unknown) with a gap when one is missing. */
+function withDiskEncryption(image: CloneFact, disks: Map<string, CloneFact>, gaps: string[]): CloneFact {
+  const missing = image.backingSnapshotIds.filter((id) => !disks.get(id)?.encryption);
+  if (missing.length > 0) {
+    gaps.push(`disks of ${image.id} could not be read (${missing.join(', ')}): encryption unknown`);
+    return image;
+  }
+  return { ...image, encryption: image.backingSnapshotIds.flatMap((id) => disks.get(id)!.encryption!) };
 }

@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { IdempotencyAlreadyInProgressError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { Context } from 'aws-lambda';
+import { idempotencyOptions, idempotencyPayload } from '../aws/idempotency-store.js';
+import { parseCloneEvent } from '../events/parse-clone-event.js';
 import { readRecordsFromFile } from '../events/read-records.js';
 import { ActionFailedError, UsageError } from '../model/errors.js';
-import type { Verdict } from '../model/types.js';
+import type { Verdict, VerdictStatus } from '../model/types.js';
 import { createEnforceContext } from '../pipeline/create-enforce-context.js';
 import type { EnforceContext } from '../pipeline/enforce-context.js';
 import { enforceRecord } from '../pipeline/enforce-record.js';
@@ -11,23 +16,26 @@ import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
+/** A record's status in a replay: its verdict's, or `duplicate` (seen before), or `failed`. */
+export type ReplayStatus = VerdictStatus | 'duplicate' | 'failed';
+
 /** The line `replay --json` prints per record: a fixed shape that scripts may rely on. */
-export function verdictLine(verdict: Verdict) {
+export function verdictLine(verdict: Verdict, status: ReplayStatus = verdict.status) {
   return {
     eventId: verdict.eventId,
     eventName: verdict.eventName,
     region: verdict.region,
     account: verdict.account,
     resources: verdict.resources,
-    status: verdict.status,
+    status,
     ...(verdict.reason ? { reason: verdict.reason } : {}),
     violations: verdict.violations.map((v) => ({ rule: v.rule, severity: v.severity, message: v.message })),
     actions: verdict.actions.map((a) => ({ type: a.type, target: a.target, done: a.done })),
   };
 }
 
-function humanLine(verdict: Verdict): string {
-  const head = `${verdict.status.toUpperCase().padEnd(11)} ${verdict.eventName || '?'} ${verdict.resources.join(',') || '-'} (${verdict.eventId || 'no event id'})`;
+function humanLine(verdict: Verdict, status: ReplayStatus = verdict.status): string {
+  const head = `${status.toUpperCase().padEnd(11)} ${verdict.eventName || '?'} ${verdict.resources.join(',') || '-'} (${verdict.eventId || 'no event id'})`;
   const lines = [head];
   if (verdict.reason) lines.push(`    reason: ${verdict.reason}`);
   for (const v of verdict.violations)
@@ -59,7 +67,11 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
     '    --dry-run      nothing changes       sent, marked DRY RUN',
     '    --no-alerts    as the policy says    not sent',
     '    both           nothing changes       not sent: a read-only check of the records',
-    '  --json   one JSON object per record, then {"summary":{…}}',
+    '  --json   exactly one JSON object per input record, in input order (failed ones too, with',
+    '           their reason), then {"summary":{…}}',
+    '  A record seen before is `duplicate` and does nothing: earlier in the same run, or, when',
+    "  CLONEWARDEN_IDEMPOTENCY_TABLE names the enforce function's idempotency table, handled by",
+    '  the Lambda (or an earlier replay) within the last 48 hours.',
     '',
     '  Exit 0 when every record was processed (violations are not errors; skipped records, calls',
     '  clonewarden does not govern, are not either), 1 when a record was rejected (not a CloudTrail',
@@ -87,6 +99,10 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
     const context = await createEnforceContext({ settings, aws, log, metrics });
     // No topic, no alert action: the engine plans none, so the verdicts show none.
     if (values['no-alerts']) delete context.topicArn;
+    const once = enforceOnce(
+      context,
+      settings.idempotencyTable ? idempotencyOptions(aws, settings.idempotencyTable) : undefined,
+    );
 
     const tally: ReplayTally = {
       records: 0,
@@ -94,7 +110,7 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
       failures: [],
       warnMissingTopic: !values['no-alerts'] && context.topicArn === undefined,
     };
-    for (const file of positionals) await replayFile(file, context, tally, values.json === true);
+    for (const file of positionals) await replayFile(file, once, tally, values.json === true);
     const { records, byStatus, failures } = tally;
     const summary = {
       records,
@@ -124,7 +140,7 @@ interface ReplayTally {
 
 const writeLine = (line: string) => process.stdout.write(`${line}\n`);
 
-async function replayFile(file: string, context: EnforceContext, tally: ReplayTally, json: boolean) {
+async function replayFile(file: string, once: EnforceOnce, tally: ReplayTally, json: boolean) {
   let inputs: unknown[];
   try {
     inputs = await readRecordsFromFile(file);
@@ -143,37 +159,129 @@ async function replayFile(file: string, context: EnforceContext, tally: ReplayTa
   }
   for (const input of inputs) {
     tally.records++;
-    await replayRecord(input, context, tally, json);
+    await replayRecord(input, once, tally, json);
     if (!json && tally.records % 100 === 0)
       process.stderr.write(`clonewarden replay: ${tally.records} records…\n`);
   }
 }
 
-async function replayRecord(input: unknown, context: EnforceContext, tally: ReplayTally, json: boolean) {
+async function replayRecord(input: unknown, once: EnforceOnce, tally: ReplayTally, json: boolean) {
+  let outcome: { verdict: Verdict; status: ReplayStatus };
   try {
-    const verdict = await enforceRecord(input, context);
-    tally.byStatus[verdict.status] = (tally.byStatus[verdict.status] ?? 0) + 1;
-    writeLine(json ? JSON.stringify(verdictLine(verdict)) : humanLine(verdict));
-    if (tally.warnMissingTopic && verdict.violations.length > 0) {
-      tally.warnMissingTopic = false;
-      process.stderr.write(
-        'clonewarden replay: violations found, but no alert is sent: no alert topic (give --topic-arn, set CLONEWARDEN_ALERT_TOPIC_ARN or alerts.topicArn in the policy; --no-alerts silences this)\n',
-      );
-    }
+    outcome = await once(input);
   } catch (error) {
-    // A failed record has no verdict status of its own: it is reported on stderr
-    // and in the summary's `failures`, and makes the exit code 1.
+    // A failed record gets its line too, with the reason; the summary lists it and the exit code is 1.
     const partial = error instanceof ActionFailedError ? error.verdict : undefined;
-    const failure = {
-      eventId: partial?.eventId ?? eventIdOf(input),
-      error: (error as Error).message ?? String(error),
+    const reason = (error as Error).message ?? String(error);
+    const verdict = { ...(partial ?? unprocessed(input)), reason };
+    tally.failures.push({
+      eventId: verdict.eventId,
+      error: reason,
       ...(partial ? { actions: verdictLine(partial).actions } : {}),
-    };
-    tally.failures.push(failure);
+    });
+    process.stderr.write(`clonewarden replay: FAILED ${verdict.eventId || '(no event id)'}: ${reason}\n`);
+    outcome = { verdict, status: 'failed' };
+  }
+  const { verdict, status } = outcome;
+  if (status !== 'failed') tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
+  writeLine(json ? JSON.stringify(verdictLine(verdict, status)) : humanLine(verdict, status));
+  if (tally.warnMissingTopic && verdict.violations.length > 0) {
+    tally.warnMissingTopic = false;
     process.stderr.write(
-      `clonewarden replay: FAILED ${failure.eventId || '(no event id)'}: ${failure.error}\n`,
+      'clonewarden replay: violations found, but no alert is sent: no alert topic (give --topic-arn, set CLONEWARDEN_ALERT_TOPIC_ARN or alerts.topicArn in the policy; --no-alerts silences this)\n',
     );
   }
+}
+
+/** Lambda's longest invocation (15 minutes): how long a record replay is working on stays locked. */
+const LOCK_MS = 15 * 60_000;
+
+/** Enforces one record unless it was seen before; throws as `enforceRecord` does. */
+type EnforceOnce = (input: unknown) => Promise<{ verdict: Verdict; status: ReplayStatus }>;
+
+/**
+ * A record seen again in the same run is a `duplicate` with no action; with the idempotency
+ * table, so is one the Lambda (or an earlier replay) handled: the same Powertools store and key
+ * as the Lambda's. A record that failed, was skipped or rejected is not remembered: it did
+ * nothing, so a later copy is read again.
+ */
+function enforceOnce(
+  context: EnforceContext,
+  idempotency?: ReturnType<typeof idempotencyOptions>,
+): EnforceOnce {
+  const seen = new Map<string, Verdict>();
+  let ran = false;
+  const run = async (_payload: unknown, input: unknown) => {
+    ran = true;
+    return enforceRecord(input, context);
+  };
+  // Powertools sizes the in-progress lock by the Lambda's remaining time; replay gives each
+  // record the longest a Lambda invocation may take, so a crashed replay's lock lapses as one would.
+  idempotency?.config.registerLambdaContext({ getRemainingTimeInMillis: () => LOCK_MS } as Context);
+  const enforce = idempotency ? makeIdempotent(run, idempotency) : run;
+  return async (input) => {
+    const key = replayKey(input);
+    const earlier = seen.get(key);
+    if (earlier)
+      return {
+        verdict: asDuplicate(earlier, 'the same record came earlier in this replay'),
+        status: 'duplicate',
+      };
+    ran = false;
+    let verdict: Verdict;
+    try {
+      verdict = (await enforce(idempotencyPayload(input), input)) as Verdict;
+    } catch (error) {
+      if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+      const busy = asDuplicate(unprocessed(input), 'being enforced right now by another invocation');
+      return { verdict: busy, status: 'duplicate' };
+    }
+    // Skipped and rejected records did nothing: a later copy is read again (it may differ).
+    if (verdict.status !== 'skipped' && verdict.status !== 'rejected') seen.set(key, verdict);
+    if (ran) return { verdict, status: verdict.status };
+    return {
+      verdict: asDuplicate(verdict, 'already handled (idempotency table): nothing done again'),
+      status: 'duplicate',
+    };
+  };
+}
+
+/** The event id a record is known by (as the idempotency key reads it), else its whole text. */
+function replayKey(input: unknown): string {
+  const payload = idempotencyPayload(input) as { id?: unknown; detail?: { eventID?: unknown } };
+  const id = payload.detail?.eventID ?? payload.id;
+  if (typeof id === 'string' && id.length > 0) return `id:${id}`;
+  return `record:${createHash('sha256')
+    .update(JSON.stringify(input) ?? '')
+    .digest('hex')}`;
+}
+
+/** What was done for the first copy is not done again: no actions, no violations repeated. */
+function asDuplicate(verdict: Verdict, reason: string): Verdict {
+  return { ...verdict, reason, violations: [], unknowns: [], actions: [] };
+}
+
+/** A verdict shell with what the record itself says (ids, name, region), for a line with no verdict. */
+function unprocessed(input: unknown): Verdict {
+  const parsed = parseCloneEvent(input);
+  const known = (parsed.kind === 'event' ? parsed.event : parsed) as {
+    eventId?: string;
+    eventName?: string;
+    region?: string;
+    account?: string;
+  };
+  return {
+    eventId: known.eventId ?? eventIdOf(input),
+    eventName: known.eventName ?? '',
+    region: known.region ?? '',
+    account: known.account ?? '',
+    resources: [],
+    status: 'skipped',
+    violations: [],
+    unknowns: [],
+    actions: [],
+    dryRun: false,
+  };
 }
 
 function eventIdOf(input: unknown): string {

@@ -1,4 +1,5 @@
-import { fitTagValue, joinIdsForTag, TAG, TAG_LIMITS, TAG_PREFIX } from '../model/clonewarden-tags.js';
+import { visibleDiskIds } from '../model/clone-disks.js';
+import { DISKS, fitTagValue, joinIdsForTag, TAG, TAG_LIMITS, TAG_PREFIX } from '../model/clonewarden-tags.js';
 import type {
   CloneEvent,
   CloneFact,
@@ -12,7 +13,15 @@ import type {
 import type { Policy, RuleConfig } from '../policy/schema.js';
 import { ruleTypeByName } from '../rules/registry.js';
 import { resolveLineage } from './resolve-lineage.js';
-import { asksForQuarantine, decideAlert, exemptionFor, matchesAny, statusOf } from './verdict-rules.js';
+import {
+  asksForQuarantine,
+  decideAlert,
+  exemptionFor,
+  forDisk,
+  labelsOf,
+  matchesAny,
+  statusOf,
+} from './verdict-rules.js';
 
 export interface EvaluationOptions {
   now: Date;
@@ -36,10 +45,8 @@ export function evaluatePolicy(
   const lineage = resolveLineage(event, facts);
   const judged = judgeClones(policy, event, facts, lineage, options.now);
   const statuses = decideStatuses(facts, judged);
-  const actions = [
-    ...planCloneActions(event, facts, lineage, judged, statuses),
-    ...decideAlert(judged.violations, policy, options.topicArn),
-  ];
+  const planned = planCloneActions(policy, event, facts, lineage, judged, statuses);
+  const actions = [...planned.actions, ...decideAlert(judged.violations, policy, options.topicArn)];
   return {
     eventId: event.eventId,
     eventName: event.eventName,
@@ -54,6 +61,7 @@ export function evaluatePolicy(
     actions,
     principal: event.principal,
     lineage: Object.fromEntries(facts.clones.map((clone) => [clone.id, lineage])),
+    ...(planned.awaiting.length > 0 ? { awaiting: planned.awaiting } : {}),
     dryRun: options.dryRun,
   };
 }
@@ -144,30 +152,27 @@ function decideStatuses(facts: CloneFacts, judged: Judgement): Statuses {
 
 /** Step 3: tags for every clone and its disks, and quarantine where its status says so. */
 function planCloneActions(
+  policy: Policy,
   event: CloneEvent,
   facts: CloneFacts,
   lineage: Lineage,
   judged: Judgement,
   statuses: Statuses,
-): PlannedAction[] {
+): { actions: PlannedAction[]; awaiting: string[] } {
   const actions: PlannedAction[] = [];
+  const awaiting: string[] = [];
   for (const clone of facts.clones) {
     const status = statuses.byClone.get(clone.id) ?? 'compliant';
+    const inherited = judged.inherited.get(clone.id) ?? {};
     const tags = {
-      ...(judged.inherited.get(clone.id) ?? {}),
+      ...inherited,
       ...lineageTags(event, lineage, status, statuses.marked.get(clone.id) ?? []),
     };
-    // An image's backing snapshots are its disks: they get the same lineage and ownership tags.
-    for (const target of [clone.id, ...clone.backingSnapshotIds]) {
-      actions.push({
-        type: 'tag',
-        target,
-        region: clone.region,
-        tags: fitTagBudget(tags, clone),
-        done: false,
-      });
-    }
-    if (status === 'quarantined') {
+    const quarantine = status === 'quarantined';
+    const disks = planDisks(policy, event, clone, { ...inherited, ...tags }, quarantine);
+    actions.push(...disks.actions);
+    if (disks.awaiting) awaiting.push(disks.awaiting);
+    if (quarantine) {
       actions.push({
         type: 'quarantine',
         target: clone.id,
@@ -176,8 +181,70 @@ function planCloneActions(
         done: false,
       });
     }
+    if (disks.confirm) actions.push(disks.confirm);
   }
-  return actions;
+  return { actions, awaiting };
+}
+
+/**
+ * The clone's own tags and its disks' (an image's backing snapshots): the same lineage and
+ * ownership tags, and the image's labels, in as few CreateTags calls as the tags allow (the
+ * image is given its own labels back, unchanged, so that it shares its disks' call). A disk is
+ * labelled once EC2 shows it; what a `pending` image leaves is marked `clonewarden:disks=pending`
+ * and said in `awaiting`, for the `EC2 AMI State Change` event or the daily reconcile.
+ */
+function planDisks(
+  policy: Policy,
+  event: CloneEvent,
+  clone: CloneFact,
+  tags: Record<string, string>,
+  quarantine: boolean,
+): { actions: PlannedAction[]; awaiting?: string; confirm?: PlannedAction } {
+  const tag = (
+    target: string,
+    set: Record<string, string>,
+    has: Record<string, string> = clone.tags,
+  ): PlannedAction => ({
+    type: 'tag',
+    target,
+    region: clone.region,
+    tags: fitTagBudget(set, has, Object.keys(clone.tags).length),
+    done: false,
+  });
+  if (clone.kind !== 'image') return { actions: [tag(clone.id, tags)] };
+  const requested = event.requestedTags;
+  const labelled = { ...tags, ...labelsOf(policy, 'image', { ...requested.image, ...clone.tags, ...tags }) };
+  const visible = visibleDiskIds(clone);
+  const left = clone.state === 'pending' || visible.length < clone.backingSnapshotIds.length;
+  const ownTags = left ? { ...labelled, [TAG.disks]: DISKS.pending } : labelled;
+  const known = (id: string) => clone.diskTags?.[id] ?? requested.snapshot ?? {};
+  const actions = [
+    tag(clone.id, ownTags),
+    ...visible.map((id) => tag(id, forDisk(labelled, known(id)), known(id))),
+  ];
+  if (!left) {
+    // A previous attempt left the disks pending: this one finished them.
+    const confirm = clone.tags[TAG.disks] === DISKS.pending ? confirmDisks(clone) : undefined;
+    return { actions, ...(confirm ? { confirm } : {}) };
+  }
+  const work = quarantine ? 'labels and quarantine' : 'labels';
+  const why =
+    clone.state === 'pending'
+      ? 'it is pending'
+      : `${visible.length} of ${clone.backingSnapshotIds.length} disks were visible`;
+  return { actions, awaiting: `${clone.id}: its disks get their ${work} once it is available (${why})` };
+}
+
+/** `clonewarden:disks=done`, written after the disks' other writes. */
+export function confirmDisks(clone: Pick<CloneFact, 'id' | 'region'>): PlannedAction {
+  return {
+    type: 'tag',
+    target: clone.id,
+    region: clone.region,
+    tags: { [TAG.disks]: DISKS.done },
+    confirms: true,
+    done: false,
+  };
 }
 
 function evaluateRule(rule: RuleConfig, input: Parameters<ReturnType<typeof ruleTypeByName>['evaluate']>[1]) {
@@ -221,13 +288,17 @@ const TAG_PRIORITY = [
 ];
 
 /**
- * Keeps within 50 tags per resource. Keys the resource already has cost nothing (they are
- * overwritten); new keys are added in priority order, clonewarden's own first, inherited last.
- * Only the clone's own tags are known; its snapshots are assumed to have as many.
+ * Keeps within 50 tags per resource. Keys the resource already has (`existing`) cost nothing
+ * (they are overwritten); new keys are added in priority order, clonewarden's own first,
+ * inherited and labels last. A disk's own tags may not be known: it is assumed to have at least
+ * as many as its image (`atLeast`).
  */
-function fitTagBudget(tags: Record<string, string>, clone: CloneFact): Record<string, string> {
-  const existing = clone.tags;
-  const existingCount = Object.keys(existing).length;
+function fitTagBudget(
+  tags: Record<string, string>,
+  existing: Record<string, string>,
+  atLeast: number,
+): Record<string, string> {
+  const existingCount = Math.max(Object.keys(existing).length, atLeast);
   const ordered = Object.keys(tags).sort((a, b) => rank(a) - rank(b));
   const kept: Record<string, string> = {};
   let count = existingCount;

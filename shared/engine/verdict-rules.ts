@@ -1,12 +1,14 @@
 import { compileArnGlob } from '../model/arn-glob.js';
+import { TAG_PREFIX } from '../model/clonewarden-tags.js';
 import { highestSeverity, meetsMinSeverity } from '../model/severity.js';
-import type { PlannedAction, Principal, VerdictStatus, Violation } from '../model/types.js';
+import type { CloneKind, PlannedAction, Principal, VerdictStatus, Violation } from '../model/types.js';
 import { hasLapsed } from '../policy/policy-warnings.js';
 import type { Policy } from '../policy/schema.js';
+import { ruleTypeByName } from '../rules/registry.js';
 
 /**
- * The decisions every family's engine makes the same way: who is exempt, what a status is, and
- * whether the one alert goes out. One copy, so that a creation and a share are judged alike.
+ * The decisions every family's engine makes the same way: who is exempt, what a status is,
+ * whether the one alert goes out, and what labels a clone's disks carry. One copy, so that a creation and a share are judged alike.
  */
 
 /** Whether any of the globs matches any of the names. */
@@ -58,4 +60,38 @@ export function decideAlert(
   if (!top || !topicArn || !meetsMinSeverity(top, policy.alerts.minSeverity)) return [];
   const chatbot = policy.alerts.chatbot ? { chatbot: true } : {};
   return [{ type: 'alert', target: topicArn, severity: top, ...chatbot, done: false }];
+}
+
+/**
+ * The clone's labels: its values of the tag keys the policy's rules require of its kind
+ * (required-tags), after inheritance. An image's disks carry them too: they are what AWS bills.
+ */
+export function labelsOf(
+  policy: Policy,
+  kind: CloneKind,
+  tags: Record<string, string>,
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const rule of policy.rules) {
+    if (!rule.resources.includes(kind)) continue;
+    // biome-ignore lint/suspicious/noExplicitAny: the policy schema validated these options against this very rule type.
+    for (const key of ruleTypeByName(rule.type).labelKeys?.(rule as any) ?? []) {
+      if (Object.hasOwn(tags, key)) labels[key] = tags[key]!;
+    }
+  }
+  return labels;
+}
+
+/**
+ * What one disk is given of `tags`: every `clonewarden:` tag (the enforcer's own, always its
+ * to write), and every other tag the disk does not have yet; a value the disk already has is
+ * never overwritten.
+ */
+export function forDisk(
+  tags: Record<string, string>,
+  diskTags: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(tags).filter(([key]) => key.startsWith(TAG_PREFIX) || !Object.hasOwn(diskTags, key)),
+  );
 }

@@ -3,6 +3,7 @@ import type { CloudTrailRecord } from './cloudtrail-schema.js';
 import type { EventFamily } from './event-family.js';
 import { creationFamily } from './families/creation.js';
 import { sharingFamily } from './families/sharing.js';
+import { type StateChangeDetailType, stateChangeFamily } from './families/state-change.js';
 import type { ParsedInput, RecordContext } from './parsed-input.js';
 
 /**
@@ -57,4 +58,40 @@ export function readGovernedRecord(
 /** The governed event names of one family, in table order. */
 export function eventNamesOf(family: EventFamily): GovernedEventName[] {
   return GOVERNED_EVENT_NAMES.filter((name) => FAMILY_BY_EVENT.get(name)?.family === family);
+}
+
+/**
+ * The families of events EC2 sends to EventBridge itself (not CloudTrail calls), named by the
+ * envelope's `detail-type`; one line per family. The same EventBridge rule delivers them
+ * (`npm run generate` writes its pattern).
+ */
+export const DETAIL_TYPE_FAMILIES = [stateChangeFamily] as const;
+
+/** An EventBridge `detail-type` clonewarden governs besides CloudTrail's own. */
+export type GovernedDetailType = StateChangeDetailType;
+
+const FAMILY_BY_DETAIL_TYPE: ReadonlyMap<string, (typeof DETAIL_TYPE_FAMILIES)[number]> = new Map(
+  DETAIL_TYPE_FAMILIES.flatMap((family) =>
+    Object.keys(family.detailTypes).map((detailType) => [detailType, family] as const),
+  ),
+);
+
+/** The governed detail types with the states each is delivered for, in table order. */
+export function governedDetailTypes(): { detailType: GovernedDetailType; states: readonly string[] }[] {
+  return DETAIL_TYPE_FAMILIES.flatMap((family) =>
+    Object.entries(family.detailTypes).map(([detailType, entry]) => ({
+      detailType: detailType as GovernedDetailType,
+      states: entry.states,
+    })),
+  );
+}
+
+/** True when clonewarden governs EventBridge events of this `detail-type` (other than CloudTrail's). */
+export function isGovernedDetailType(detailType: string): detailType is GovernedDetailType {
+  return FAMILY_BY_DETAIL_TYPE.has(detailType);
+}
+
+/** The family that reads events of a governed `detail-type`. */
+export function familyOfDetailType(detailType: GovernedDetailType): (typeof DETAIL_TYPE_FAMILIES)[number] {
+  return FAMILY_BY_DETAIL_TYPE.get(detailType)!;
 }

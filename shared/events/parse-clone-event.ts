@@ -12,7 +12,15 @@ import {
   EventBridgeSchema,
   MAX_ID_LENGTH,
 } from './cloudtrail-schema.js';
-import { type GovernedEventName, isGovernedEventName, readGovernedRecord } from './event-table.js';
+import {
+  familyOfDetailType,
+  type GovernedDetailType,
+  type GovernedEventName,
+  isGovernedDetailType,
+  isGovernedEventName,
+  readGovernedRecord,
+} from './event-table.js';
+import type { EnvelopeFacts } from './families/state-change.js';
 import { type ParsedInput, type RecordSummary, rejected, skipped, withPrefix } from './parsed-input.js';
 import { resolvePrincipal } from './resolve-principal.js';
 
@@ -31,7 +39,8 @@ export const MAX_REPORTED_ISSUES = 20;
 const EC2_EVENT_SOURCE = 'ec2.amazonaws.com';
 
 /**
- * Turns a bare CloudTrail record or an EventBridge envelope into a normalised {@link CloneEvent}.
+ * Turns a bare CloudTrail record or an EventBridge envelope into a normalised governed event: a
+ * {@link CloneEvent}, or EC2's own `EC2 AMI State Change` event.
  * Never throws for bad input: every problem becomes a `skipped` or `rejected` result.
  *
  * @example
@@ -46,6 +55,9 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   const isEnvelope = Object.hasOwn(input, 'detail') && Object.hasOwn(input, 'detail-type');
   const opened = isEnvelope ? openEnvelope(input) : { detail: input };
   if ('kind' in opened) return opened;
+  if (opened.detailType) {
+    return familyOfDetailType(opened.detailType).read(opened.detailType, opened.envelope);
+  }
   const pathPrefix = isEnvelope ? 'detail' : '';
 
   const screened = screenHeader(opened.detail, pathPrefix, opened.account);
@@ -74,15 +86,29 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   return readGovernedRecord(eventName, record, principal, { pathPrefix, summary, account });
 }
 
-/** The CloudTrail record inside an EventBridge envelope, or why there is none to read. */
-function openEnvelope(input: unknown): { detail: unknown; account?: string } | ParsedInput {
+/** What an EventBridge envelope holds: a CloudTrail record, or an event of a governed detail-type. */
+type OpenedEnvelope =
+  | { detail: unknown; account?: string; detailType?: undefined }
+  | { detail: unknown; detailType: GovernedDetailType; envelope: EnvelopeFacts };
+
+/**
+ * The CloudTrail record inside an EventBridge envelope, or EC2's own event when its
+ * `detail-type` is a governed one (the envelope's detail-type decides), or why there is none.
+ */
+function openEnvelope(input: unknown): OpenedEnvelope | ParsedInput {
   const envelope = EventBridgeSchema.safeParse(input);
   if (!envelope.success)
     return rejected('the EventBridge envelope does not fit its schema', issuesOf(envelope.error));
   const { source, 'detail-type': detailType } = envelope.data;
   if (source !== EC2_EVENTBRIDGE_SOURCE) return skipped(`EventBridge source ${quote(source)} is not aws.ec2`);
+  if (isGovernedDetailType(detailType)) {
+    const { id, time, region, account, detail } = envelope.data;
+    return { detail, detailType, envelope: { id, time, region, account, detail } };
+  }
   if (detailType !== CLOUDTRAIL_DETAIL_TYPE) {
-    return skipped(`EventBridge detail-type ${quote(detailType)} is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
+    return skipped(
+      `EventBridge detail-type ${quote(detailType)} is neither "${CLOUDTRAIL_DETAIL_TYPE}" nor one clonewarden governs`,
+    );
   }
   return {
     detail: envelope.data.detail,

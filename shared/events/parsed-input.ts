@@ -11,13 +11,14 @@ export interface RecordSummary {
 
 /**
  * The outcome of {@link parseCloneEvent}:
- * - `event`: a governed call, read by its family (a creation made clones);
+ * - `event`: a governed event, read by its family (a creation made clones; `record` is the
+ *   CloudTrail record, absent for EC2's own events such as `EC2 AMI State Change`);
  * - `skipped`: a well-formed record that needs no verdict (failed or dry-run call, another service,
  *   an event that is not governed, the enforcer's own call);
  * - `rejected`: input that is not a usable record, with one `path: message` line per problem.
  */
 export type ParsedInput =
-  | { kind: 'event'; event: GovernedEvent; record: CloudTrailRecord }
+  | { kind: 'event'; event: GovernedEvent; record?: CloudTrailRecord }
   | ({ kind: 'skipped'; reason: string } & RecordSummary)
   | ({ kind: 'rejected'; reason: string; issues: string[] } & RecordSummary);
 

@@ -13,7 +13,14 @@ export const TAG = {
   violations: 'clonewarden:violations',
   quarantineShares: 'clonewarden:quarantine-shares',
   pruneAfter: 'clonewarden:prune-after',
+  /** Images: `pending` while their disks still wait for labels (or quarantine), then `done`. */
+  disks: 'clonewarden:disks',
+  /** Images: the state EC2 reported when it was not `available` (`failed`). */
+  imageState: 'clonewarden:image-state',
 } as const;
+
+/** The values of `clonewarden:disks`. */
+export const DISKS = { pending: 'pending', done: 'done' } as const;
 
 /** EC2 limits (Tag your Amazon EC2 resources → Tag restrictions). */
 export const TAG_LIMITS = { perResource: 50, keyLength: 128, valueLength: 256 } as const;

@@ -105,12 +105,36 @@ export interface ShareEvent {
 }
 
 /**
+ * EC2's own `EC2 AMI State Change` event (EventBridge, not CloudTrail): an image left `pending`.
+ * It names no caller: the image's verdict was given by its creation event.
+ */
+export interface ImageStateEvent {
+  family: 'state-change';
+  /** The EventBridge envelope's `id`. */
+  eventId: string;
+  /** The envelope's `detail-type`, `EC2 AMI State Change`. */
+  eventName: string;
+  /** ISO 8601, the envelope's `time`. */
+  eventTime: string;
+  region: string;
+  account: string;
+  imageId: string;
+  /** `available`, `failed`, `deregistered`, … as EC2 wrote it. */
+  state: string;
+  /** EC2's reason for a `failed` image; user-visible text from AWS, carried along. */
+  errorMessage?: string;
+}
+
+/**
  * A governed event, normalised by its family's reader (`shared/events/families/`). Each family
  * adds its member here, with a `family` tag that the pipeline dispatches on.
  */
-export type GovernedEvent = CloneEvent | ShareEvent;
+export type GovernedEvent = CloneEvent | ShareEvent | ImageStateEvent;
 
-/** The families of governed events: `creation` (a clone's birth), `sharing` (who may use it). */
+/**
+ * The families of governed events: `creation` (a clone's birth), `sharing` (who may use it),
+ * `state-change` (an image ready or failed).
+ */
 export type EventFamily = GovernedEvent['family'];
 
 /** What an image or snapshot looks like in EC2 right now. */
@@ -124,6 +148,12 @@ export interface CloneFact {
   state?: string;
   /** Images: the snapshots behind their block devices. */
   backingSnapshotIds: string[];
+  /**
+   * Images: the tags of each backing snapshot EC2 showed when it was read; a listed snapshot
+   * missing here was not visible yet. Absent when the disks were not read: they are new and carry
+   * only what the event requested for snapshots.
+   */
+  diskTags?: Record<string, Record<string, string>>;
   /** Snapshots: the volume they were taken of. */
   volumeId?: string;
   sizeGiB?: number;
@@ -346,6 +376,11 @@ export type PlannedAction =
       target: string;
       region: string;
       tags: Record<string, string>;
+      /**
+       * The tag records that the other writes are done (`clonewarden:disks=done`): written after
+       * them, so that a failure leaves it unwritten and a retry does the work again.
+       */
+      confirms?: boolean;
       done: boolean;
       error?: string;
     }
@@ -418,5 +453,12 @@ export interface Verdict {
     denied: string[];
     notes: string[];
   };
+  /**
+   * Work left for an image to become `available` (it was `pending`, or its disks were not
+   * visible yet): the `EC2 AMI State Change` event, or else the daily reconcile, finishes it.
+   */
+  awaiting?: string[];
+  /** `state-change` family: the image state the event reported (`available`, `failed`, …). */
+  imageState?: string;
   dryRun: boolean;
 }

@@ -26,7 +26,8 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
     return verdict;
   }
 
-  // FAMILY_PIPELINES pairs each family with the pipeline of its own event type.
+  // The table pairs each family with its own event type; TypeScript cannot correlate the two
+  // through the union, so the lookup is widened once here.
   const pipeline = FAMILY_PIPELINES[parsed.event.family] as (
     event: GovernedEvent,
     context: EnforceContext,

@@ -173,6 +173,11 @@ export const PolicySchema = z.strictObject({
       minSeverity: z.enum(SEVERITIES).default('low'),
       /** Send the `https` protocol an AWS Chatbot custom notification (docs/alerts.md). */
       chatbot: z.boolean().optional(),
+      /**
+       * Alert, at this severity, when an image fails to become available (EC2's `EC2 AMI State
+       * Change` event with state `failed`). Left out: the failure is recorded, not alerted.
+       */
+      failedImages: z.enum(SEVERITIES).optional(),
     })
     .prefault({}),
   rules: z

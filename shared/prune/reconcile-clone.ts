@@ -4,8 +4,10 @@ import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { evaluatePolicy } from '../engine/evaluate-policy.js';
 import type { CloneRecord } from '../model/clone-record.js';
+import { DISKS, TAG } from '../model/clonewarden-tags.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneEvent, Principal, SourceRef, Verdict } from '../model/types.js';
+import { settleImageState } from '../pipeline/families/state-change.js';
 import type { Policy } from '../policy/schema.js';
 
 /** The event name reconciled verdicts carry, in reports and in the `clonewarden:event-id` tag. */
@@ -28,8 +30,25 @@ export interface Reconciler {
   reconcile(record: CloneRecord): Promise<Verdict>;
 }
 
-/** Whether a clone is one reconcile should judge: no verdict, old enough, not AWS's own. */
+/**
+ * An image whose creation left its disks pending and that is available now: its
+ * `EC2 AMI State Change` event (best-effort) did not finish it, so reconcile does.
+ */
+export function disksAwaitReconcile(record: CloneRecord): boolean {
+  return (
+    record.kind === 'image' &&
+    record.state === 'available' &&
+    record.tags[TAG.status] !== undefined &&
+    record.tags[TAG.disks] === DISKS.pending
+  );
+}
+
+/**
+ * Whether a clone is one reconcile should judge (no verdict, old enough, not AWS's own) or
+ * finish (an available image whose disks still wait for their labels).
+ */
 export function needsReconcile(record: CloneRecord, now: Date): boolean {
+  if (disksAwaitReconcile(record)) return true;
   if (record.tags['clonewarden:status'] !== undefined) return false;
   if (record.managedBy) return false;
   const created = record.createdAt ? Date.parse(record.createdAt) : Number.NaN;
@@ -94,6 +113,7 @@ export interface ReconcilerOptions {
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   return {
     async reconcile(record) {
+      if (disksAwaitReconcile(record)) return finishImage(record, options);
       const event = reconcileEvent(record);
       const facts = await options.facts.collect(event);
       const planned = evaluatePolicy(options.policy, event, facts, {
@@ -107,4 +127,22 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       });
     },
   };
+}
+
+/**
+ * What an image's `available` event would have done, done by reconcile: the state-change
+ * family's own step, with no alert target.
+ */
+function finishImage(record: CloneRecord, options: ReconcilerOptions): Promise<Verdict> {
+  const event = {
+    family: 'state-change',
+    eventId: `reconcile-${record.id}`,
+    eventName: RECONCILE_EVENT_NAME,
+    eventTime: options.now().toISOString(),
+    region: record.region,
+    account: record.ownerId ?? '',
+    imageId: record.id,
+    state: 'available',
+  } as const;
+  return settleImageState(event, { ...options, alerts: NO_ALERTS });
 }

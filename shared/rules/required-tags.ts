@@ -123,6 +123,7 @@ export const requiredTagsRule = defineRule({
       Expiry: { date: true, maxDaysAhead: 90 },
     },
   },
+  labelKeys: (opts) => Object.keys(opts.tags),
   evaluate(opts, input) {
     const violations: string[] = [];
     const inheritTags: Record<string, string> = {};

@@ -46,6 +46,11 @@ export interface RuleType<
    */
   needs?(options: z.infer<z.ZodObject<Options>>): Partial<FactNeeds>;
   /**
+   * The tag keys the rule requires, for rules that label clones: an image's disks (its backing
+   * snapshots) carry the image's values of them, so that cost allocation by tag sees the disks.
+   */
+  labelKeys?(options: z.infer<z.ZodObject<Options>>): string[];
+  /**
    * Pure: judges one clone (a creation rule) or one added grant (a sharing rule, `ShareRuleInput`).
    * Never calls AWS; unknown facts become `unknowns`, not violations.
    */

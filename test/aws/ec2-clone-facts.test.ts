@@ -632,3 +632,95 @@ describe('Adapter: Ec2CloneFacts, disk encryption and KMS keys', () => {
     expect(facts.clones[0]!.encryption).toEqual([{ snapshotId: CLONE_SNAPSHOT, encrypted: false }]);
   });
 });
+
+describe('Adapter: Ec2CloneFacts, a pending image and its disks (moto cannot hold an image pending)', () => {
+  const SECOND_DISK = 'snap-0fffffffffffffff3';
+  const pendingImage = (): Image => ({
+    ...cloneImage(),
+    State: 'pending',
+    BlockDeviceMappings: [
+      { DeviceName: '/dev/xvda', Ebs: { SnapshotId: BACKING_SNAPSHOT } },
+      { DeviceName: '/dev/xvdb', Ebs: { SnapshotId: SECOND_DISK } },
+    ],
+  });
+
+  beforeEach(() => {
+    ec2Mock.reset();
+  });
+
+  it('does not read the disks of an available CreateImage: they are new and carry only what was requested', async () => {
+    // Prepare
+    mockRunningInstance();
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [cloneImage(), originImageDescription()] });
+    const { reader } = aReader();
+
+    // Act
+    const facts = await reader.collect(createImageEvent());
+
+    // Assess
+    expect(commandNames()).not.toContain('DescribeSnapshotsCommand');
+    expect(facts.clones[0]!.diskTags).toBeUndefined();
+  });
+
+  it('reads the disks of a pending image: one EC2 does not show yet is left out of diskTags', async () => {
+    // Prepare: DescribeSnapshots fails the whole call for the unknown id; one id at a time then.
+    mockRunningInstance();
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [pendingImage(), originImageDescription()] });
+    ec2Mock
+      .on(DescribeSnapshotsCommand, { SnapshotIds: [BACKING_SNAPSHOT, SECOND_DISK] })
+      .rejects(ec2Error('InvalidSnapshot.NotFound', 400))
+      .on(DescribeSnapshotsCommand, { SnapshotIds: [BACKING_SNAPSHOT] })
+      .resolves({
+        Snapshots: [{ SnapshotId: BACKING_SNAPSHOT, State: 'pending', Tags: [{ Key: 'Team', Value: 'x' }] }],
+      })
+      .on(DescribeSnapshotsCommand, { SnapshotIds: [SECOND_DISK] })
+      .rejects(ec2Error('InvalidSnapshot.NotFound', 400));
+    const { reader } = aReader();
+
+    // Act
+    const facts = await reader.collect(createImageEvent());
+
+    // Assess
+    expect(facts.clones[0]).toMatchObject({
+      state: 'pending',
+      backingSnapshotIds: [BACKING_SNAPSHOT, SECOND_DISK],
+      diskTags: { [BACKING_SNAPSHOT]: { Team: 'x' } },
+    });
+  });
+
+  it('reads the disks of a RegisterImage, which are not new: their own tags count', async () => {
+    // Prepare
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [cloneImage()] });
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [
+        { SnapshotId: BACKING_SNAPSHOT, State: 'completed', Tags: [{ Key: 'Owner', Value: 'disk' }] },
+      ],
+    });
+    const { reader } = aReader();
+
+    // Act
+    const facts = await reader.collect(anEvent('RegisterImage', [{ kind: 'image', id: CLONE_IMAGE }]));
+
+    // Assess
+    expect(facts.clones[0]!.diskTags).toEqual({ [BACKING_SNAPSHOT]: { Owner: 'disk' } });
+  });
+
+  it('readImage answers from one DescribeImages, and undefined for an image EC2 does not know', async () => {
+    // Prepare
+    ec2Mock
+      .on(DescribeImagesCommand, { ImageIds: [CLONE_IMAGE] })
+      .resolves({ Images: [cloneImage()] })
+      .on(DescribeImagesCommand, { ImageIds: [ORIGIN_IMAGE] })
+      .rejects(ec2Error('InvalidAMIID.NotFound', 400));
+    const { reader } = aReader();
+
+    // Act
+    const found = await reader.readImage('us-east-1', CLONE_IMAGE);
+    const gone = await reader.readImage('us-east-1', ORIGIN_IMAGE);
+
+    // Assess
+    expect(found?.backingSnapshotIds).toEqual([BACKING_SNAPSHOT]);
+    expect(gone).toBeUndefined();
+    expect(commandNames()).toEqual(['DescribeImagesCommand', 'DescribeImagesCommand']);
+  });
+});

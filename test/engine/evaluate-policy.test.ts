@@ -137,10 +137,9 @@ describe('Engine: evaluatePolicy', () => {
       violations: [],
       dryRun: false,
     });
-    expect(verdict.actions).toEqual([
-      tagAction(IMAGE, expectedTags),
-      tagAction(BACKING_SNAPSHOT, expectedTags),
-    ]);
+    // The image's labels go to its disk too, and back to the image unchanged: one CreateTags.
+    const labelled = { ...expectedTags, ...OWNER };
+    expect(verdict.actions).toEqual([tagAction(IMAGE, labelled), tagAction(BACKING_SNAPSHOT, labelled)]);
     expect(verdict.lineage?.[IMAGE]).toMatchObject({ source: INSTANCE, generation: 1 });
   });
 
@@ -401,7 +400,7 @@ describe('Engine: evaluatePolicy', () => {
     expect(verdict.actions.map((a) => a.type)).toEqual(['tag', 'tag', 'quarantine']);
   });
 
-  it('fits a clone that already has 45 tags to 50: only the highest-priority clonewarden tags, status first', () => {
+  it('fits a clone that already has 45 tags to 50: only the highest-priority clonewarden tags, status first (its own labels cost nothing)', () => {
     // Prepare
     const policy = aPolicy();
     const filler = Object.fromEntries(Array.from({ length: 44 }, (_, i) => [`team-tag-${i}`, 'x']));
@@ -419,6 +418,7 @@ describe('Engine: evaluatePolicy', () => {
       'clonewarden:parent',
       'clonewarden:root',
       'clonewarden:source',
+      'Owner',
     ]);
   });
 
@@ -561,5 +561,122 @@ rules:
 
     // Assess
     expect(verdict).not.toHaveProperty('sourceLabels');
+  });
+});
+
+describe('Engine: evaluatePolicy, an image and its disks', () => {
+  const SECOND_DISK = 'snap-0fffffffffffffff2';
+  const labelled = (verdict: ReturnType<typeof evaluatePolicy>, target: string) =>
+    tagsPlannedFor(verdict.actions, target);
+
+  it('gives every disk the image labels it lacks, in the same CreateTags as the image when they match', () => {
+    // Prepare
+    const { event, facts } = aScenario({ cloneTags: { ...OWNER, Team: 'infra' } });
+
+    // Act
+    const verdict = evaluatePolicy(aPolicy(), event, facts, OPTIONS);
+
+    // Assess: Owner is a label (the policy requires it), Team is not; both targets get one set.
+    expect(labelled(verdict, BACKING_SNAPSHOT)).toMatchObject(OWNER);
+    expect(labelled(verdict, BACKING_SNAPSHOT)).not.toHaveProperty('Team');
+    expect(labelled(verdict, BACKING_SNAPSHOT)).toEqual(labelled(verdict, IMAGE));
+    expect(verdict.awaiting).toBeUndefined();
+  });
+
+  it('never overwrites a value a disk already has: not one the request gave it, not one EC2 shows on it', () => {
+    // Prepare: the request tagged the snapshots with their own Owner; a registered disk has one too.
+    const requested = aScenario({ event: { requestedTags: { snapshot: { Owner: 'disk@example.com' } } } });
+    const read = aScenario({
+      facts: {
+        clones: [
+          {
+            ...aScenario().facts.clones[0]!,
+            tags: { ...OWNER },
+            backingSnapshotIds: [BACKING_SNAPSHOT, SECOND_DISK],
+            diskTags: { [BACKING_SNAPSHOT]: { Owner: 'other@example.com' }, [SECOND_DISK]: {} },
+          },
+        ],
+      },
+    });
+
+    // Act
+    const fromRequest = evaluatePolicy(aPolicy(), requested.event, requested.facts, OPTIONS);
+    const fromRead = evaluatePolicy(aPolicy(), read.event, read.facts, OPTIONS);
+
+    // Assess
+    expect(labelled(fromRequest, BACKING_SNAPSHOT)).not.toHaveProperty('Owner');
+    expect(labelled(fromRequest, BACKING_SNAPSHOT)?.['clonewarden:status']).toBe('compliant');
+    expect(labelled(fromRead, BACKING_SNAPSHOT)).not.toHaveProperty('Owner');
+    expect(labelled(fromRead, SECOND_DISK)).toMatchObject(OWNER);
+  });
+
+  it('labels inherited tags onto the disks too, and does the same for a CopyImage', () => {
+    // Prepare: the image lacks Owner; its source instance has a valid one.
+    const policy = parsePolicy(
+      POLICY_YAML.replace('action: tag\n    tags:', 'action: tag\n    inheritFromSource: true\n    tags:'),
+    );
+    const { event, facts } = aScenario({
+      cloneTags: {},
+      event: { eventName: 'CopyImage' },
+      facts: { source: instanceSource({ tags: { Owner: 'ops@example.com' } }) },
+    });
+
+    // Act
+    const verdict = evaluatePolicy(policy, event, facts, OPTIONS);
+
+    // Assess
+    expect(labelled(verdict, IMAGE)).toMatchObject({ Owner: 'ops@example.com' });
+    expect(labelled(verdict, BACKING_SNAPSHOT)).toMatchObject({ Owner: 'ops@example.com' });
+  });
+
+  it('labels what it sees of a pending image, marks clonewarden:disks=pending and says what it left', () => {
+    // Prepare: two disks listed, one visible so far.
+    const base = aScenario().facts.clones[0]!;
+    const { event, facts } = aScenario({
+      facts: {
+        clones: [
+          {
+            ...base,
+            state: 'pending',
+            backingSnapshotIds: [BACKING_SNAPSHOT, SECOND_DISK],
+            diskTags: { [BACKING_SNAPSHOT]: {} },
+          },
+        ],
+      },
+    });
+
+    // Act
+    const verdict = evaluatePolicy(aPolicy(), event, facts, OPTIONS);
+
+    // Assess
+    expect(labelled(verdict, IMAGE)).toMatchObject({ 'clonewarden:disks': 'pending' });
+    expect(labelled(verdict, BACKING_SNAPSHOT)).toMatchObject(OWNER);
+    expect(labelled(verdict, BACKING_SNAPSHOT)).not.toHaveProperty('clonewarden:disks');
+    expect(labelled(verdict, SECOND_DISK)).toBeUndefined();
+    expect(verdict.awaiting).toEqual([
+      `${IMAGE}: its disks get their labels once it is available (it is pending)`,
+    ]);
+  });
+
+  it('confirms clonewarden:disks=done, after the quarantine, when a retry finds the pending image available', () => {
+    // Prepare: a developer's clone (quarantined) whose first attempt left its disks pending.
+    const { event, facts } = aScenario({
+      principal: DEVELOPER,
+      cloneTags: { ...OWNER, 'clonewarden:disks': 'pending' },
+    });
+
+    // Act
+    const verdict = evaluatePolicy(aPolicy(), event, facts, OPTIONS);
+
+    // Assess
+    expect(verdict.actions.map((a) => `${a.type}:${a.target}`)).toEqual([
+      `tag:${IMAGE}`,
+      `tag:${BACKING_SNAPSHOT}`,
+      `quarantine:${IMAGE}`,
+      `tag:${IMAGE}`,
+      `alert:${TOPIC}`,
+    ]);
+    expect(verdict.actions[3]).toMatchObject({ tags: { 'clonewarden:disks': 'done' }, confirms: true });
+    expect(verdict.awaiting).toBeUndefined();
   });
 });

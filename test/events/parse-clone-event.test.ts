@@ -323,8 +323,8 @@ describe('Events: parseCloneEvent', () => {
       ['source', 'aws.s3', 'EventBridge source "aws.s3" is not aws.ec2'],
       [
         'detail-type',
-        'EC2 AMI State Change',
-        'EventBridge detail-type "EC2 AMI State Change" is not "AWS API Call via CloudTrail"',
+        'EC2 Instance State-change Notification',
+        'EventBridge detail-type "EC2 Instance State-change Notification" is neither "AWS API Call via CloudTrail" nor one clonewarden governs',
       ],
     ])('skips an envelope whose %s is %s', (field, value, reason) => {
       // Prepare

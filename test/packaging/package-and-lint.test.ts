@@ -164,14 +164,20 @@ describe('Packaging: CloudFormation template', () => {
   it('routes every governed CloudTrail call (the six clone-creating ones among them) to enforce, with retries and a DLQ', () => {
     // Act
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties ?? {});
-    const rule = rules.find((r) => r.EventPattern?.['detail-type']?.includes('AWS API Call via CloudTrail'));
+    // The rule's pattern has one branch ($or) for CloudTrail calls and one for EC2 AMI State Change.
+    const branchOf = (r: { EventPattern?: { $or?: { 'detail-type'?: string[] }[] } }, detailType: string) =>
+      // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the check.
+      r.EventPattern?.$or?.find((branch) => branch['detail-type']?.includes(detailType)) as any;
+    const rule = rules.find((r) => branchOf(r, 'AWS API Call via CloudTrail'));
+    const calls = rule && branchOf(rule, 'AWS API Call via CloudTrail');
 
     // Assess
     expect(rule, 'no EventBridge rule for CloudTrail API calls').toBeDefined();
     expect(rule?.EventPattern.source).toEqual(['aws.ec2']);
-    expect(rule?.EventPattern.detail.eventSource).toEqual(['ec2.amazonaws.com']);
-    expect([...(rule?.EventPattern.detail.eventName ?? [])].sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
-    expect(rule?.EventPattern.detail.eventName).toEqual(expect.arrayContaining(CLONE_EVENT_NAMES));
+    expect(calls?.detail.eventSource).toEqual(['ec2.amazonaws.com']);
+    expect([...(calls?.detail.eventName ?? [])].sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
+    expect(calls?.detail.eventName).toEqual(expect.arrayContaining(CLONE_EVENT_NAMES));
+    expect(branchOf(rule!, 'EC2 AMI State Change')?.detail).toEqual({ State: ['available', 'failed'] });
     const [target] = rule?.Targets ?? [];
     expect(referencedId(target.Arn)).toBe('EnforceLambdaFunction');
     expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(3600);

@@ -38,7 +38,11 @@ function compliantFacts(): CloneFacts {
 
 /** A context whose adapters are hand-written fakes that record every call. */
 function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrincipals?: string[] } = {}) {
-  const facts = { collect: vi.fn(overrides.facts ?? (async () => compliantFacts())) };
+  const facts = {
+    collect: vi.fn(overrides.facts ?? (async () => compliantFacts())),
+    readImage: vi.fn<CloneFactsReader['readImage']>(async () => undefined),
+    readDisks: vi.fn<CloneFactsReader['readDisks']>(async (image) => image),
+  };
   const actions = {
     tag: vi.fn<CloneActions['tag']>(async () => {}),
     quarantineImage: vi.fn<CloneActions['quarantineImage']>(async () => ({ removedShares: [], skipped: [] })),

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type GeneratedFile, generateFiles, rewriteBlocks } from '../../scripts/lib/generated-blocks.js';
-import { eventNamesOf, GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
+import { eventNamesOf, GOVERNED_EVENT_NAMES, governedDetailTypes } from '../../shared/events/event-table.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -27,10 +27,20 @@ describe('Scripts: generated blocks', () => {
     // Act
     const pattern = config.functions.enforce.events[0].eventBridge.pattern;
 
-    // Assess
-    expect(pattern.detail.eventName).toEqual(GOVERNED_EVENT_NAMES);
+    // Assess: one branch of the rule for CloudTrail calls, one per EC2 detail-type a family governs.
+    const [calls, ...others] = pattern.$or;
+    expect(calls.detail.eventName).toEqual(GOVERNED_EVENT_NAMES);
     expect(pattern.source).toEqual(['aws.ec2']);
-    expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    expect(calls['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    expect(others).toEqual(
+      governedDetailTypes().map(({ detailType, states }) => ({
+        'detail-type': [detailType],
+        detail: { State: [...states] },
+      })),
+    );
+    expect(others.map((branch: { 'detail-type': string[] }) => branch['detail-type'][0])).toEqual([
+      'EC2 AMI State Change',
+    ]);
   });
 
   it('rewrites a stale YAML list at its marker’s indentation, keeping the markers', () => {

@@ -29,6 +29,11 @@ export interface CreationEntry {
   readonly source?: SourceSpec;
   /** The source's region when it is not the event's own (cross-region copies). */
   readonly sourceRegion?: FieldPath;
+  /**
+   * Images: the call creates the image's disks (backing snapshots) too, so they carry only the
+   * tags the request asked for. RegisterImage points at snapshots that exist, with tags of their own.
+   */
+  readonly createsDisks?: boolean;
 }
 
 const ENTRIES = {
@@ -37,6 +42,7 @@ const ENTRIES = {
     cloneKind: 'image',
     ids: 'responseElements.imageId',
     source: { kind: 'instance', id: 'requestParameters.instanceId' },
+    createsDisks: true,
   },
   CreateSnapshot: {
     family: 'creation',
@@ -56,6 +62,7 @@ const ENTRIES = {
     ids: 'responseElements.imageId',
     source: { kind: 'image', id: 'requestParameters.sourceImageId' },
     sourceRegion: 'requestParameters.sourceRegion',
+    createsDisks: true,
   },
   CopySnapshot: {
     family: 'creation',
