@@ -1,23 +1,29 @@
 import { describeError } from '../aws/aws-error.js';
-import type { CloneActions } from '../aws/ec2-clone-actions.js';
+import type { CloneLedger } from '../aws/clone-ledger.js';
+import type { CloneActions, RecordShares } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
+import type { LedgerItem } from '../model/ledger-item.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
 import { buildAlert } from './alert-message.js';
+import { recordBirths, sharesRecorder } from './ledger-record.js';
 
 export interface ActionDependencies {
   actions: CloneActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
+  /** clonewarden's record; absent only in the CLI without CLONEWARDEN_LEDGER_TABLE. */
+  ledger?: CloneLedger;
 }
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
 type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
 
 /**
- * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
+ * Carries out a verdict's planned actions, in the order that keeps a retry safe: the ledger
+ * items first (`births`: the record the tags mirror, one conditional write per clone), then tags
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
  * quarantine, then the one alert, last, so that a failure before it leads to a retry that
  * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
@@ -30,10 +36,15 @@ export async function executeActions(
   verdict: Verdict,
   facts: CloneFacts,
   deps: ActionDependencies,
+  births: readonly LedgerItem[] = [],
 ): Promise<Verdict> {
   const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
   try {
     if (!verdict.dryRun) {
+      if (deps.ledger && births.length > 0) {
+        const notes = await recordBirths(deps.ledger, births);
+        if (notes.length > 0) deps.log.warn('ledger items kept', { eventId: verdict.eventId, notes });
+      }
       for (const batch of batchTagActions(result.actions)) {
         await deps.actions.tag(
           batch.region,
@@ -43,7 +54,7 @@ export async function executeActions(
         for (const action of batch.actions) action.done = true;
       }
       for (const action of result.actions) {
-        if (action.type === 'quarantine') await quarantine(action, facts, deps.actions);
+        if (action.type === 'quarantine') await quarantine(action, facts, deps, verdict);
       }
     }
     for (const action of result.actions) {
@@ -71,21 +82,35 @@ export async function executeActions(
   return result;
 }
 
-/** Quarantines one clone, and an image's disks with it, recording on `action` what was removed. */
-async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: CloneActions) {
+/**
+ * Quarantines one clone, and an image's disks with it, recording on `action` what was removed.
+ * With a ledger, the shares go on the clone's item before they are removed.
+ */
+async function quarantine(
+  action: QuarantineAction,
+  facts: CloneFacts,
+  deps: ActionDependencies,
+  verdict: Verdict,
+) {
+  const { actions, ledger } = deps;
   const clone = facts.clones.find((candidate) => candidate.id === action.target);
   const knownTags = clone?.tags ?? {};
+  const key = { account: verdict.account, region: action.region, id: action.target };
+  const cause = { eventId: verdict.eventId, at: new Date().toISOString() };
+  // Passed only with a ledger, so that a call without one reads exactly as before.
+  const recorder = (diskId?: string): [RecordShares] | [] =>
+    ledger ? [sharesRecorder(ledger, key, cause, diskId)] : [];
   const outcome =
     action.kind === 'image'
-      ? await actions.quarantineImage(action.region, action.target, knownTags)
-      : await actions.quarantineSnapshot(action.region, action.target, knownTags);
+      ? await actions.quarantineImage(action.region, action.target, knownTags, ...recorder())
+      : await actions.quarantineSnapshot(action.region, action.target, knownTags, ...recorder());
   const removed = encodeShareTokens(outcome.removedShares);
   if (action.kind === 'image') {
     // An image's disks can be shared on their own (createVolumePermission): a quarantined
     // AMI whose snapshots stay public still leaks its data. Each snapshot records its own
-    // shares in its own tag, for `release`.
+    // shares in its own tag (and on the image's ledger item), for `release`.
     for (const snapshotId of clone?.backingSnapshotIds ?? []) {
-      const disk = await actions.quarantineSnapshot(action.region, snapshotId, {});
+      const disk = await actions.quarantineSnapshot(action.region, snapshotId, {}, ...recorder(snapshotId));
       removed.push(...encodeShareTokens(disk.removedShares).map((token) => `${snapshotId}:${token}`));
     }
   }

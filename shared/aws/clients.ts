@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
@@ -34,6 +35,8 @@ export interface AwsClients {
   /** Loaded on first use: only events with violations alert, so most invocations never need SNS. */
   sns(): Promise<SNSClient>;
   dynamodb(): DynamoDBClient;
+  /** The same DynamoDB client, speaking plain objects (the ledger's items). */
+  documents(): DynamoDBDocumentClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
   readonly counter: ApiCallCounter;
@@ -79,6 +82,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   const ec2Clients = new Map<string, EC2Client>();
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
+  let documents: DynamoDBDocumentClient | undefined;
   let sts: STSClient | undefined;
 
   return {
@@ -108,6 +112,13 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
         instrument(dynamodb.middlewareStack, 'DynamoDB');
       }
       return dynamodb;
+    },
+    documents() {
+      // It shares the DynamoDB client's stack, so its calls are counted with it.
+      documents ??= DynamoDBDocumentClient.from(this.dynamodb(), {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+      return documents;
     },
     async sts() {
       if (!sts) {

@@ -35,6 +35,9 @@ export interface QuarantineResult {
   skipped: string[];
 }
 
+/** Called with the shares a quarantine found, before it removes them: where they are recorded first. */
+export type RecordShares = (shares: Share[]) => Promise<void>;
+
 /** The EC2 writes clonewarden makes. Every method is safe to repeat with the same input. */
 export interface CloneActions {
   tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
@@ -42,11 +45,13 @@ export interface CloneActions {
     region: string,
     imageId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult>;
   quarantineSnapshot(
     region: string,
     snapshotId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult>;
 }
 
@@ -67,19 +72,21 @@ export class Ec2CloneActions implements CloneActions {
 
   /**
    * The order the README's "Quarantine" section describes: record the launch permissions in
-   * a tag, remove them, disable the image, deprecate it now. On a retry the recorded shares are kept, never overwritten by the
+   * the ledger (through `recordShares`) and in a tag, remove them, disable the image, deprecate it now. On a retry the recorded shares are kept, never overwritten by the
    * (by then empty) current list.
    */
   async quarantineImage(
     region: string,
     imageId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult> {
     const ec2 = this.#aws.ec2(region);
     const attribute = await ec2.send(
       new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
     );
     const current = (attribute.LaunchPermissions ?? []).flatMap(launchPermissionToShare);
+    if (current.length > 0) await recordShares?.(current);
     await this.#recordShares(region, imageId, knownTags, current);
     if (current.length > 0) {
       await ec2.send(
@@ -101,11 +108,12 @@ export class Ec2CloneActions implements CloneActions {
     return { removedShares: current, skipped };
   }
 
-  /** Records `createVolumePermission` in a tag, then removes it. */
+  /** Records `createVolumePermission` (in the ledger, then a tag), then removes it. */
   async quarantineSnapshot(
     region: string,
     snapshotId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult> {
     const ec2 = this.#aws.ec2(region);
     const attribute = await ec2.send(
@@ -114,6 +122,7 @@ export class Ec2CloneActions implements CloneActions {
     const current: Share[] = (attribute.CreateVolumePermissions ?? []).flatMap((p): Share[] =>
       p.Group ? [{ kind: 'group', value: p.Group }] : p.UserId ? [{ kind: 'account', value: p.UserId }] : [],
     );
+    if (current.length > 0) await recordShares?.(current);
     await this.#recordShares(region, snapshotId, knownTags, current);
     if (current.length > 0) {
       // The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements.

@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
+import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
@@ -42,6 +43,9 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
     alerts: new SnsAlertPublisher(options.aws),
+    ...(options.settings.ledgerTable
+      ? { ledger: new DynamoDbCloneLedger(options.aws, options.settings.ledgerTable) }
+      : {}),
     log: options.log,
     metrics: options.metrics,
     now,

@@ -1,12 +1,14 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneDeleter } from '../aws/clone-deleter.js';
 import { Ec2CloneInventory } from '../aws/clone-inventory.js';
+import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { Settings } from '../settings/resolve-settings.js';
+import { LedgerView } from './ledger-view.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './prune-context.js';
 import { createReconciler } from './reconcile-clone.js';
 
@@ -33,6 +35,8 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
   const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
   const { aws, log } = options;
+  const table = options.settings.ledgerTable;
+  const ledger = table ? new DynamoDbCloneLedger(aws, table) : undefined;
   return {
     policy,
     region: aws.region,
@@ -44,10 +48,12 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
       policy,
       facts: new Ec2CloneFacts(aws, { log, now, retry: LISTED_CLONE_RETRY }),
       actions: new Ec2CloneActions(aws, { log, now }),
+      ...(ledger ? { ledger } : {}),
       log,
       now,
       dryRun,
     }),
+    ...(ledger ? { ledger: new LedgerView(ledger, aws.region) } : {}),
     alerts: new SnsAlertPublisher(aws),
     log,
     metrics: options.metrics,
