@@ -114,10 +114,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       return dynamodb;
     },
     documents() {
-      // It shares the DynamoDB client's stack, so its calls are counted with it.
-      documents ??= DynamoDBDocumentClient.from(this.dynamodb(), {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+      documents ??= documentClientOf(this.dynamodb());
       return documents;
     },
     async sts() {
@@ -129,4 +126,9 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       return sts;
     },
   };
+}
+
+/** Plain objects over the DynamoDB client; it shares the client's stack, so its calls are counted. */
+function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

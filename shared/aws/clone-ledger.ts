@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerConflictError } from '../model/errors.js';
 import {
   LEDGER_ITEM_SCHEMA,
@@ -24,8 +24,6 @@ export interface CloneLedger {
   get(key: LedgerKey): Promise<LedgerItem | undefined>;
   /** Stores `item` if the stored one is still at `item.version - 1` (none for version 1). */
   write(item: LedgerItem): Promise<LedgerWrite>;
-  /** A region's items, a page at a time (one Query page is at most 1 MB). */
-  items(account: string, region: string): AsyncIterable<LedgerItem[]>;
 }
 
 /**
@@ -75,20 +73,6 @@ export class DynamoDbCloneLedger implements CloneLedger {
     } catch (error) {
       if (awsErrorName(error) === 'ConditionalCheckFailedException') return 'conflict';
       throw error;
-    }
-  }
-
-  async *items(account: string, region: string): AsyncIterable<LedgerItem[]> {
-    const pages = paginateQuery(
-      { client: this.#aws.documents() },
-      {
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': ledgerPartition(account, region) },
-      },
-    );
-    for await (const page of pages) {
-      yield (page.Items ?? []).map((item) => LEDGER_ITEM_SCHEMA.parse(item));
     }
   }
 }

@@ -18,6 +18,7 @@ import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { tagResources } from './ec2-tagging.js';
+import { untagResources } from './ec2-untagging.js';
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();
@@ -53,6 +54,8 @@ export interface CloneActions {
     knownTags: Record<string, string>,
     recordShares?: RecordShares,
   ): Promise<QuarantineResult>;
+  /** Removes tag keys: the tamper guard drops `clonewarden:` tags the ledger does not hold. */
+  untag?(region: string, resourceIds: string[], keys: string[]): Promise<void>;
 }
 
 export class Ec2CloneActions implements CloneActions {
@@ -68,6 +71,10 @@ export class Ec2CloneActions implements CloneActions {
 
   tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
     return tagResources(this.#aws.ec2(region), resourceIds, tags);
+  }
+
+  untag(region: string, resourceIds: string[], keys: string[]): Promise<void> {
+    return untagResources(this.#aws.ec2(region), resourceIds, keys);
   }
 
   /**

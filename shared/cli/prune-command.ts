@@ -5,6 +5,7 @@ import { runPrune } from '../prune/run-prune.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
+import { warnWithoutLedger } from './ledger-warning.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
@@ -64,6 +65,7 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       ...(values['dry-run'] ? { dryRun: true } : {}),
       ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
     });
+    warnWithoutLedger(settings, 'prune');
     const aws = await connectAws(values.region, { checkCredentials: true });
     const context = await createPruneContext({
       settings,

@@ -7,6 +7,7 @@ import { enforceRecord } from '../pipeline/enforce-record.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
+import { warnWithoutLedger } from './ledger-warning.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
@@ -64,6 +65,7 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
     });
+    warnWithoutLedger(settings, 'replay');
     const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
     // Records carry their own region; this one is home for the alert topic. Credentials are not

@@ -1,5 +1,6 @@
 import type { EventFamily } from './event-family.js';
 import { creationFamily } from './families/creation.js';
+import { tamperingFamily } from './families/tampering.js';
 
 /**
  * The event families clonewarden governs, one file each under `families/`: its event names with
@@ -8,7 +9,7 @@ import { creationFamily } from './families/creation.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily] as const;
+export const EVENT_FAMILIES = [creationFamily, tamperingFamily] as const;
 
 type FamilyOf<Name> = Extract<(typeof EVENT_FAMILIES)[number], { entries: Record<Name & string, unknown> }>;
 

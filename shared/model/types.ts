@@ -81,12 +81,40 @@ export interface CloneEvent {
 }
 
 /**
+ * What a tampering call did to a clone the ledger may hold:
+ * - `tags`: CreateTags / DeleteTags touched a `clonewarden:` key;
+ * - `unquarantine`: EnableImage / DisableImageDeprecation, which a quarantine undid;
+ * - `close`: DeregisterImage / DeleteSnapshot, the clone is gone;
+ * - `reopen`: Restore…FromRecycleBin, the clone is back.
+ */
+export type TamperAction = 'tags' | 'unquarantine' | 'close' | 'reopen';
+
+/** A call that may undo what clonewarden recorded, normalised (family `tampering`). */
+export interface TamperEvent {
+  family: 'tampering';
+  action: TamperAction;
+  eventId: string;
+  eventName: string;
+  /** ISO 8601. */
+  eventTime: string;
+  region: string;
+  account: string;
+  principal: Principal;
+  /** The images and snapshots the call touched (other resources of a CreateTags are left out). */
+  clones: CloneRef[];
+  /** `tags` only: the `clonewarden:` tags written (key → value), or removed (value `undefined`). */
+  tags?: { key: string; value?: string }[];
+  /** `tags` only: DeleteTags without a tag list, which removes every tag. */
+  removesAllTags?: boolean;
+}
+
+/**
  * A governed event, normalised by its family's reader (`shared/events/families/`). Each family
  * adds its member here, with a `family` tag that the pipeline dispatches on.
  */
-export type GovernedEvent = CloneEvent;
+export type GovernedEvent = CloneEvent | TamperEvent;
 
-/** The families of governed events: `creation` (a clone's birth) today. */
+/** The families of governed events: `creation` (a clone's birth) and `tampering`. */
 export type EventFamily = GovernedEvent['family'];
 
 /** What an image or snapshot looks like in EC2 right now. */

@@ -1,5 +1,5 @@
 import { parseCloneEvent } from '../events/parse-clone-event.js';
-import type { Verdict } from '../model/types.js';
+import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { FAMILY_PIPELINES } from './family-pipelines.js';
 
@@ -26,7 +26,16 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
     return verdict;
   }
 
-  return FAMILY_PIPELINES[parsed.event.family](parsed.event, context);
+  return enforceFamily(parsed.event, context);
+}
+
+/** The event's own family pipeline; the table is typed per family, so the call goes through one cast. */
+function enforceFamily<Event extends GovernedEvent>(event: Event, context: EnforceContext): Promise<Verdict> {
+  const pipeline = FAMILY_PIPELINES[event.family as Event['family']] as (
+    event: Event,
+    context: EnforceContext,
+  ) => Promise<Verdict>;
+  return pipeline(event, context);
 }
 
 function unprocessedVerdict(

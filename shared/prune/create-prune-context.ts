@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneDeleter } from '../aws/clone-deleter.js';
 import { Ec2CloneInventory } from '../aws/clone-inventory.js';
 import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
+import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
@@ -53,7 +54,9 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
       now,
       dryRun,
     }),
-    ...(ledger ? { ledger: new LedgerView(ledger, aws.region) } : {}),
+    ...(ledger && table
+      ? { ledger: new LedgerView(ledger, dynamoDbLedgerRegion(aws, table), aws.region) }
+      : {}),
     alerts: new SnsAlertPublisher(aws),
     log,
     metrics: options.metrics,

@@ -1,4 +1,5 @@
 import { type CloneLedger, changeLedgerItem } from '../aws/clone-ledger.js';
+import type { LedgerRegionReader } from '../aws/clone-ledger-query.js';
 import type { CloneRecord } from '../model/clone-record.js';
 import { TAG_PREFIX } from '../model/clonewarden-tags.js';
 import {
@@ -23,6 +24,7 @@ const NAMED_DISAGREEMENTS = 20;
  */
 export class LedgerView {
   readonly #ledger: CloneLedger;
+  readonly #readRegion: LedgerRegionReader;
   readonly #region: string;
   readonly #items = new Map<string, LedgerItem>();
   /** A disk's id → its image's item. */
@@ -32,8 +34,9 @@ export class LedgerView {
   disagreements = 0;
   readonly notes: PruneNote[] = [];
 
-  constructor(ledger: CloneLedger, region: string) {
+  constructor(ledger: CloneLedger, readRegion: LedgerRegionReader, region: string) {
     this.#ledger = ledger;
+    this.#readRegion = readRegion;
     this.#region = region;
   }
 
@@ -41,7 +44,7 @@ export class LedgerView {
   async load(account: string | undefined): Promise<void> {
     if (account === undefined || this.#account !== undefined) return;
     this.#account = account;
-    for await (const page of this.#ledger.items(account, this.#region)) {
+    for await (const page of this.#readRegion(account, this.#region)) {
       for (const item of page) this.#remember(item);
     }
   }

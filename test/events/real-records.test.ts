@@ -104,7 +104,7 @@ describe('Events: the real-record corpus', () => {
           eventName: parsed.event.eventName,
           eventTime: parsed.event.eventTime,
           clones: parsed.event.clones,
-          source: parsed.event.source,
+          source: 'source' in parsed.event ? parsed.event.source : undefined,
         },
         where(entry),
       ).toEqual(expected);

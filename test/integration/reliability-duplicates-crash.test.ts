@@ -16,6 +16,7 @@ import { countByEventId } from '../support/alert-inbox.js';
 import {
   asTags,
   createIdempotencyTable,
+  createLedgerTable,
   imageTags,
   LABELS,
   launchInstance,
@@ -95,7 +96,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'reliability-duplicates');
   await createIdempotencyTable(REGION, 'reliability-duplicates-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'reliability-duplicates-ledger');
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'reliability-duplicates-ledger',
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'reliability-duplicates-idempotency',

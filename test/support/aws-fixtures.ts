@@ -89,6 +89,7 @@ export async function snapshotTags(ec2: EC2Client, snapshotId: string): Promise<
 export {
   createAlertInbox,
   createIdempotencyTable,
+  createLedgerTable,
   type ReceivedAlert,
 } from '../../scripts/lib/emulator-resources.js';
 
