@@ -284,7 +284,8 @@ describe('Events: parseCloneEvent', () => {
       });
     });
 
-    it.each(['RunInstances', 'ModifyImageAttribute', 'DeleteSnapshot'])(
+    // DeleteSnapshot is governed since the tampering family; DeleteVolume takes its place here.
+    it.each(['RunInstances', 'ModifyImageAttribute', 'DeleteVolume'])(
       'skips %s as not governed, naming the event',
       (eventName) => {
         // Prepare

@@ -199,6 +199,29 @@ const GOVERNED: Record<string, object> = {
     clones: [{ kind: 'snapshot', id: 'snap-0ea8b3632c0ff21d6' }],
     source: { kind: 'instance', id: 'i-0c424a66ab9f64345', region: 'ap-northeast-1' },
   },
+  // The tampering family: a deletion closes the clone's ledger item, a restore reopens it.
+  '2021-spotlight-ec2-delete-snapshot.json': {
+    account: '999999999999',
+    eventName: 'DeleteSnapshot',
+    eventTime: '2021-04-07T15:53:25Z',
+    clones: [{ kind: 'snapshot', id: 'snap-0ea8b3632c0ff21d6' }],
+    source: undefined,
+  },
+  '2021-spotlight-ec2-deregister-image.json': {
+    account: '999999999999',
+    eventName: 'DeregisterImage',
+    eventTime: '2021-04-12T06:18:56Z',
+    clones: [{ kind: 'image', id: 'ami-094a52a9a2b58d074' }],
+    source: undefined,
+  },
+  // Logged wrapped and PascalCase (RestoreSnapshotFromRecycleBinRequest.SnapshotId).
+  '2021-spotlight-ec2-restore-snapshot-from-recycle-bin.json': {
+    account: '999999999999',
+    eventName: 'RestoreSnapshotFromRecycleBin',
+    eventTime: '2021-12-01T00:39:16Z',
+    clones: [{ kind: 'snapshot', id: 'snap-0a15b34fdb9d3c87b' }],
+    source: undefined,
+  },
   // eventTime written `2022-09-29 22:25:17` (Panther's form, UTC).
   '2022-panther-ec2-create-image.yml': {
     account: '123456789101',
@@ -211,7 +234,7 @@ const GOVERNED: Record<string, object> = {
 
 const CORPUS_FIGURES = {
   total: 71,
-  governed: 6,
+  governed: 9,
   byName: {
     AssumeRole: 2,
     AuthorizeSecurityGroupIngress: 1,
