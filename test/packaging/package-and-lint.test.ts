@@ -20,6 +20,17 @@ const CLONE_EVENT_NAMES = [
   'CopySnapshot',
   'RegisterImage',
 ];
+/** The tampering family: calls that could undo what the ledger holds. */
+const TAMPER_EVENT_NAMES = [
+  'CreateTags',
+  'DeleteTags',
+  'EnableImage',
+  'DisableImageDeprecation',
+  'DeregisterImage',
+  'DeleteSnapshot',
+  'RestoreImageFromRecycleBin',
+  'RestoreSnapshotFromRecycleBin',
+];
 
 interface CfnResource {
   Type: string;
@@ -151,6 +162,7 @@ describe('Packaging: CloudFormation template', () => {
       'CLONEWARDEN_DRY_RUN',
       'CLONEWARDEN_ENFORCER_ROLE_ARN',
       'CLONEWARDEN_IDEMPOTENCY_TABLE',
+      'CLONEWARDEN_LEDGER_TABLE',
       'CLONEWARDEN_POLICY',
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -158,7 +170,7 @@ describe('Packaging: CloudFormation template', () => {
     ]);
   });
 
-  it('routes the six clone-creating CloudTrail calls to enforce, with retries and a DLQ', () => {
+  it('routes the six clone-creating CloudTrail calls and the tampering ones to enforce, with retries and a DLQ', () => {
     // Act
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties ?? {});
     const rule = rules.find((r) => r.EventPattern?.['detail-type']?.includes('AWS API Call via CloudTrail'));
@@ -167,7 +179,9 @@ describe('Packaging: CloudFormation template', () => {
     expect(rule, 'no EventBridge rule for CloudTrail API calls').toBeDefined();
     expect(rule?.EventPattern.source).toEqual(['aws.ec2']);
     expect(rule?.EventPattern.detail.eventSource).toEqual(['ec2.amazonaws.com']);
-    expect([...(rule?.EventPattern.detail.eventName ?? [])].sort()).toEqual([...CLONE_EVENT_NAMES].sort());
+    expect([...(rule?.EventPattern.detail.eventName ?? [])].sort()).toEqual(
+      [...CLONE_EVENT_NAMES, ...TAMPER_EVENT_NAMES].sort(),
+    );
     const [target] = rule?.Targets ?? [];
     expect(referencedId(target.Arn)).toBe('EnforceLambdaFunction');
     expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(3600);
@@ -302,6 +316,8 @@ describe('Packaging: readable stack traces without --enable-source-maps', () => 
             NODE_OPTIONS: nodeOptions,
             AWS_REGION: 'us-east-1',
             CLONEWARDEN_POLICY: policy,
+            // The function refuses to start without its ledger; the table is never reached here.
+            CLONEWARDEN_LEDGER_TABLE: 'clonewarden-test-ledger',
             POWERTOOLS_METRICS_DISABLED: 'true',
             POWERTOOLS_LOG_LEVEL: 'ERROR',
           },
