@@ -65,8 +65,9 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       ...(values['dry-run'] ? { dryRun: true } : {}),
       ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
     });
-    warnWithoutLedger(settings, 'prune');
     const aws = await connectAws(values.region, { checkCredentials: true });
+    // After the region and credential checks, whose one-line errors come first.
+    warnWithoutLedger(settings, 'prune');
     const context = await createPruneContext({
       settings,
       aws,

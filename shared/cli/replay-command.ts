@@ -65,12 +65,13 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
     });
-    warnWithoutLedger(settings, 'replay');
     const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
     // Records carry their own region; this one is home for the alert topic. Credentials are not
     // checked up front: records that are skipped or rejected need none.
     const aws = await connectAws(values.region, { checkCredentials: false });
+    // After the region and credential checks, whose one-line errors come first.
+    warnWithoutLedger(settings, 'replay');
     const context = await createEnforceContext({ settings, aws, log, metrics });
 
     const tally: ReplayTally = { records: 0, byStatus: {}, failures: [] };
