@@ -2,7 +2,7 @@ import { describeError } from '../aws/aws-error.js';
 import type { CloneLedger } from '../aws/clone-ledger.js';
 import type { CloneActions, RecordShares } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import { shareToken } from '../model/clonewarden-tags.js';
+import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
 import type { LedgerItem } from '../model/ledger-item.js';
 import type { EnforcerLog } from '../model/log.js';
@@ -20,13 +20,14 @@ export interface ActionDependencies {
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
 type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
+type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
 
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: the ledger
  * items first (`births`: the record the tags mirror, one conditional write per clone), then tags
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
- * quarantine, then the one alert, last, so that a failure before it leads to a retry that
- * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
+ * quarantine or the revert of a share's grants, then the one alert, last, so that a failure
+ * before it leads to a retry that alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
  * alert (marked DRY RUN) is sent.
  *
  * Returns the verdict with each action's `done`; throws `ActionFailedError` (with the verdict
@@ -55,6 +56,7 @@ export async function executeActions(
       }
       for (const action of result.actions) {
         if (action.type === 'quarantine') await quarantine(action, facts, deps, verdict);
+        if (action.type === 'revert') await revert(action, deps.actions);
       }
     }
     for (const action of result.actions) {
@@ -118,6 +120,14 @@ async function quarantine(
   if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
   // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
   if (removed.length > 0) action.removedShares = removed;
+}
+
+/** Removes exactly the grants that broke a rule, recording on `action` those still granted. */
+async function revert(action: RevertAction, actions: CloneActions) {
+  const shares = decodeShares(action.shares);
+  const removed = await actions.revokeShares(action.region, action.kind, action.target, shares);
+  action.removedShares = removed.map(shareToken);
+  action.done = true;
 }
 
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);

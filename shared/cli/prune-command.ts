@@ -7,6 +7,7 @@ import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { warnWithoutLedger } from './ledger-warning.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 function humanReport(report: PruneReport): string {
@@ -65,6 +66,7 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       ...(values['dry-run'] ? { dryRun: true } : {}),
       ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
     });
+    await notePolicyWarnings('prune', settings.policyPath, new Date());
     const aws = await connectAws(values.region, { checkCredentials: true });
     // After the region and credential checks, whose one-line errors come first.
     warnWithoutLedger(settings, 'prune');

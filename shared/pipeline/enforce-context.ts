@@ -1,6 +1,7 @@
 import type { CloneLedger } from '../aws/clone-ledger.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
+import type { ShareFactsReader } from '../aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
@@ -14,6 +15,8 @@ export interface EnforceContext {
   topicArn?: string;
   enforcerPrincipals: string[];
   facts: CloneFactsReader;
+  /** The facts of the sharing family: the shared clone, its status, our Organization. */
+  shareFacts: ShareFactsReader;
   actions: CloneActions;
   alerts: AlertPublisher;
   /** clonewarden's record; the functions always have one, the CLI only with CLONEWARDEN_LEDGER_TABLE. */

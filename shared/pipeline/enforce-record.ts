@@ -26,16 +26,12 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
     return verdict;
   }
 
-  return enforceFamily(parsed.event, context);
-}
-
-/** The event's own family pipeline; the table is typed per family, so the call goes through one cast. */
-function enforceFamily<Event extends GovernedEvent>(event: Event, context: EnforceContext): Promise<Verdict> {
-  const pipeline = FAMILY_PIPELINES[event.family as Event['family']] as (
-    event: Event,
+  // FAMILY_PIPELINES pairs each family with the pipeline of its own event type.
+  const pipeline = FAMILY_PIPELINES[parsed.event.family] as (
+    event: GovernedEvent,
     context: EnforceContext,
   ) => Promise<Verdict>;
-  return pipeline(event, context);
+  return pipeline(parsed.event, context);
 }
 
 function unprocessedVerdict(

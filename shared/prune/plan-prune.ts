@@ -1,4 +1,5 @@
 import { describeError } from '../aws/aws-error.js';
+import type { BlockPublicAccess } from '../aws/block-public-access.js';
 import type { CloneRecord } from '../model/clone-record.js';
 import { TAG } from '../model/clonewarden-tags.js';
 import type { CloneKind } from '../model/types.js';
@@ -33,6 +34,8 @@ export interface PrunePlan {
   readonly clones: readonly PlannedClone[];
   readonly notes: readonly PruneNote[];
   readonly reconcile: ReconcileOutcome;
+  /** The account's block public access, when the run reads it. */
+  readonly blockPublicAccess?: BlockPublicAccess;
 }
 
 /**
@@ -42,6 +45,7 @@ export interface PrunePlan {
  */
 export async function planPrune(context: PruneContext): Promise<PrunePlan> {
   const startedAt = context.now();
+  const blockPublicAccess = context.publicAccess?.read(context.region);
   const scan = await scanInUse(context, startedAt);
   const decisions = new Decisions(context, scan.index, startedAt);
   for (const { record, candidacy } of scan.images) decisions.consider(record, candidacy);
@@ -64,6 +68,7 @@ export async function planPrune(context: PruneContext): Promise<PrunePlan> {
     clones: decisions.clones,
     notes: [...decisions.notes, ...ledgerNotes(context, takenIn)],
     reconcile,
+    ...(blockPublicAccess ? { blockPublicAccess: await blockPublicAccess } : {}),
   };
 }
 

@@ -32,7 +32,7 @@ function thrownBy(act: () => unknown): EventValidationError {
 }
 
 describe('Events: CREATION_EVENTS', () => {
-  it('governs exactly the six clone-creating events, with one table entry each', () => {
+  it('governs exactly the six clone-creating events, with one table entry each, then the sharing and tampering calls', () => {
     // Assess
     expect(eventNamesOf('creation')).toEqual([
       'CreateImage',
@@ -43,9 +43,10 @@ describe('Events: CREATION_EVENTS', () => {
       'RegisterImage',
     ]);
     expect(Object.keys(CREATION_EVENTS).sort()).toEqual([...eventNamesOf('creation')].sort());
+    expect(eventNamesOf('sharing')).toEqual(['ModifyImageAttribute', 'ModifySnapshotAttribute']);
   });
 
-  it('governs the tampering calls after the creating ones, one table entry each', () => {
+  it('governs the tampering calls after the creating and sharing ones, one table entry each', () => {
     // Assess
     expect(eventNamesOf('tampering')).toEqual([
       'CreateTags',
@@ -57,7 +58,11 @@ describe('Events: CREATION_EVENTS', () => {
       'RestoreImageFromRecycleBin',
       'RestoreSnapshotFromRecycleBin',
     ]);
-    expect(GOVERNED_EVENT_NAMES).toEqual([...eventNamesOf('creation'), ...eventNamesOf('tampering')]);
+    expect(GOVERNED_EVENT_NAMES).toEqual([
+      ...eventNamesOf('creation'),
+      ...eventNamesOf('sharing'),
+      ...eventNamesOf('tampering'),
+    ]);
   });
 
   it('writes every path from the request or the response, and tags every entry with its family', () => {

@@ -90,7 +90,6 @@ export {
   createAlertInbox,
   createIdempotencyTable,
   createLedgerTable,
-  type ReceivedAlert,
 } from '../../scripts/lib/emulator-resources.js';
 
 /** The README's example policy ("Writing a policy"), enforcing, written to a temporary file. */
