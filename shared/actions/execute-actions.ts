@@ -4,11 +4,11 @@ import type { CloneActions, RecordShares } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
-import type { LedgerItem } from '../model/ledger-item.js';
+import { type LedgerItem, mirrorTags } from '../model/ledger-item.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
 import { buildAlert } from './alert-message.js';
-import { recordBirths, sharesRecorder } from './ledger-record.js';
+import { recordBirths, recordQuarantine, sharesRecorder } from './ledger-record.js';
 
 export interface ActionDependencies {
   actions: CloneActions;
@@ -24,7 +24,8 @@ type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
 
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: the ledger
- * items first (`births`: the record the tags mirror, one conditional write per clone), then tags
+ * items first (`births`: the record the tags mirror, one conditional write per clone; an
+ * existing clone's item moved to `quarantined` before its quarantine), then tags
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
  * quarantine or the revert of a share's grants, then the one alert, last, so that a failure
  * before it leads to a retry that alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
@@ -46,6 +47,7 @@ export async function executeActions(
         const notes = await recordBirths(deps.ledger, births);
         if (notes.length > 0) deps.log.warn('ledger items kept', { eventId: verdict.eventId, notes });
       }
+      if (deps.ledger) await recordQuarantines(result, facts, deps.ledger, births);
       for (const batch of batchTagActions(result.actions)) {
         await deps.actions.tag(
           batch.region,
@@ -120,6 +122,31 @@ async function quarantine(
   if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
   // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
   if (removed.length > 0) action.removedShares = removed;
+}
+
+/**
+ * A quarantine that did not come with the clone's birth (a share that broke a rule) moves the
+ * clone's item to `quarantined` first; the tags planned for the clone and its disks are then the
+ * item's mirror, so that they never say more or less than the ledger (its rule ids included).
+ */
+async function recordQuarantines(
+  result: Verdict,
+  facts: CloneFacts,
+  ledger: CloneLedger,
+  births: readonly LedgerItem[],
+): Promise<void> {
+  for (const action of result.actions) {
+    if (action.type !== 'quarantine' || births.some((item) => item.id === action.target)) continue;
+    const clone = facts.clones.find((candidate) => candidate.id === action.target);
+    if (!clone) continue;
+    const item = await recordQuarantine(ledger, result, clone);
+    const mirrored = new Set([item.id, ...item.backingSnapshotIds, ...clone.backingSnapshotIds]);
+    for (const tag of result.actions) {
+      if (tag.type === 'tag' && tag.region === item.region && mirrored.has(tag.target)) {
+        tag.tags = mirrorTags(item, tag.target);
+      }
+    }
+  }
 }
 
 /** Removes exactly the grants that broke a rule, recording on `action` those still granted. */

@@ -1,8 +1,14 @@
 import { type CloneLedger, changeLedgerItem, recordNewItem } from '../aws/clone-ledger.js';
 import type { RecordShares } from '../aws/ec2-clone-actions.js';
 import { shareToken, TAG } from '../model/clonewarden-tags.js';
-import { type LedgerItem, type LedgerStatus, ledgerPartition } from '../model/ledger-item.js';
-import type { CloneEvent, CloneFacts, Verdict } from '../model/types.js';
+import {
+  type LedgerChange,
+  type LedgerItem,
+  type LedgerStatus,
+  ledgerPartition,
+  trustOnFirstUse,
+} from '../model/ledger-item.js';
+import type { CloneEvent, CloneFact, CloneFacts, Verdict } from '../model/types.js';
 
 /** How a creation verdict came about: enforce saw the call, or reconcile rebuilt it. */
 export type BirthOrigin = 'event' | 'reconcile';
@@ -17,16 +23,7 @@ export function birthItems(event: CloneEvent, verdict: Verdict, facts: CloneFact
     const tagged = verdict.actions.find((a) => a.type === 'tag' && a.target === clone.id);
     const status = ((tagged?.type === 'tag' && tagged.tags[TAG.status]) || 'compliant') as LedgerStatus;
     const lineage = verdict.lineage?.[clone.id];
-    const ruleIds =
-      status === 'exempt'
-        ? []
-        : [
-            ...new Set(
-              verdict.violations
-                .filter((v) => v.resource === clone.id && v.action !== 'report')
-                .map((v) => v.rule),
-            ),
-          ];
+    const ruleIds = status === 'exempt' ? [] : markingRules(verdict, clone.id);
     const createdBy = event.principal.callerArn ?? event.principal.arn;
     return {
       pk: ledgerPartition(event.account, clone.region),
@@ -93,4 +90,46 @@ export function sharesRecorder(
       };
     });
   };
+}
+
+/** The rule ids a verdict marks the clone with: those whose action does more than report. */
+function markingRules(verdict: Verdict, cloneId: string): string[] {
+  const marking = verdict.violations.filter((v) => v.resource === cloneId && v.action !== 'report');
+  return [...new Set(marking.map((v) => v.rule))];
+}
+
+/**
+ * Moves an existing clone's item to `quarantined`, with the verdict's rule ids added to those it
+ * held, before a quarantine that did not come with the clone's birth (a share that broke a rule
+ * asking for it): release gives back only what the item records, and the shares the quarantine
+ * removes are recorded on it. A clone the ledger does not hold yet is taken in from its tags
+ * first (trust on first use). A retry finds the change made and writes nothing. Returns the item.
+ */
+export async function recordQuarantine(
+  ledger: CloneLedger,
+  verdict: Verdict,
+  clone: CloneFact,
+): Promise<LedgerItem> {
+  const key = { account: verdict.account, region: clone.region, id: clone.id };
+  const by = verdict.principal?.callerArn ?? verdict.principal?.arn;
+  const at = new Date().toISOString();
+  const ruleIds = markingRules(verdict, clone.id);
+  const decide = (stored: LedgerItem): LedgerChange | undefined => {
+    const held = [...new Set([...stored.ruleIds, ...ruleIds])];
+    if (stored.status === 'quarantined' && held.length === stored.ruleIds.length) return undefined;
+    const cause = { eventId: verdict.eventId, at, ...(by ? { by } : {}) };
+    return {
+      ...cause,
+      status: 'quarantined',
+      note: `quarantined (${verdict.eventName})`,
+      set: { ruleIds: held },
+    };
+  };
+  const changed = await changeLedgerItem(ledger, key, decide);
+  if (changed) return changed;
+  const { kind, tags, backingSnapshotIds, createdAt } = clone;
+  const tagged = { ...key, kind, tags, backingSnapshotIds, ...(createdAt ? { createdAt } : {}) };
+  await recordNewItem(ledger, trustOnFirstUse(tagged, at));
+  // Found now: written just above, or by another writer that came first.
+  return (await changeLedgerItem(ledger, key, decide))!;
 }

@@ -322,7 +322,7 @@ export interface SharedCloneFact {
   found: boolean;
   ownerId?: string;
   tags: Record<string, string>;
-  /** Its status, read by `CloneStatusReader` (today the `clonewarden:status` tag). */
+  /** Its status, read by `CloneStatusReader`: the ledger's, its `clonewarden:status` tag only without an item. */
   status?: string;
   encrypted: boolean;
   /** The KMS keys of its encrypted disks: each must be shared too for the grantee to use it. */

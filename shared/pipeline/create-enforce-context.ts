@@ -1,6 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
 import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
-import { TAG_CLONE_STATUS } from '../aws/clone-status.js';
+import { LedgerCloneStatus, TAG_CLONE_STATUS } from '../aws/clone-status.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
 import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
@@ -52,7 +52,8 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     }),
     // One context per container: the Organization is read at most once per container.
     shareFacts: new Ec2ShareFacts(options.aws, {
-      status: TAG_CLONE_STATUS,
+      // The ledger decides a clone's status; its tag only without a ledger (the CLI).
+      status: ledger ? new LedgerCloneStatus(ledger) : TAG_CLONE_STATUS,
       organization: new AwsOrganizationDirectory(options.aws, { log: options.log }),
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),

@@ -18,7 +18,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, cloudTrailRecord, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
-import type { LedgerItem } from '../../shared/model/ledger-item.js';
+import { type LedgerItem, tagsDisagreeing } from '../../shared/model/ledger-item.js';
 import {
   asTags,
   createAlertInbox,
@@ -351,5 +351,89 @@ describe('Integration: the tamper guard', () => {
     );
     expect(CreateVolumePermissions ?? []).toEqual([]);
     expect((await snapshotTags(ec2, SnapshotId!))['clonewarden:status']).toBe('quarantined');
+  });
+});
+
+describe('Integration: the ledger and the sharing family', () => {
+  /** Only the partner may be granted; any other grant quarantines the clone. */
+  const sharingPolicy = join(dir, 'sharing.yml');
+  writeFileSync(
+    sharingPolicy,
+    `version: 1
+dryRun: false
+alerts: { minSeverity: low }
+rules:
+  - id: partners-only
+    type: allowed-sharing
+    severity: critical
+    action: quarantine
+    accounts: ["${PARTNER}"]
+`,
+  );
+
+  async function shareImage(imageId: string, userId: string) {
+    await ec2.send(
+      new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: [{ UserId: userId }] } }),
+    );
+    const record = records.modifyImageAttribute({
+      caller: developer,
+      region: REGION,
+      imageId,
+      add: [{ userId }],
+    });
+    const file = join(dir, `${String(record.eventID)}.json`);
+    writeFileSync(file, JSON.stringify(record));
+    const run = await runCli(['replay', file, '--policy', sharingPolicy, '--json']);
+    expect(run.code).toBe(0);
+    return JSON.parse(run.lines[0]!);
+  }
+
+  it('reverts a share of a clone the ledger holds as quarantined, though its status tag was rewritten', async () => {
+    // Prepare: quarantined by enforce, then the developer rewrites the tag (no guard ran).
+    const imageId = await quarantinedImage();
+    await ec2.send(
+      new CreateTagsCommand({ Resources: [imageId], Tags: asTags({ 'clonewarden:status': 'compliant' }) }),
+    );
+
+    // Act: a grant the policy would otherwise allow.
+    const verdict = await shareImage(imageId, PARTNER);
+
+    // Assess
+    expect(verdict.violations).toEqual([
+      expect.objectContaining({
+        rule: 'quarantined-clone',
+        message: expect.stringContaining('is quarantined'),
+      }),
+    ]);
+    expect(await launchPermissions(imageId)).toEqual([]);
+    expect((await ledgerItem(imageId))!.status).toBe('quarantined');
+  });
+
+  it('a share that breaks a quarantine rule records the quarantine and its shares in the ledger; the tags mirror it; release gives them back', async () => {
+    // Prepare: an image the ledger does not hold yet, already shared with the partner.
+    const imageId = await registerBaseImage(ec2, REGION, `shared-later-${Date.now()}`);
+    await ec2.send(
+      new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: [{ UserId: PARTNER }] } }),
+    );
+
+    // Act
+    const verdict = await shareImage(imageId, DEVELOPERS_OWN);
+
+    // Assess
+    expect(verdict.status).toBe('quarantined');
+    expect(await launchPermissions(imageId)).toEqual([]);
+    const item = await ledgerItem(imageId);
+    expect(item).toMatchObject({
+      status: 'quarantined',
+      origin: 'trust-on-first-use',
+      ruleIds: ['partners-only'],
+    });
+    expect([...item!.quarantineShares].sort()).toEqual([`u=${DEVELOPERS_OWN}`, `u=${PARTNER}`].sort());
+    expect(item!.history.at(-1)).toMatchObject({ status: 'quarantined', eventId: verdict.eventId });
+    const { tags } = await imageTags(ec2, imageId);
+    expect(tagsDisagreeing(item!, tags)).toEqual([]);
+    const released = await runCli(['release', imageId, '--reason', 'reviewed', '--region', REGION]);
+    expect(released.code).toBe(0);
+    expect((await ledgerItem(imageId))!.status).toBe('exempt');
   });
 });
