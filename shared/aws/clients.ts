@@ -91,8 +91,11 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     countApiCalls(stack, service, counter);
     options.decorateStack?.(stack, service);
   };
-  let dynamodb: DynamoDBClient | undefined;
-  let documents: DynamoDBDocumentClient | undefined;
+  const dynamodb = lazily(() => {
+    const client = new DynamoDBClient({ ...common(), region });
+    instrument(client.middlewareStack, 'DynamoDB');
+    return client;
+  });
   const ec2In = perRegion((inRegion) => {
     const client = new EC2Client({ ...common(), region: inRegion });
     instrument(client.middlewareStack, 'EC2');
@@ -116,17 +119,8 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       instrument(client.middlewareStack, 'SNS');
       return client;
     }),
-    dynamodb() {
-      if (!dynamodb) {
-        dynamodb = new DynamoDBClient({ ...common(), region });
-        instrument(dynamodb.middlewareStack, 'DynamoDB');
-      }
-      return dynamodb;
-    },
-    documents() {
-      documents ??= documentClientOf(this.dynamodb());
-      return documents;
-    },
+    dynamodb,
+    documents: lazily(() => documentClientOf(dynamodb())),
     sts: lazily(async () => {
       const { STSClient } = await import('@aws-sdk/client-sts');
       const client = new STSClient({ ...common(), region });
@@ -157,11 +151,11 @@ function perRegion<Client>(build: (region: string) => Client): (region: string) 
 }
 
 /** A client built on first use (its package loaded then too), and the same one afterwards. */
-function lazily<T>(build: () => Promise<T>): () => Promise<T> {
-  let client: Promise<T> | undefined;
+function lazily<T>(build: () => T): () => T {
+  let client: { built: T } | undefined;
   return () => {
-    client ??= build();
-    return client;
+    client ??= { built: build() };
+    return client.built;
   };
 }
 
