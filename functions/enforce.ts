@@ -12,7 +12,7 @@ import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
 import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
 import { enforceRecord } from '../shared/pipeline/enforce-record.js';
-import { resolveSettings } from '../shared/settings/resolve-settings.js';
+import { functionSettings, resolveSettings } from '../shared/settings/resolve-settings.js';
 import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
@@ -26,7 +26,8 @@ const { idempotencyTable } = resolveSettings();
 let context: Promise<EnforceContext> | undefined;
 function enforceContext(): Promise<EnforceContext> {
   context ??= createEnforceContext({
-    settings: resolveSettings(),
+    // Without the ledger table every event fails loudly (and lands in the failed-invocations queue).
+    settings: functionSettings(),
     aws,
     log: logger,
     metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },

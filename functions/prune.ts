@@ -9,7 +9,7 @@ import { createAwsClients } from '../shared/aws/clients.js';
 import { createPruneContext } from '../shared/prune/create-prune-context.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
 import { runPrune } from '../shared/prune/run-prune.js';
-import { resolveSettings } from '../shared/settings/resolve-settings.js';
+import { functionSettings } from '../shared/settings/resolve-settings.js';
 import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
@@ -32,7 +32,8 @@ export async function prune(_event: unknown, context?: Context): Promise<PruneRe
   aws.counter.reset();
   const remaining = context?.getRemainingTimeInMillis?.();
   const pruneContext = await createPruneContext({
-    settings: resolveSettings(),
+    // The ledger decides prune dates and quarantine ages: the function refuses to run without it.
+    settings: functionSettings(),
     aws,
     log: logger,
     metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },

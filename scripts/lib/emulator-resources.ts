@@ -93,3 +93,28 @@ export async function createIdempotencyTable(region: string, tableName: string):
     }),
   );
 }
+
+/** The ledger table as serverless.yml declares it (pk + id, TTL on expiresAt), in the emulator. */
+export async function createLedgerTable(region: string, tableName: string): Promise<void> {
+  const dynamodb = new DynamoDBClient({ region });
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'id', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    }),
+  );
+}

@@ -1,17 +1,22 @@
 import { describeError } from '../aws/aws-error.js';
-import type { CloneActions } from '../aws/ec2-clone-actions.js';
+import type { CloneLedger } from '../aws/clone-ledger.js';
+import type { CloneActions, RecordShares } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { visibleDiskIds } from '../model/clone-disks.js';
 import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
+import { type LedgerItem, mirrorTags } from '../model/ledger-item.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
 import { buildAlert } from './alert-message.js';
+import { recordBirths, recordQuarantine, sharesRecorder } from './ledger-record.js';
 
 export interface ActionDependencies {
   actions: CloneActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
+  /** clonewarden's record; absent only in the CLI without CLONEWARDEN_LEDGER_TABLE. */
+  ledger?: CloneLedger;
 }
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
@@ -19,7 +24,9 @@ type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
 type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
 
 /**
- * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
+ * Carries out a verdict's planned actions, in the order that keeps a retry safe: the ledger
+ * items first (`births`: the record the tags mirror, one conditional write per clone; an
+ * existing clone's item moved to `quarantined` before its quarantine), then tags
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
  * quarantine or the revert of a share's grants, then the tags that confirm the work done
  * (`confirms`), then the one alert, last, so that a failure before it leads to a retry that
@@ -33,13 +40,19 @@ export async function executeActions(
   verdict: Verdict,
   facts: CloneFacts,
   deps: ActionDependencies,
+  births: readonly LedgerItem[] = [],
 ): Promise<Verdict> {
   const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
   try {
     if (!verdict.dryRun) {
+      if (deps.ledger && births.length > 0) {
+        const notes = await recordBirths(deps.ledger, births);
+        if (notes.length > 0) deps.log.warn('ledger items kept', { eventId: verdict.eventId, notes });
+      }
+      if (deps.ledger) await recordQuarantines(result, facts, deps.ledger, births);
       await tagInBatches(result.actions, (action) => action.confirms !== true, deps.actions);
       for (const action of result.actions) {
-        if (action.type === 'quarantine') await quarantine(action, facts, deps.actions);
+        if (action.type === 'quarantine') await quarantine(action, facts, deps, verdict);
         if (action.type === 'revert') await revert(action, deps.actions);
       }
       await tagInBatches(result.actions, (action) => action.confirms === true, deps.actions);
@@ -69,21 +82,35 @@ export async function executeActions(
   return result;
 }
 
-/** Quarantines one clone, and an image's disks with it, recording on `action` what was removed. */
-async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: CloneActions) {
+/**
+ * Quarantines one clone, and an image's disks with it, recording on `action` what was removed.
+ * With a ledger, the shares go on the clone's item before they are removed.
+ */
+async function quarantine(
+  action: QuarantineAction,
+  facts: CloneFacts,
+  deps: ActionDependencies,
+  verdict: Verdict,
+) {
+  const { actions, ledger } = deps;
   const clone = facts.clones.find((candidate) => candidate.id === action.target);
   const knownTags = clone?.tags ?? {};
+  const key = { account: verdict.account, region: action.region, id: action.target };
+  const cause = { eventId: verdict.eventId, at: new Date().toISOString() };
+  // Passed only with a ledger, so that a call without one reads exactly as before.
+  const recorder = (diskId?: string): [RecordShares] | [] =>
+    ledger ? [sharesRecorder(ledger, key, cause, diskId)] : [];
   const outcome =
     action.kind === 'image'
-      ? await actions.quarantineImage(action.region, action.target, knownTags)
-      : await actions.quarantineSnapshot(action.region, action.target, knownTags);
+      ? await actions.quarantineImage(action.region, action.target, knownTags, ...recorder())
+      : await actions.quarantineSnapshot(action.region, action.target, knownTags, ...recorder());
   const removed = encodeShareTokens(outcome.removedShares);
   if (action.kind === 'image') {
     // An image's disks can be shared on their own (createVolumePermission): a quarantined
     // AMI whose snapshots stay public still leaks its data. Each snapshot records its own
-    // shares in its own tag, for `release`.
+    // shares in its own tag (and on the image's ledger item), for `release`.
     for (const snapshotId of clone ? visibleDiskIds(clone) : []) {
-      const disk = await actions.quarantineSnapshot(action.region, snapshotId, {});
+      const disk = await actions.quarantineSnapshot(action.region, snapshotId, {}, ...recorder(snapshotId));
       removed.push(...encodeShareTokens(disk.removedShares).map((token) => `${snapshotId}:${token}`));
     }
   }
@@ -91,6 +118,31 @@ async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: 
   if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
   // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
   if (removed.length > 0) action.removedShares = removed;
+}
+
+/**
+ * A quarantine that did not come with the clone's birth (a share that broke a rule) moves the
+ * clone's item to `quarantined` first; the tags planned for the clone and its disks are then the
+ * item's mirror, so that they never say more or less than the ledger (its rule ids included).
+ */
+async function recordQuarantines(
+  result: Verdict,
+  facts: CloneFacts,
+  ledger: CloneLedger,
+  births: readonly LedgerItem[],
+): Promise<void> {
+  for (const action of result.actions) {
+    if (action.type !== 'quarantine' || births.some((item) => item.id === action.target)) continue;
+    const clone = facts.clones.find((candidate) => candidate.id === action.target);
+    if (!clone) continue;
+    const item = await recordQuarantine(ledger, result, clone);
+    const mirrored = new Set([item.id, ...item.backingSnapshotIds, ...clone.backingSnapshotIds]);
+    for (const tag of result.actions) {
+      if (tag.type === 'tag' && tag.region === item.region && mirrored.has(tag.target)) {
+        tag.tags = mirrorTags(item, tag.target);
+      }
+    }
+  }
 }
 
 /** Removes exactly the grants that broke a rule, recording on `action` those still granted. */

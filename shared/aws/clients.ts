@@ -4,6 +4,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
@@ -36,6 +37,8 @@ export interface AwsClients {
   /** Loaded on first use: only events with violations alert, so most invocations never need SNS. */
   sns(): Promise<SNSClient>;
   dynamodb(): DynamoDBClient;
+  /** The same DynamoDB client, speaking plain objects (the ledger's items). */
+  documents(): DynamoDBDocumentClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
   /**
@@ -88,7 +91,11 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     countApiCalls(stack, service, counter);
     options.decorateStack?.(stack, service);
   };
-  let dynamodb: DynamoDBClient | undefined;
+  const dynamodb = lazily(() => {
+    const client = new DynamoDBClient({ ...common(), region });
+    instrument(client.middlewareStack, 'DynamoDB');
+    return client;
+  });
   const ec2In = perRegion((inRegion) => {
     const client = new EC2Client({ ...common(), region: inRegion });
     instrument(client.middlewareStack, 'EC2');
@@ -112,13 +119,8 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       instrument(client.middlewareStack, 'SNS');
       return client;
     }),
-    dynamodb() {
-      if (!dynamodb) {
-        dynamodb = new DynamoDBClient({ ...common(), region });
-        instrument(dynamodb.middlewareStack, 'DynamoDB');
-      }
-      return dynamodb;
-    },
+    dynamodb,
+    documents: lazily(() => documentClientOf(dynamodb())),
     sts: lazily(async () => {
       const { STSClient } = await import('@aws-sdk/client-sts');
       const client = new STSClient({ ...common(), region });
@@ -149,10 +151,15 @@ function perRegion<Client>(build: (region: string) => Client): (region: string) 
 }
 
 /** A client built on first use (its package loaded then too), and the same one afterwards. */
-function lazily<T>(build: () => Promise<T>): () => Promise<T> {
-  let client: Promise<T> | undefined;
+function lazily<T>(build: () => T): () => T {
+  let client: { built: T } | undefined;
   return () => {
-    client ??= build();
-    return client;
+    client ??= { built: build() };
+    return client.built;
   };
+}
+
+/** Plain objects over the DynamoDB client; it shares the client's stack, so its calls are counted. */
+function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

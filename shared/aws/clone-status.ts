@@ -1,16 +1,47 @@
 import { TAG } from '../model/clonewarden-tags.js';
+import type { CloneLedger } from './clone-ledger.js';
 
-/**
- * Where a clone's status (`quarantined`, `violation`, `exempt`, …) is read. Today it is the
- * `clonewarden:status` tag the enforcer writes (and the deny policy keeps developers from
- * changing); a ledger of verdicts may become the source of truth, and then only this reader
- * changes. Its answer only ever restricts: a status never grants anything.
- */
-export interface CloneStatusReader {
-  statusOf(clone: { id: string; tags: Record<string, string> }): Promise<string | undefined>;
+/** The clone whose status is asked: where it lives (the ledger's key) and its tags. */
+export interface StatusQuery {
+  /** The owning account. */
+  account: string;
+  region: string;
+  id: string;
+  tags: Record<string, string>;
 }
 
-/** Reads the status from the clone's `clonewarden:status` tag. */
+/**
+ * Where a clone's status (`quarantined`, `violation`, `exempt`, …) is read: the ledger, which
+ * only clonewarden's roles write, and the `clonewarden:status` tag only for a clone the ledger
+ * does not hold yet. Its answer only ever restricts: a status never grants anything.
+ */
+export interface CloneStatusReader {
+  statusOf(clone: StatusQuery): Promise<string | undefined>;
+}
+
+/** Reads the status from the clone's `clonewarden:status` tag (the CLI without a ledger). */
 export const TAG_CLONE_STATUS: CloneStatusReader = {
   statusOf: async (clone) => clone.tags[TAG.status],
 };
+
+/**
+ * Reads the status from the clone's ledger item: a tag that disagrees with it is tampering, and
+ * the ledger wins (a developer who rewrote `clonewarden:status=compliant` on a quarantined clone
+ * still cannot share it). A clone the ledger has no item for (tagged before the ledger existed)
+ * falls back to its tag, believed as trust on first use; this reader never writes, so dry-run
+ * stays read-only, and the item is taken in by the daily reconcile or by the first write.
+ */
+export class LedgerCloneStatus implements CloneStatusReader {
+  readonly #ledger: CloneLedger;
+  readonly #fallback: CloneStatusReader;
+
+  constructor(ledger: CloneLedger, fallback: CloneStatusReader = TAG_CLONE_STATUS) {
+    this.#ledger = ledger;
+    this.#fallback = fallback;
+  }
+
+  async statusOf(clone: StatusQuery): Promise<string | undefined> {
+    const item = await this.#ledger.get({ account: clone.account, region: clone.region, id: clone.id });
+    return item ? item.status : this.#fallback.statusOf(clone);
+  }
+}

@@ -20,6 +20,7 @@ import type { CloneKind } from '../model/types.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { tagResources } from './ec2-tagging.js';
+import { untagResources } from './ec2-untagging.js';
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();
@@ -37,6 +38,9 @@ export interface QuarantineResult {
   skipped: string[];
 }
 
+/** Called with the shares a quarantine found, before it removes them: where they are recorded first. */
+export type RecordShares = (shares: Share[]) => Promise<void>;
+
 /** The EC2 writes clonewarden makes. Every method is safe to repeat with the same input. */
 export interface CloneActions {
   tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
@@ -44,14 +48,18 @@ export interface CloneActions {
     region: string,
     imageId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult>;
   quarantineSnapshot(
     region: string,
     snapshotId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult>;
   /** Removes those of `shares` the clone still grants, keeps every other grant; returns what it removed. */
   revokeShares(region: string, kind: CloneKind, id: string, shares: Share[]): Promise<Share[]>;
+  /** Removes tag keys: the tamper guard drops `clonewarden:` tags the ledger does not hold. */
+  untag?(region: string, resourceIds: string[], keys: string[]): Promise<void>;
 }
 
 export class Ec2CloneActions implements CloneActions {
@@ -69,18 +77,24 @@ export class Ec2CloneActions implements CloneActions {
     return tagResources(this.#aws.ec2(region), resourceIds, tags);
   }
 
+  untag(region: string, resourceIds: string[], keys: string[]): Promise<void> {
+    return untagResources(this.#aws.ec2(region), resourceIds, keys);
+  }
+
   /**
    * The order the README's "Quarantine" section describes: record the launch permissions in
-   * a tag, remove them, disable the image, deprecate it now. On a retry the recorded shares are kept, never overwritten by the
+   * the ledger (through `recordShares`) and in a tag, remove them, disable the image, deprecate it now. On a retry the recorded shares are kept, never overwritten by the
    * (by then empty) current list.
    */
   async quarantineImage(
     region: string,
     imageId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult> {
     const ec2 = this.#aws.ec2(region);
     const current = await this.#launchPermissions(imageId, region);
+    if (current.length > 0) await recordShares?.(current);
     await this.#recordShares(region, imageId, knownTags, current);
     if (current.length > 0) {
       await ec2.send(
@@ -156,13 +170,15 @@ export class Ec2CloneActions implements CloneActions {
     );
   }
 
-  /** Records `createVolumePermission` in a tag, then removes it. */
+  /** Records `createVolumePermission` (in the ledger, then a tag), then removes it. */
   async quarantineSnapshot(
     region: string,
     snapshotId: string,
     knownTags: Record<string, string>,
+    recordShares?: RecordShares,
   ): Promise<QuarantineResult> {
     const current = await this.#volumePermissions(snapshotId, region);
+    if (current.length > 0) await recordShares?.(current);
     await this.#recordShares(region, snapshotId, knownTags, current);
     if (current.length > 0) await this.#removeVolumePermissions(region, snapshotId, current);
     return { removedShares: current, skipped: [] };

@@ -39,7 +39,9 @@ export class Ec2ShareFacts implements ShareFactsReader {
       options.organization ? this.#organization.read() : Promise.resolve(undefined),
     ]);
     const clone = described ?? missingClone(event.clone, event.region);
-    const status = clone.found ? await this.#status.statusOf(clone) : undefined;
+    // The ledger's key is the owning account; a clone not ours is skipped by the engine anyway.
+    const account = clone.ownerId ?? event.account;
+    const status = clone.found ? await this.#status.statusOf({ ...clone, account }) : undefined;
     return {
       clone: { ...clone, ...(status !== undefined ? { status } : {}) },
       ...(organization ? { organization } : {}),

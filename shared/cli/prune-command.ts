@@ -5,6 +5,7 @@ import { runPrune } from '../prune/run-prune.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
+import { warnWithoutLedger } from './ledger-warning.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
@@ -67,6 +68,8 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
     });
     await notePolicyWarnings('prune', settings.policyPath, new Date());
     const aws = await connectAws(values.region, { checkCredentials: true });
+    // After the region and credential checks, whose one-line errors come first.
+    warnWithoutLedger(settings, 'prune');
     const context = await createPruneContext({
       settings,
       aws,

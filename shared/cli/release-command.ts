@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { StsCallerIdentity } from '../aws/caller-identity.js';
+import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
 import { Ec2CloneReleaser } from '../aws/clone-releaser.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import { UsageError } from '../model/errors.js';
 import { loadPolicy } from '../policy/load-policy.js';
-import { releaseClone } from '../release/release-clone.js';
+import { type ReleasePlan, releaseClone } from '../release/release-clone.js';
 import type { ReleaseResult } from '../release/release-result.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
@@ -23,11 +24,30 @@ function humanResult(result: ReleaseResult): string {
   ].join('\n');
 }
 
+/** What will be given back, said before anything changes. */
+function announcePlan(plan: ReleasePlan, dryRun: boolean): void {
+  const shareText = (shares: ReleasePlan['shares']) =>
+    shares.map((s) =>
+      s.kind === 'group' && s.value === 'all' ? 'EVERYONE (group all)' : `${s.kind}=${s.value}`,
+    );
+  const lines = [
+    `${dryRun ? 'would restore' : 'will restore'} (recorded in the ${plan.source}):`,
+    `  the clone: ${shareText(plan.shares).join(', ') || 'no shares'}`,
+    ...plan.diskShares.map((d) => `  its disk ${d.snapshotId}: ${shareText(d.shares).join(', ')}`),
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Said on every release without the ledger: what a tag cannot guarantee. */
+const NO_LEDGER_WARNING =
+  "warning: CLONEWARDEN_LEDGER_TABLE is not set, so the shares to restore and the quarantine itself are read from the clone's clonewarden: tags. Anyone allowed ec2:CreateTags can have added an account to them where the deny policy is not deployed; check the list below before going on.\n";
+
 export const releaseCommand: CliCommand = withCredentialHint('release', {
   usage: [
-    'usage: clonewarden release <ami-…|snap-…> --reason "…" [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
+    'usage: clonewarden release <ami-…|snap-…> --reason "…" [--allow-public] [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
     '',
-    '  Restores the shares recorded in clonewarden:quarantine-shares, re-enables the image and cancels its',
+    '  Restores the shares the ledger (CLONEWARDEN_LEDGER_TABLE; without it, clonewarden:quarantine-shares)',
+    '  recorded, listing them first; a share with everyone (group all) only with --allow-public. It re-enables the image and cancels its',
     '  deprecation (skipped where the endpoint lacks the API), sets clonewarden:status=exempt on the clone',
     '  and its snapshots, removes the share tags, and sends one alert naming you (STS) and the reason.',
     "  Region: --region, AWS_REGION, or your profile's region. The alert topic: --topic-arn,",
@@ -39,6 +59,7 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,
       reason: { type: 'string' },
+      'allow-public': { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new UsageError('release takes exactly one image or snapshot id');
     const id = positionals[0]!;
@@ -62,12 +83,16 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     const log = createStderrLog(settings.logLevel);
     const aws = await connectAws(values.region, { checkCredentials: true });
     const region = aws.region;
+    if (!settings.ledgerTable) process.stderr.write(NO_LEDGER_WARNING);
+    const allowPublic = values['allow-public'] === true;
     const result = await releaseClone(
-      { id, region, reason, dryRun: settings.forceDryRun, ...(topicArn ? { topicArn } : {}) },
+      { id, region, reason, dryRun: settings.forceDryRun, allowPublic, ...(topicArn ? { topicArn } : {}) },
       {
         releaser: new Ec2CloneReleaser(aws, { log }),
         identity: new StsCallerIdentity(aws),
         alerts: new SnsAlertPublisher(aws),
+        ...(settings.ledgerTable ? { ledger: new DynamoDbCloneLedger(aws, settings.ledgerTable) } : {}),
+        announce: (plan) => announcePlan(plan, settings.forceDryRun),
         log,
       },
     );

@@ -12,6 +12,7 @@ import { enforceRecord } from '../pipeline/enforce-record.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import { type CliCommand, EXIT } from './cli-command.js';
+import { warnWithoutLedger } from './ledger-warning.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
@@ -96,6 +97,8 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
     // Records carry their own region; this one is home for the alert topic. Credentials are not
     // checked up front: records that are skipped or rejected need none.
     const aws = await connectAws(values.region, { checkCredentials: false });
+    // After the region and credential checks, whose one-line errors come first.
+    warnWithoutLedger(settings, 'replay');
     const context = await createEnforceContext({ settings, aws, log, metrics });
     // No topic, no alert action: the engine plans none, so the verdicts show none.
     if (values['no-alerts']) delete context.topicArn;

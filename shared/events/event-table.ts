@@ -4,6 +4,7 @@ import type { EventFamily } from './event-family.js';
 import { creationFamily } from './families/creation.js';
 import { sharingFamily } from './families/sharing.js';
 import { type StateChangeDetailType, stateChangeFamily } from './families/state-change.js';
+import { tamperingFamily } from './families/tampering.js';
 import type { ParsedInput, RecordContext } from './parsed-input.js';
 
 /**
@@ -13,7 +14,7 @@ import type { ParsedInput, RecordContext } from './parsed-input.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily, sharingFamily] as const;
+export const EVENT_FAMILIES = [creationFamily, sharingFamily, tamperingFamily] as const;
 
 /** Each family's own names, distributed over the families (a plain `keyof` of the union is empty). */
 type EntryNames<Family> = Family extends { entries: infer Entries } ? keyof Entries & string : never;

@@ -31,6 +31,8 @@ export interface CloneRecord {
   managedBy?: 'aws-backup' | 'aws-dlm';
   /** Snapshots: the AMI that EC2's description says the snapshot was made for. */
   describedImageId?: string;
+  /** ISO 8601: when the ledger says the quarantine began (absent without a ledger). */
+  quarantinedSince?: string;
 }
 
 /** Keys prune reads: its own namespace, AWS Backup/DLM ownership, and the policy's expiry tag. */

@@ -109,10 +109,12 @@ export class MissingCredentialsError extends CloneWardenError {
 export class NotQuarantinedError extends CloneWardenError {
   constructor(
     readonly resourceId: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { ledgerStatus?: string },
   ) {
     super(
-      `${resourceId} is not quarantined (no clonewarden:status=quarantined tag); nothing to release`,
+      options?.ledgerStatus
+        ? `${resourceId} is not quarantined (the ledger holds it as ${options.ledgerStatus}, whatever its tags say); nothing to release`
+        : `${resourceId} is not quarantined (no clonewarden:status=quarantined tag); nothing to release`,
       options,
     );
     this.name = 'NotQuarantinedError';
@@ -128,5 +130,42 @@ export class CloneNotFoundError extends CloneWardenError {
   ) {
     super(`${resourceId} was not found in ${region}`, options);
     this.name = 'CloneNotFoundError';
+  }
+}
+
+/** Other writers kept changing a ledger item between our read and our write. Retried by Lambda. */
+export class LedgerConflictError extends CloneWardenError {
+  constructor(
+    readonly resourceId: string,
+    readonly attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(`the ledger item of ${resourceId} changed under ${attempts} attempts to update it`, options);
+    this.name = 'LedgerConflictError';
+  }
+}
+
+/** `release` was asked to give a clone back to everyone without saying so. */
+export class PublicShareRefusedError extends CloneWardenError {
+  constructor(
+    readonly resourceId: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${resourceId} was shared with everyone (group: all) before its quarantine; release will not make it public again unless you pass --allow-public, because anyone in any AWS account could then copy it`,
+      options,
+    );
+    this.name = 'PublicShareRefusedError';
+  }
+}
+
+/** A Lambda function was deployed without its ledger table. */
+export class LedgerRequiredError extends CloneWardenError {
+  constructor(options?: ErrorOptions) {
+    super(
+      'CLONEWARDEN_LEDGER_TABLE is not set: the functions keep their state in the ledger table, and without it a tag anyone may write would decide releases, prune dates and lineage',
+      options,
+    );
+    this.name = 'LedgerRequiredError';
   }
 }

@@ -126,14 +126,42 @@ export interface ImageStateEvent {
 }
 
 /**
+ * What a tampering call did to a clone the ledger may hold:
+ * - `tags`: CreateTags / DeleteTags touched a `clonewarden:` key;
+ * - `unquarantine`: EnableImage / DisableImageDeprecation, which a quarantine undid;
+ * - `close`: DeregisterImage / DeleteSnapshot, the clone is gone;
+ * - `reopen`: Restore…FromRecycleBin, the clone is back.
+ */
+export type TamperAction = 'tags' | 'unquarantine' | 'close' | 'reopen';
+
+/** A call that may undo what clonewarden recorded, normalised (family `tampering`). */
+export interface TamperEvent {
+  family: 'tampering';
+  action: TamperAction;
+  eventId: string;
+  eventName: string;
+  /** ISO 8601. */
+  eventTime: string;
+  region: string;
+  account: string;
+  principal: Principal;
+  /** The images and snapshots the call touched (other resources of a CreateTags are left out). */
+  clones: CloneRef[];
+  /** `tags` only: the `clonewarden:` tags written (key → value), or removed (value `undefined`). */
+  tags?: { key: string; value?: string }[];
+  /** `tags` only: DeleteTags without a tag list, which removes every tag. */
+  removesAllTags?: boolean;
+}
+
+/**
  * A governed event, normalised by its family's reader (`shared/events/families/`). Each family
  * adds its member here, with a `family` tag that the pipeline dispatches on.
  */
-export type GovernedEvent = CloneEvent | ShareEvent | ImageStateEvent;
+export type GovernedEvent = CloneEvent | ShareEvent | ImageStateEvent | TamperEvent;
 
 /**
  * The families of governed events: `creation` (a clone's birth), `sharing` (who may use it),
- * `state-change` (an image ready or failed).
+ * `state-change` (an image ready or failed), `tampering` (a change to what the ledger guards).
  */
 export type EventFamily = GovernedEvent['family'];
 
@@ -321,7 +349,7 @@ export interface SharedCloneFact {
   found: boolean;
   ownerId?: string;
   tags: Record<string, string>;
-  /** Its status, read by `CloneStatusReader` (today the `clonewarden:status` tag). */
+  /** Its status, read by `CloneStatusReader`: the ledger's, its `clonewarden:status` tag only without an item. */
   status?: string;
   encrypted: boolean;
   /** The KMS keys of its encrypted disks: each must be shared too for the grantee to use it. */

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients.js';
-import { TAG_CLONE_STATUS } from '../aws/clone-status.js';
+import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
+import { LedgerCloneStatus, TAG_CLONE_STATUS } from '../aws/clone-status.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
 import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
@@ -35,6 +36,8 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   const attempts = options.settings.visibilityAttempts;
   const visibilityRetry =
     options.visibilityRetry ?? (attempts ? { ...DEFAULT_VISIBILITY_RETRY, attempts } : undefined);
+  const table = options.settings.ledgerTable;
+  const ledger = table ? new DynamoDbCloneLedger(options.aws, table) : undefined;
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
@@ -49,11 +52,13 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     }),
     // One context per container: the Organization is read at most once per container.
     shareFacts: new Ec2ShareFacts(options.aws, {
-      status: TAG_CLONE_STATUS,
+      // The ledger decides a clone's status; its tag only without a ledger (the CLI).
+      status: ledger ? new LedgerCloneStatus(ledger) : TAG_CLONE_STATUS,
       organization: new AwsOrganizationDirectory(options.aws, { log: options.log }),
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
     alerts: new SnsAlertPublisher(options.aws),
+    ...(ledger ? { ledger } : {}),
     log: options.log,
     metrics: options.metrics,
     now,

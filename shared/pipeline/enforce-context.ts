@@ -1,3 +1,4 @@
+import type { CloneLedger } from '../aws/clone-ledger.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
 import type { ShareFactsReader } from '../aws/ec2-share-facts.js';
@@ -18,6 +19,8 @@ export interface EnforceContext {
   shareFacts: ShareFactsReader;
   actions: CloneActions;
   alerts: AlertPublisher;
+  /** clonewarden's record; the functions always have one, the CLI only with CLONEWARDEN_LEDGER_TABLE. */
+  ledger?: CloneLedger;
   log: EnforcerLog;
   metrics: EnforcerMetrics;
   now: () => Date;

@@ -3,6 +3,7 @@ import type { EnforceContext } from './enforce-context.js';
 import { enforceCreation } from './families/creation.js';
 import { enforceSharing } from './families/sharing.js';
 import { enforceStateChange } from './families/state-change.js';
+import { enforceTampering } from './families/tampering.js';
 
 type FamilyPipeline<Family extends GovernedEvent['family']> = (
   event: Extract<GovernedEvent, { family: Family }>,
@@ -18,4 +19,5 @@ export const FAMILY_PIPELINES: { readonly [Family in GovernedEvent['family']]: F
   creation: enforceCreation,
   sharing: enforceSharing,
   'state-change': enforceStateChange,
+  tampering: enforceTampering,
 };

@@ -210,6 +210,8 @@ export const PolicySchema = z.strictObject({
   exemptions: z.array(ExemptionSchema).default(() => []),
   trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
   prune: pruneSchema,
+  /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
+  ledgerRetentionDays: positiveInteger().optional(),
 });
 
 /** A validated policy, defaults filled in. */

@@ -1,5 +1,6 @@
 import { describeError } from '../aws/aws-error.js';
 import { TAG } from '../model/clonewarden-tags.js';
+import { closingChange, LEDGER_RETENTION_DAYS, type LedgerChange } from '../model/ledger-item.js';
 import { forEachConcurrently } from './for-each-concurrently.js';
 import type { PlannedClone, PrunePlan } from './plan-prune.js';
 import type { Protection } from './protection.js';
@@ -58,14 +59,22 @@ class Outcomes {
 export async function applyPlan(context: PruneContext, plan: PrunePlan): Promise<AppliedPlan> {
   const outcomes = new Outcomes();
   const { region, deleter } = context;
+  const cause = { eventId: `prune-${plan.startedAt.toISOString()}`, at: plan.startedAt.toISOString() };
+  // The ledger first (the record), then the tag that mirrors it.
   for (const [date, batch] of marksByDate(plan.clones)) {
     const ids = batch.map(({ record }) => record.id);
-    await outcomes.settle(batch, 'mark', () => deleter.tag(region, ids, { [TAG.pruneAfter]: date }));
+    await outcomes.settle(batch, 'mark', async () => {
+      await recordInLedger(context, ids, { ...cause, set: { pruneAfter: date } });
+      await deleter.tag(region, ids, { [TAG.pruneAfter]: date });
+    });
   }
   const unmark = plan.clones.filter(({ decision }) => decision.action === 'unmark');
   if (unmark.length > 0) {
     const ids = unmark.map(({ record }) => record.id);
-    await outcomes.settle(unmark, 'unmark', () => deleter.untag(region, ids, [TAG.pruneAfter]));
+    await outcomes.settle(unmark, 'unmark', async () => {
+      await recordInLedger(context, ids, { ...cause, unset: ['pruneAfter'] });
+      await deleter.untag(region, ids, [TAG.pruneAfter]);
+    });
   }
   const due = plan.clones.filter(({ decision }) => decision.action === 'delete');
   const { started } = await forEachConcurrently(
@@ -89,6 +98,20 @@ function marksByDate(clones: readonly PlannedClone[]): Map<string, PlannedClone[
   return byDate;
 }
 
+/** One change to each clone's item, a few at a time; clones the ledger does not hold are skipped. */
+async function recordInLedger(context: PruneContext, ids: readonly string[], change: LedgerChange) {
+  const ledger = context.ledger;
+  if (!ledger) return;
+  await forEachConcurrently(ids, context.concurrency, (id) => ledger.change(id, change));
+}
+
+/** Closes a deleted clone's item: kept for the audit for the policy's retention days. */
+async function closeInLedger(context: PruneContext, id: string): Promise<void> {
+  const at = context.now().toISOString();
+  const days = context.policy.ledgerRetentionDays ?? LEDGER_RETENTION_DAYS;
+  await context.ledger?.change(id, closingChange({ eventId: `prune-delete-${id}`, at }, days));
+}
+
 /** Deletes one due clone, unless it turns out to be in use after all. */
 async function deleteOne(context: PruneContext, planned: PlannedClone, outcomes: Outcomes): Promise<void> {
   const { record } = planned;
@@ -102,6 +125,7 @@ async function deleteOne(context: PruneContext, planned: PlannedClone, outcomes:
         return await keepInUse(context, planned, outcomes, { protection: 'in-use-by-instance', detail });
       }
       const { keptSnapshots } = await deleter.deleteImage(region, record.id, record.backingSnapshotIds);
+      await closeInLedger(context, record.id);
       outcomes.byClone.set(planned, { done: true, ...(keptSnapshots.length > 0 ? { keptSnapshots } : {}) });
       return;
     }
@@ -109,6 +133,7 @@ async function deleteOne(context: PruneContext, planned: PlannedClone, outcomes:
       const detail = 'a registered image uses it';
       return await keepInUse(context, planned, outcomes, { protection: 'backs-image', detail });
     }
+    await closeInLedger(context, record.id);
     outcomes.byClone.set(planned, { done: true });
   } catch (error) {
     const message = describeError(error);
@@ -129,7 +154,14 @@ async function keepInUse(
   await outcomes.settle(
     [planned],
     'unmark',
-    () => context.deleter.untag(context.region, [id], [TAG.pruneAfter]),
+    async () => {
+      await recordInLedger(context, [id], {
+        eventId: `prune-in-use-${id}`,
+        at: context.now().toISOString(),
+        unset: ['pruneAfter'],
+      });
+      await context.deleter.untag(context.region, [id], [TAG.pruneAfter]);
+    },
     {
       foundInUse,
     },

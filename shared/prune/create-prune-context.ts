@@ -2,12 +2,15 @@ import { Ec2BlockPublicAccess } from '../aws/block-public-access.js';
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneDeleter } from '../aws/clone-deleter.js';
 import { Ec2CloneInventory } from '../aws/clone-inventory.js';
+import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
+import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { Settings } from '../settings/resolve-settings.js';
+import { LedgerView } from './ledger-view.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './prune-context.js';
 import { createReconciler } from './reconcile-clone.js';
 
@@ -34,6 +37,8 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
   const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
   const { aws, log } = options;
+  const table = options.settings.ledgerTable;
+  const ledger = table ? new DynamoDbCloneLedger(aws, table) : undefined;
   return {
     policy,
     region: aws.region,
@@ -46,10 +51,14 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
       policy,
       facts: new Ec2CloneFacts(aws, { log, now, retry: LISTED_CLONE_RETRY }),
       actions: new Ec2CloneActions(aws, { log, now }),
+      ...(ledger ? { ledger } : {}),
       log,
       now,
       dryRun,
     }),
+    ...(ledger && table
+      ? { ledger: new LedgerView(ledger, dynamoDbLedgerRegion(aws, table), aws.region) }
+      : {}),
     alerts: new SnsAlertPublisher(aws),
     log,
     metrics: options.metrics,

@@ -1,6 +1,9 @@
+import { describeError } from '../aws/aws-error.js';
 import type { BlockPublicAccess } from '../aws/block-public-access.js';
 import type { CloneRecord } from '../model/clone-record.js';
+import { TAG } from '../model/clonewarden-tags.js';
 import type { CloneKind } from '../model/types.js';
+import { forEachConcurrently } from './for-each-concurrently.js';
 import { type ClonePlan, planClone } from './plan-clone.js';
 import { type InUseIndex, type ProtectionOutcome, protectionOf } from './protection.js';
 import type { PruneContext } from './prune-context.js';
@@ -51,8 +54,10 @@ export async function planPrune(context: PruneContext): Promise<PrunePlan> {
   for await (const page of context.inventory.snapshots(context.region, keepTagOf(context.policy))) {
     scanned.snapshots += page.length;
     account ??= page[0]?.ownerId;
-    for (const snapshot of page) decisions.consider(snapshot);
+    await context.ledger?.load(account);
+    for (const snapshot of page) decisions.consider(context.ledger?.apply(snapshot) ?? snapshot);
   }
+  const takenIn = await takeIntoLedger(context, decisions.toTakeIn);
   const reconcile = await reconcileMissed(context, decisions.toReconcile, decisions.reconcileFound);
   return {
     startedAt,
@@ -61,7 +66,7 @@ export async function planPrune(context: PruneContext): Promise<PrunePlan> {
     inUse: scan.inUse,
     kept: decisions.kept,
     clones: decisions.clones,
-    notes: decisions.notes,
+    notes: [...decisions.notes, ...ledgerNotes(context, takenIn)],
     reconcile,
     ...(blockPublicAccess ? { blockPublicAccess: await blockPublicAccess } : {}),
   };
@@ -73,6 +78,8 @@ class Decisions {
   readonly kept: Record<CloneKind, number> = { image: 0, snapshot: 0 };
   readonly notes: PruneNote[] = [];
   readonly toReconcile: CloneRecord[] = [];
+  /** Tagged by an install before the ledger, and not in it yet: taken in on trust. */
+  readonly toTakeIn: CloneRecord[] = [];
   reconcileFound = 0;
 
   constructor(
@@ -92,7 +99,12 @@ class Decisions {
     if (decision.action === 'keep') this.kept[record.kind]++;
     else this.clones.push({ record: compact(record), reasons, protection, decision });
     // An image's disks get their verdict with the image; a clone deleted this run needs none.
-    if (decision.action !== 'delete' && needsReconcile(record, this.now) && !this.isImageDisk(record)) {
+    if (decision.action === 'delete' || this.isImageDisk(record)) return;
+    const ledger = this.context.ledger;
+    if (ledger?.itemOf(record.id)) return;
+    if (ledger && record.tags[TAG.status] !== undefined && !record.managedBy) {
+      this.toTakeIn.push(record);
+    } else if (needsReconcile(record, this.now)) {
       this.reconcileFound++;
       if (this.toReconcile.length < this.context.reconcileLimit) this.toReconcile.push(record);
     }
@@ -118,4 +130,45 @@ function compact(record: CloneRecord): CloneRecord {
     backingSnapshotIds: record.backingSnapshotIds,
     ...(record.name ? { name: record.name } : {}),
   };
+}
+
+/**
+ * Trust on first use: the clones an install tagged before it had a ledger get an item from
+ * their tags, once, marked so in their history (never in dry-run). Returns how many were taken in.
+ */
+async function takeIntoLedger(context: PruneContext, records: readonly CloneRecord[]): Promise<number> {
+  const ledger = context.ledger;
+  if (!ledger || context.dryRun || records.length === 0) return 0;
+  let takenIn = 0;
+  const now = context.now();
+  await forEachConcurrently(records, context.concurrency, async (record) => {
+    try {
+      if (await ledger.takeIn(record, now)) takenIn++;
+    } catch (error) {
+      context.log.warn('could not take a clone into the ledger', {
+        id: record.id,
+        error: describeError(error),
+      });
+    }
+  });
+  return takenIn;
+}
+
+function ledgerNotes(context: PruneContext, takenIn: number): PruneNote[] {
+  const ledger = context.ledger;
+  if (!ledger) return [];
+  const notes: PruneNote[] = [...ledger.notes];
+  if (ledger.disagreements > ledger.notes.length) {
+    notes.push({
+      id: '-',
+      note: `${ledger.disagreements} clones in all had tags that disagree with the ledger`,
+    });
+  }
+  if (takenIn > 0) {
+    notes.push({
+      id: '-',
+      note: `${takenIn} clones taken into the ledger from their tags (trust on first use)`,
+    });
+  }
+  return notes;
 }

@@ -4,6 +4,7 @@ import type { CloneInventory } from '../aws/clone-inventory.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
+import type { LedgerView } from './ledger-view.js';
 import type { Reconciler } from './reconcile-clone.js';
 
 /** What a prune run works with: the policy, the adapters, the clock and the run's limits. */
@@ -18,6 +19,8 @@ export interface PruneContext {
   publicAccess?: BlockPublicAccessReader;
   deleter: CloneDeleter;
   reconciler: Reconciler;
+  /** The ledger, read once per run; absent only in the CLI without CLONEWARDEN_LEDGER_TABLE. */
+  ledger?: LedgerView;
   alerts: AlertPublisher;
   log: EnforcerLog;
   metrics: EnforcerMetrics;

@@ -67,8 +67,8 @@ export interface PruneCandidacy {
 /**
  * Why a clone may be pruned, from its tags and age alone (in-use protection comes after).
  *
- * A quarantine's start is not recorded, so its length is measured from the latest thing known
- * to come before it: the clone's creation (`clonewarden:created-at`, else EC2's creation
+ * A quarantine's start comes from the ledger's history. Without a ledger it is not recorded,
+ * so its length is measured from the latest thing known to come before it: the clone's creation (`clonewarden:created-at`, else EC2's creation
  * time). That over-estimates the quarantine when it began later (a reconcile, say); the
  * grace period after the mark is what gives reviewers their time.
  */
@@ -88,7 +88,10 @@ export function pruneCandidacy(record: CloneRecord, settings: PruneSettings, now
   if (maxAge !== undefined && age !== undefined && age > maxAge) reasons.push('max-age');
 
   if (record.tags[TAG.status] === 'quarantined' && settings.maxQuarantineDays !== undefined) {
-    const starts = [record.tags[TAG.createdAt], record.createdAt]
+    // The ledger knows when the quarantine began; without it, the latest known bound before it.
+    const starts = (
+      record.quarantinedSince ? [record.quarantinedSince] : [record.tags[TAG.createdAt], record.createdAt]
+    )
       .map((value) => ageInDays(value, now))
       .filter((days): days is number => days !== undefined);
     // The most recent lower bound is the tightest: the smallest age.

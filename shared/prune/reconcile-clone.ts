@@ -1,4 +1,6 @@
 import { executeActions } from '../actions/execute-actions.js';
+import { birthItems } from '../actions/ledger-record.js';
+import type { CloneLedger } from '../aws/clone-ledger.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
@@ -101,6 +103,8 @@ export interface ReconcilerOptions {
   policy: Policy;
   facts: CloneFactsReader;
   actions: CloneActions;
+  /** Where the reconciled verdict is recorded (origin `reconcile`). */
+  ledger?: CloneLedger;
   log: EnforcerLog;
   now: () => Date;
   dryRun: boolean;
@@ -120,11 +124,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         now: options.now(),
         dryRun: options.dryRun,
       });
-      return executeActions(planned, facts, {
-        actions: options.actions,
-        alerts: NO_ALERTS,
-        log: options.log,
-      });
+      const births = options.ledger ? birthItems(event, planned, facts, 'reconcile') : [];
+      return executeActions(
+        planned,
+        facts,
+        {
+          actions: options.actions,
+          alerts: NO_ALERTS,
+          log: options.log,
+          ...(options.ledger ? { ledger: options.ledger } : {}),
+        },
+        births,
+      );
     },
   };
 }

@@ -33,8 +33,11 @@ export function keepTagOf(policy: Policy): (key: string) => boolean {
 export async function scanInUse(context: PruneContext, now: Date): Promise<InUseScan> {
   const { region, inventory, policy } = context;
   const imagesUsedByInstances = await inventory.imagesUsedByInstances(region);
-  const records: CloneRecord[] = [];
-  for await (const page of inventory.images(region, keepTagOf(policy))) records.push(...page);
+  const listed: CloneRecord[] = [];
+  for await (const page of inventory.images(region, keepTagOf(policy))) listed.push(...page);
+  // The ledger decides: each record's clonewarden: tags are replaced by the ledger's mirror.
+  await context.ledger?.load(listed[0]?.ownerId);
+  const records = context.ledger ? listed.map((record) => context.ledger!.apply(record)) : listed;
   const images = records.map((record) => ({ record, candidacy: pruneCandidacy(record, policy.prune, now) }));
   const index: InUseIndex = {
     imagesUsedByInstances,

@@ -11,6 +11,8 @@ export interface ReleaseRequest {
   reason: string;
   dryRun: boolean;
   topicArn?: string;
+  /** Give back a share with everyone (`group: all`); refused without it. */
+  allowPublic?: boolean;
 }
 
 export interface ReleaseStep {

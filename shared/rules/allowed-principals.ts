@@ -6,7 +6,7 @@ import { principalGlobs } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
 /** The calls that create clones: the ones a principal may be allowed to make. */
-const CREATION_EVENT_NAMES = eventNamesOf('creation') as [string, ...string[]];
+const CREATION_EVENT_NAMES = eventNamesOf('creation') as string[] as [string, ...string[]];
 
 const options = {
   /** ARN globs matched on `principal.arn`: the role's IAM ARN for assumed roles, not the session. */

@@ -55,6 +55,12 @@ export const ENVIRONMENT_SCHEMA = z.object({
       .trim()
       .regex(/^[A-Za-z0-9_.-]{3,255}$/),
   ),
+  CLONEWARDEN_LEDGER_TABLE: unlessBlank(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/),
+  ),
 });
 
 /** The environment, parsed: absent means unset (or blank). */
@@ -83,6 +89,8 @@ const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
     `CLONEWARDEN_LOG_LEVEL=${shown(value, 20)} must be one of ${LOG_LEVELS.join(', ')}`,
   CLONEWARDEN_IDEMPOTENCY_TABLE: (value) =>
     `CLONEWARDEN_IDEMPOTENCY_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
+  CLONEWARDEN_LEDGER_TABLE: (value) =>
+    `CLONEWARDEN_LEDGER_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
 };
 
 /** The topic ARN message, the same for the variable and for `--topic-arn`. */

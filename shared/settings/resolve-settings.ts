@@ -1,4 +1,4 @@
-import { UsageError } from '../model/errors.js';
+import { LedgerRequiredError, UsageError } from '../model/errors.js';
 import {
   type Environment,
   type LogLevel,
@@ -28,6 +28,11 @@ export interface Settings {
   logLevel?: LogLevel;
   /** The DynamoDB table that makes the enforce function idempotent; unset, duplicates are enforced again. */
   idempotencyTable?: string;
+  /**
+   * clonewarden's ledger (DynamoDB): the record that tags only mirror. The functions require it;
+   * without it the CLI falls back to the tags and says what that cannot guarantee.
+   */
+  ledgerTable?: string;
 }
 
 /** The command-line flags that override a variable. */
@@ -87,5 +92,18 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     ...(reconcileLimit !== undefined ? { reconcileLimit } : {}),
     ...(vars.CLONEWARDEN_LOG_LEVEL ? { logLevel: vars.CLONEWARDEN_LOG_LEVEL } : {}),
     ...(vars.CLONEWARDEN_IDEMPOTENCY_TABLE ? { idempotencyTable: vars.CLONEWARDEN_IDEMPOTENCY_TABLE } : {}),
+    ...(vars.CLONEWARDEN_LEDGER_TABLE ? { ledgerTable: vars.CLONEWARDEN_LEDGER_TABLE } : {}),
   };
+}
+
+/**
+ * The settings of a Lambda function, which keeps its state in the ledger: without the table a
+ * forged tag would decide releases, prune dates and lineage, so the function refuses to run.
+ *
+ * @throws {LedgerRequiredError} when CLONEWARDEN_LEDGER_TABLE is not set.
+ */
+export function functionSettings(env: NodeJS.ProcessEnv = process.env): Settings & { ledgerTable: string } {
+  const settings = resolveSettings({}, env);
+  if (!settings.ledgerTable) throw new LedgerRequiredError();
+  return { ...settings, ledgerTable: settings.ledgerTable };
 }

@@ -1,12 +1,14 @@
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { describe, expect, it, vi } from 'vitest';
 import { executeActions } from '../../shared/actions/execute-actions.js';
+import { birthItems } from '../../shared/actions/ledger-record.js';
 import type { CloneActions, QuarantineResult } from '../../shared/aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
 import { type Share, shareToken } from '../../shared/model/clonewarden-tags.js';
 import { ActionFailedError } from '../../shared/model/errors.js';
 import type { EnforcerLog } from '../../shared/model/log.js';
 import type { CloneFacts, CloneKind, PlannedAction, Verdict } from '../../shared/model/types.js';
+import { MemoryLedger } from '../support/memory-ledger.js';
 import {
   anAlertAction,
   aQuarantineAction,
@@ -376,5 +378,118 @@ describe('Actions: the alert format', () => {
     expect(journal).toEqual([`alert ${TOPIC_ARN}`]);
     expect(actions.revokeShares).not.toHaveBeenCalled();
     expect(result.actions[0]).toMatchObject({ done: false });
+  });
+});
+
+describe('Actions: executeActions with the ledger', () => {
+  /** A share that broke a quarantine rule: the clone was born long ago, and is held as compliant. */
+  function aShareQuarantine(): Verdict {
+    return aPlannedVerdict({
+      eventName: 'ModifyImageAttribute',
+      violations: [aViolation({ rule: 'no-public', ruleType: 'allowed-sharing', action: 'quarantine' })],
+      actions: [
+        aTagAction({
+          target: IMAGE_ID,
+          tags: { ...STATUS_TAGS, 'clonewarden:violations': 'no-public' },
+          done: false,
+        }),
+        aTagAction({
+          target: SNAPSHOT_ID,
+          tags: { ...STATUS_TAGS, 'clonewarden:violations': 'no-public' },
+          done: false,
+        }),
+        aQuarantineAction({ target: IMAGE_ID, done: false }),
+        anAlertAction({ done: false }),
+      ],
+    });
+  }
+
+  it("moves an existing clone's item to quarantined before the tags, and the tags mirror the item", async () => {
+    // Prepare
+    const journal: string[] = [];
+    const ledger = new MemoryLedger(journal);
+    const key = { account: '111122223333', region: 'us-east-1', id: IMAGE_ID };
+    ledger.seed(key, { status: 'violation', ruleIds: ['labels'], backingSnapshotIds: [SNAPSHOT_ID] });
+    const actions = fakeCloneActions(journal);
+
+    // Act
+    const result = await executeActions(aShareQuarantine(), aFacts(), {
+      actions,
+      alerts: fakeAlerts(journal),
+      log: aLog(),
+      ledger,
+    });
+
+    // Assess
+    expect(journal.slice(0, 4)).toEqual([
+      `ledger get ${IMAGE_ID}`,
+      `ledger write ${IMAGE_ID} v2 quarantined`,
+      `tag us-east-1 ${IMAGE_ID},${SNAPSHOT_ID}`,
+      `quarantineImage ${IMAGE_ID}`,
+    ]);
+    expect(journal.at(-1)).toBe(`alert ${TOPIC_ARN}`);
+    const tagged = result.actions.filter((a) => a.type === 'tag');
+    for (const action of tagged) {
+      expect(action.type === 'tag' && action.tags).toMatchObject({
+        'clonewarden:status': 'quarantined',
+        'clonewarden:violations': 'labels,no-public',
+      });
+    }
+    expect((await ledger.get(key))?.status).toBe('quarantined');
+  });
+
+  it('writes no second item for a clone born with this verdict: its birth item is already quarantined', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const ledger = new MemoryLedger(journal);
+    const verdict = aPlannedVerdict();
+    const event = {
+      family: 'creation' as const,
+      eventId: verdict.eventId,
+      eventName: 'CreateImage',
+      eventTime: '2026-06-15T12:00:00Z',
+      region: 'us-east-1',
+      account: verdict.account,
+      principal: verdict.principal!,
+      clones: [{ kind: 'image' as const, id: IMAGE_ID }],
+      requestedTags: {},
+    };
+    const births = birthItems(event, verdict, aFacts(), 'event');
+
+    // Act
+    await executeActions(
+      verdict,
+      aFacts(),
+      {
+        actions: fakeCloneActions(journal),
+        alerts: fakeAlerts(journal),
+        log: aLog(),
+        ledger,
+      },
+      births,
+    );
+
+    // Assess
+    expect(journal.filter((line) => line.startsWith('ledger write'))).toEqual([
+      `ledger write ${IMAGE_ID} v1 quarantined`,
+    ]);
+  });
+
+  it('writes nothing to the ledger in dry-run', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const ledger = new MemoryLedger(journal);
+
+    // Act
+    await executeActions({ ...aShareQuarantine(), dryRun: true }, aFacts(), {
+      actions: fakeCloneActions(journal),
+      alerts: fakeAlerts(journal),
+      log: aLog(),
+      ledger,
+    });
+
+    // Assess
+    expect(journal).toEqual([`alert ${TOPIC_ARN}`]);
+    expect(ledger.items.size).toBe(0);
   });
 });

@@ -67,6 +67,7 @@ describe('CLI: main', () => {
       'CLONEWARDEN_DRY_RUN',
       'CLONEWARDEN_ENFORCER_ROLE_ARN',
       'CLONEWARDEN_VISIBILITY_ATTEMPTS',
+      'CLONEWARDEN_LEDGER_TABLE',
     ]) {
       vi.stubEnv(name, undefined);
     }
@@ -257,7 +258,9 @@ describe('CLI: main', () => {
   describe('unexpected errors', () => {
     it('prints one line, not a stack trace, when AWS can not be reached; the stack at debug level', async () => {
       // Prepare: nothing listens on the endpoint (beforeEach); one attempt, so that it fails fast.
+      // A ledger table is named, so that stderr holds only the error (no no-ledger warning).
       vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+      vi.stubEnv('CLONEWARDEN_LEDGER_TABLE', 'clonewarden-ledger');
 
       // Act
       const plain = await run('prune', '--policy', MINIMAL_POLICY);
@@ -397,6 +400,8 @@ describe('CLI: main', () => {
       // Prepare
       const policy = join(workDir, 'no-rules.yml');
       writeFileSync(policy, 'version: 1\nrules: []\n');
+      // A ledger table is named, so that stderr holds only the policy's warning (no no-ledger one).
+      vi.stubEnv('CLONEWARDEN_LEDGER_TABLE', 'clonewarden-ledger');
       const file = join(workDir, 'skipped.json');
       writeFileSync(
         file,

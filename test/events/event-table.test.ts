@@ -32,20 +32,37 @@ function thrownBy(act: () => unknown): EventValidationError {
 }
 
 describe('Events: CREATION_EVENTS', () => {
-  it('governs exactly the six clone-creating events, with one table entry each, then the sharing calls', () => {
+  it('governs exactly the six clone-creating events, with one table entry each, then the sharing and tampering calls', () => {
     // Assess
-    expect(GOVERNED_EVENT_NAMES).toEqual([
+    expect(eventNamesOf('creation')).toEqual([
       'CreateImage',
       'CreateSnapshot',
       'CreateSnapshots',
       'CopyImage',
       'CopySnapshot',
       'RegisterImage',
-      'ModifyImageAttribute',
-      'ModifySnapshotAttribute',
     ]);
     expect(Object.keys(CREATION_EVENTS).sort()).toEqual([...eventNamesOf('creation')].sort());
     expect(eventNamesOf('sharing')).toEqual(['ModifyImageAttribute', 'ModifySnapshotAttribute']);
+  });
+
+  it('governs the tampering calls after the creating and sharing ones, one table entry each', () => {
+    // Assess
+    expect(eventNamesOf('tampering')).toEqual([
+      'CreateTags',
+      'DeleteTags',
+      'EnableImage',
+      'DisableImageDeprecation',
+      'DeregisterImage',
+      'DeleteSnapshot',
+      'RestoreImageFromRecycleBin',
+      'RestoreSnapshotFromRecycleBin',
+    ]);
+    expect(GOVERNED_EVENT_NAMES).toEqual([
+      ...eventNamesOf('creation'),
+      ...eventNamesOf('sharing'),
+      ...eventNamesOf('tampering'),
+    ]);
   });
 
   it('writes every path from the request or the response, and tags every entry with its family', () => {

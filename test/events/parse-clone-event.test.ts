@@ -285,7 +285,8 @@ describe('Events: parseCloneEvent', () => {
       });
     });
 
-    it.each(['RunInstances', 'ResetImageAttribute', 'DeleteSnapshot'])(
+    // DeleteSnapshot is governed since the tampering family; DeleteVolume takes its place here.
+    it.each(['RunInstances', 'ResetImageAttribute', 'DeleteVolume'])(
       'skips %s as not governed, naming the event',
       (eventName) => {
         // Prepare

@@ -96,7 +96,7 @@ describe('Events: the real-record corpus', () => {
       expect(parsed.kind, where(entry)).toBe('event');
       if (parsed.kind !== 'event') continue;
       // CloudTrail records only here: EC2's own state-change events are tested with their folder.
-      expect(['creation', 'sharing'], where(entry)).toContain(parsed.event.family);
+      expect(['creation', 'sharing', 'tampering'], where(entry)).toContain(parsed.event.family);
       if (parsed.event.family === 'state-change') continue;
       const expected = GOVERNED[entry.file];
       expect(parsed.event.account, where(entry)).toBe(expectedAccount(input, record));
@@ -104,9 +104,9 @@ describe('Events: the real-record corpus', () => {
       const { event } = parsed;
       const common = { account: event.account, eventName: event.eventName, eventTime: event.eventTime };
       const read =
-        event.family === 'creation'
-          ? { ...common, clones: event.clones, source: event.source }
-          : { ...common, clone: event.clone, added: event.added, removed: event.removed };
+        event.family === 'sharing'
+          ? { ...common, clone: event.clone, added: event.added, removed: event.removed }
+          : { ...common, clones: event.clones, source: 'source' in event ? event.source : undefined };
       expect(read, where(entry)).toEqual(expected);
     }
   });
@@ -199,6 +199,29 @@ const GOVERNED: Record<string, object> = {
     clones: [{ kind: 'snapshot', id: 'snap-0ea8b3632c0ff21d6' }],
     source: { kind: 'instance', id: 'i-0c424a66ab9f64345', region: 'ap-northeast-1' },
   },
+  // The tampering family: a deletion closes the clone's ledger item, a restore reopens it.
+  '2021-spotlight-ec2-delete-snapshot.json': {
+    account: '999999999999',
+    eventName: 'DeleteSnapshot',
+    eventTime: '2021-04-07T15:53:25Z',
+    clones: [{ kind: 'snapshot', id: 'snap-0ea8b3632c0ff21d6' }],
+    source: undefined,
+  },
+  '2021-spotlight-ec2-deregister-image.json': {
+    account: '999999999999',
+    eventName: 'DeregisterImage',
+    eventTime: '2021-04-12T06:18:56Z',
+    clones: [{ kind: 'image', id: 'ami-094a52a9a2b58d074' }],
+    source: undefined,
+  },
+  // Logged wrapped and PascalCase (RestoreSnapshotFromRecycleBinRequest.SnapshotId).
+  '2021-spotlight-ec2-restore-snapshot-from-recycle-bin.json': {
+    account: '999999999999',
+    eventName: 'RestoreSnapshotFromRecycleBin',
+    eventTime: '2021-12-01T00:39:16Z',
+    clones: [{ kind: 'snapshot', id: 'snap-0a15b34fdb9d3c87b' }],
+    source: undefined,
+  },
   // The sharing family: the grants added, read off `launchPermission` / `createVolumePermission`.
   // StreamAlert's rule test: an AMI made public from the console, in an envelope.
   '2018-streamalert-ec2-modify-image-attribute-envelope.json': {
@@ -248,7 +271,7 @@ const GOVERNED: Record<string, object> = {
 
 const CORPUS_FIGURES = {
   total: 71,
-  governed: 10,
+  governed: 13,
   byName: {
     AssumeRole: 2,
     AuthorizeSecurityGroupIngress: 1,

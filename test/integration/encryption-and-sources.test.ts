@@ -18,6 +18,7 @@ import {
   asTags,
   createAlertInbox,
   createIdempotencyTable,
+  createLedgerTable,
   launchInstance,
   registerBaseImage,
   snapshotTags,
@@ -106,9 +107,12 @@ beforeAll(async () => {
   await kms.send(new CreateAliasCommand({ AliasName: 'alias/clone-key', TargetKeyId: cloneKey }));
   inbox = await createAlertInbox(REGION, 'encryption-and-sources');
   await createIdempotencyTable(REGION, 'encryption-and-sources-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'encryption-and-sources-ledger');
   const policyPath = join(mkdtempSync(join(tmpdir(), 'clonewarden-birth-')), 'clonewarden.yml');
   writeFileSync(policyPath, POLICY);
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'encryption-and-sources-ledger',
     CLONEWARDEN_POLICY: policyPath,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'encryption-and-sources-idempotency',

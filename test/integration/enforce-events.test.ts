@@ -22,6 +22,7 @@ import {
   asTags,
   createAlertInbox,
   createIdempotencyTable,
+  createLedgerTable,
   imageTags,
   LABELS,
   launchInstance,
@@ -67,7 +68,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'enforce-events');
   await createIdempotencyTable(REGION, 'enforce-events-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'enforce-events-ledger');
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'enforce-events-ledger',
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'enforce-events-idempotency',

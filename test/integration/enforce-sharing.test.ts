@@ -24,7 +24,12 @@ import { createAwsClients } from '../../shared/aws/clients.js';
 import type { Verdict } from '../../shared/model/types.js';
 import { createEnforceContext } from '../../shared/pipeline/create-enforce-context.js';
 import { enforceRecord } from '../../shared/pipeline/enforce-record.js';
-import { createAlertInbox, createIdempotencyTable, registerBaseImage } from '../support/aws-fixtures.js';
+import {
+  createAlertInbox,
+  createIdempotencyTable,
+  createLedgerTable,
+  registerBaseImage,
+} from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { lambdaContext } from '../support/run-cli.js';
 
@@ -121,9 +126,12 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'enforce-sharing');
   await createIdempotencyTable(REGION, 'enforce-sharing-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'enforce-sharing-ledger');
   ({ arn: organizationArn, member } = await ourOrganization());
   policyPath = writeSharingPolicy();
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'enforce-sharing-ledger',
     CLONEWARDEN_POLICY: policyPath,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'enforce-sharing-idempotency',

@@ -7,7 +7,7 @@ import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/clo
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
 import type { Verdict } from '../../shared/model/types.js';
-import { createIdempotencyTable, writeEnforcingPolicy } from '../support/aws-fixtures.js';
+import { createIdempotencyTable, createLedgerTable, writeEnforcingPolicy } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { FaultInjector, isMutating } from '../support/fault-injection.js';
 import { type LambdaHandler, lambdaContext, recordFigures } from '../support/lambda-delivery.js';
@@ -138,7 +138,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   const inbox = await createAlertInbox(REGION, 'hostile-input');
   await createIdempotencyTable(REGION, 'hostile-input-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'hostile-input-ledger');
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'hostile-input-ledger',
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'hostile-input-idempotency',

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PruneReport } from '../../shared/prune/prune-report.js';
-import { asTags, createAlertInbox, tagsOf } from '../support/aws-fixtures.js';
+import { asTags, createAlertInbox, createLedgerTable, tagsOf } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { lambdaContext, runCli } from '../support/run-cli.js';
 
@@ -47,7 +47,10 @@ beforeAll(async () => {
   policy = join(mkdtempSync(join(tmpdir(), 'clonewarden-prune-entry-')), 'clonewarden.yml');
   // A new install: prune.dryRun is left to its default, true.
   writeFileSync(policy, 'version: 1\nrules: []\nprune: { graceDays: 3 }\n');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'prune-entrypoints-ledger');
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'prune-entrypoints-ledger',
     CLONEWARDEN_POLICY: policy,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     POWERTOOLS_LOG_LEVEL: 'ERROR',

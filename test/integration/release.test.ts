@@ -166,6 +166,8 @@ describe('Integration: clonewarden release', () => {
       imageId,
       '--reason',
       'reviewed by security: rebuilt from the patched base',
+      // The image and its disk were public before the quarantine: given back only by name.
+      '--allow-public',
       '--region',
       REGION,
       '--topic-arn',
@@ -231,6 +233,7 @@ describe('Integration: clonewarden release', () => {
       imageId,
       '--reason',
       'check',
+      '--allow-public',
       '--region',
       REGION,
       '--dry-run',
@@ -246,7 +249,7 @@ describe('Integration: clonewarden release', () => {
   it('exits 1 with a clear message for a clone that is not quarantined', async () => {
     // Prepare
     const imageId = await quarantinedImage();
-    await runCli(['release', imageId, '--reason', 'first', '--region', REGION]);
+    await runCli(['release', imageId, '--reason', 'first', '--allow-public', '--region', REGION]);
 
     // Act
     const { code, stderr } = await runCli(['release', imageId, '--reason', 'again', '--region', REGION]);

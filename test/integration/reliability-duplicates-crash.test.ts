@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateImageCommand,
   CreateSnapshotCommand,
@@ -8,14 +9,17 @@ import {
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
+import type { LedgerItem } from '../../shared/model/ledger-item.js';
 import { countByEventId } from '../support/alert-inbox.js';
 import {
   asTags,
   createIdempotencyTable,
+  createLedgerTable,
   imageTags,
   LABELS,
   launchInstance,
@@ -65,6 +69,7 @@ vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal
 });
 
 const REGION = 'ap-southeast-2';
+const LEDGER_TABLE = 'reliability-duplicates-ledger';
 const SEED = 7_531;
 const FAULTS_30: FaultProfile = {
   rate: 0.3,
@@ -95,7 +100,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'reliability-duplicates');
   await createIdempotencyTable(REGION, 'reliability-duplicates-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, LEDGER_TABLE);
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: LEDGER_TABLE,
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'reliability-duplicates-idempotency',
@@ -115,6 +123,15 @@ beforeAll(async () => {
 afterAll(() => {
   if (Object.keys(figures).length > 0) recordFigures('duplicatesCrashesAmbiguity', figures);
 });
+
+/** The snapshot's ledger item, read straight from the table. */
+async function ledgerItem(id: string): Promise<LedgerItem | undefined> {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: REGION }));
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: LEDGER_TABLE, Key: { pk: `${EMULATOR_ACCOUNT}#${REGION}`, id } }),
+  );
+  return Item as LedgerItem | undefined;
+}
 
 /** A shared snapshot clone by a developer: it will be quarantined (unshared) and alerted. */
 async function sharedSnapshotEvent(caller = developer) {
@@ -316,6 +333,69 @@ describe('Reliability: a Lambda that crashes part-way is finished by the retry',
     expect(countByEventId(await inbox.drain()).get(event.eventId)).toBe(1);
   });
 
+  it('a crash right after the ledger item was written (before any tag) is finished by the retry: one item, tags, quarantine, one alert', async () => {
+    // Prepare
+    const event = await sharedSnapshotEvent();
+    await inbox.drain();
+    let crashed = false;
+    const unscript = faults.script((attempt) => {
+      if (crashed || attempt.service !== 'DynamoDB' || attempt.operation !== 'PutItem') return undefined;
+      if ((attempt.input as { TableName?: string }).TableName !== LEDGER_TABLE) return undefined;
+      crashed = true;
+      return { after: 'crash' };
+    });
+
+    // Act
+    const crash = await containers[0]!(structuredClone(event.envelope), lambdaContext()).catch(
+      (e: Error) => e,
+    );
+    unscript();
+    const itemAfterCrash = await ledgerItem(event.snapshotId);
+    const tagsAfterCrash = await snapshotTags(ec2, event.snapshotId);
+    const verdict = await containers[1]!(structuredClone(event.envelope), lambdaContext());
+
+    // Assess
+    expect(crashed).toBe(true);
+    expect((crash as Error).name).toBe('ActionFailedError');
+    expect(itemAfterCrash).toMatchObject({ status: 'quarantined', version: 1, quarantineShares: [] });
+    expect(tagsAfterCrash['clonewarden:status']).toBeUndefined();
+    expect(verdict.status).toBe('quarantined');
+    expect(verdict.actions.every((a) => a.done)).toBe(true);
+    const item = await ledgerItem(event.snapshotId);
+    expect(item).toMatchObject({
+      status: 'quarantined',
+      eventId: event.eventId,
+      quarantineShares: ['u=444455556666'],
+    });
+    expect(item!.history).toHaveLength(1);
+    expect((await snapshotTags(ec2, event.snapshotId))['clonewarden:status']).toBe('quarantined');
+    expect(countByEventId(await inbox.drain()).get(event.eventId)).toBe(1);
+  });
+
+  it("a crash after the shares were recorded in the ledger and removed: the retry keeps the ledger's shares (never the now-empty list) and alerts once", async () => {
+    // Prepare
+    const event = await sharedSnapshotEvent();
+    await inbox.drain();
+    const unscript = faults.script((attempt) =>
+      attempt.operation === 'ModifySnapshotAttribute' && attempt.input.SnapshotId === event.snapshotId
+        ? { after: 'crash' }
+        : undefined,
+    );
+
+    // Act
+    const crash = await containers[0]!(structuredClone(event.envelope), lambdaContext()).catch(
+      (e: Error) => e,
+    );
+    unscript();
+    const verdict = await containers[1]!(structuredClone(event.envelope), lambdaContext());
+
+    // Assess
+    expect((crash as Error).name).toBe('ActionFailedError');
+    expect(verdict.status).toBe('quarantined');
+    expect((await ledgerItem(event.snapshotId))!.quarantineShares).toEqual(['u=444455556666']);
+    expect(countByEventId(await inbox.drain()).get(event.eventId)).toBe(1);
+  });
+
   it('a crash after the shares were removed keeps the recorded shares; the retry disables the image and alerts once', async () => {
     // Prepare
     const event = await sharedImageEvent();
@@ -357,7 +437,8 @@ describe('Reliability: a Lambda that crashes part-way is finished by the retry',
       return { before: 'hang' };
     });
 
-    // Act: 3 s leaves room to reach the Publish on a loaded machine; the hang then lasts the rest.
+    // Act: 3 s leaves room to reach the Publish (through the ledger write, the tags and the
+    // quarantine) on a loaded machine; the hang then lasts the rest.
     const timedOut = await containers[0]!(structuredClone(event.envelope), lambdaContext(3_000)).catch(
       (e: Error) => e,
     );

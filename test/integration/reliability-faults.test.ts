@@ -26,6 +26,7 @@ import { countByEventId } from '../support/alert-inbox.js';
 import {
   asTags,
   createIdempotencyTable,
+  createLedgerTable,
   LABELS,
   launchInstance,
   registerBaseImage,
@@ -170,7 +171,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'reliability-faults');
   await createIdempotencyTable(REGION, 'reliability-faults-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'reliability-faults-ledger');
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'reliability-faults-ledger',
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'reliability-faults-idempotency',

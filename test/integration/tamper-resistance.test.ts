@@ -15,6 +15,7 @@ import {
   asTags,
   createAlertInbox,
   createIdempotencyTable,
+  createLedgerTable,
   imageTags,
   LABELS,
   launchInstance,
@@ -69,7 +70,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   const inbox = await createAlertInbox(REGION, 'tamper');
   await createIdempotencyTable(REGION, 'tamper-idempotency');
+  // The functions require clonewarden's ledger table.
+  await createLedgerTable(REGION, 'tamper-ledger');
   Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'tamper-ledger',
     CLONEWARDEN_POLICY: writeEnforcingPolicy(),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'tamper-idempotency',

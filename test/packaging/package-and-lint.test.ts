@@ -22,6 +22,17 @@ const CLONE_EVENT_NAMES = [
   'CopySnapshot',
   'RegisterImage',
 ];
+/** The tampering family: calls that could undo what the ledger holds. */
+const TAMPER_EVENT_NAMES = [
+  'CreateTags',
+  'DeleteTags',
+  'EnableImage',
+  'DisableImageDeprecation',
+  'DeregisterImage',
+  'DeleteSnapshot',
+  'RestoreImageFromRecycleBin',
+  'RestoreSnapshotFromRecycleBin',
+];
 
 interface CfnResource {
   Type: string;
@@ -154,6 +165,7 @@ describe('Packaging: CloudFormation template', () => {
       'CLONEWARDEN_DRY_RUN',
       'CLONEWARDEN_ENFORCER_ROLE_ARN',
       'CLONEWARDEN_IDEMPOTENCY_TABLE',
+      'CLONEWARDEN_LEDGER_TABLE',
       'CLONEWARDEN_POLICY',
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -161,7 +173,7 @@ describe('Packaging: CloudFormation template', () => {
     ]);
   });
 
-  it('routes every governed CloudTrail call (the six clone-creating ones among them) to enforce, with retries and a DLQ', () => {
+  it('routes every governed CloudTrail call (the six clone-creating ones and the tampering ones among them) to enforce, with retries and a DLQ', () => {
     // Act
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) => rule.Properties ?? {});
     // The rule's pattern has one branch ($or) for CloudTrail calls and one for EC2 AMI State Change.
@@ -178,6 +190,7 @@ describe('Packaging: CloudFormation template', () => {
     expect([...(calls?.detail.eventName ?? [])].sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
     expect(calls?.detail.eventName).toEqual(expect.arrayContaining(CLONE_EVENT_NAMES));
     expect(branchOf(rule!, 'EC2 AMI State Change')?.detail).toEqual({ State: ['available', 'failed'] });
+    expect(calls?.detail.eventName).toEqual(expect.arrayContaining(TAMPER_EVENT_NAMES));
     const [target] = rule?.Targets ?? [];
     expect(referencedId(target.Arn)).toBe('EnforceLambdaFunction');
     expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(3600);
@@ -312,6 +325,8 @@ describe('Packaging: readable stack traces without --enable-source-maps', () => 
             NODE_OPTIONS: nodeOptions,
             AWS_REGION: 'us-east-1',
             CLONEWARDEN_POLICY: policy,
+            // The function refuses to start without its ledger; the table is never reached here.
+            CLONEWARDEN_LEDGER_TABLE: 'clonewarden-test-ledger',
             POWERTOOLS_METRICS_DISABLED: 'true',
             POWERTOOLS_LOG_LEVEL: 'ERROR',
           },

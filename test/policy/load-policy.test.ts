@@ -158,7 +158,7 @@ describe('Policy: parsePolicy', () => {
       case: 'an unknown top-level key',
       yaml: `${HEADER}${DEPTH_RULE}    max: 2\nexemption: []\n`,
       expected: [
-        'exemption: unknown key (did you mean "exemptions"?); allowed here: version, dryRun, alerts, rules, exemptions, trustedServices, prune (line 8)',
+        'exemption: unknown key (did you mean "exemptions"?); allowed here: version, dryRun, alerts, rules, exemptions, trustedServices, prune, ledgerRetentionDays (line 8)',
       ],
     },
     {

@@ -86,7 +86,9 @@ describe('Scripts: generated blocks', () => {
     expect(generated).toBe(
       `Governs (<!-- generated:creation-events -->${eventNamesOf('creation').join(', ')}<!-- /generated -->), ` +
         'that is <!-- generated:governed-events -->`CreateImage`, `CreateSnapshot`, `CreateSnapshots`, ' +
-        '`CopyImage`, `CopySnapshot`, `RegisterImage`, `ModifyImageAttribute` and `ModifySnapshotAttribute`<!-- /generated -->.',
+        '`CopyImage`, `CopySnapshot`, `RegisterImage`, `ModifyImageAttribute`, `ModifySnapshotAttribute`, ' +
+        '`CreateTags`, `DeleteTags`, `EnableImage`, `DisableImageDeprecation`, `DeregisterImage`, ' +
+        '`DeleteSnapshot`, `RestoreImageFromRecycleBin` and `RestoreSnapshotFromRecycleBin`<!-- /generated -->.',
     );
   });
 

@@ -1,0 +1,26 @@
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { LEDGER_ITEM_SCHEMA, type LedgerItem, ledgerPartition } from '../model/ledger-item.js';
+import type { AwsClients } from './clients.js';
+
+/** Reads a whole region's ledger items; only prune does (its own file, so only prune is granted Query). */
+export type LedgerRegionReader = (account: string, region: string) => AsyncIterable<LedgerItem[]>;
+
+/**
+ * A region's items, a page at a time: one Query per megabyte of items (about 1,500 items of
+ * ~700 bytes), so that a prune run over 10,000 clones reads the ledger in a handful of calls.
+ */
+export function dynamoDbLedgerRegion(aws: AwsClients, table: string): LedgerRegionReader {
+  return async function* readRegion(account, region) {
+    const pages = paginateQuery(
+      { client: aws.documents() },
+      {
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': ledgerPartition(account, region) },
+      },
+    );
+    for await (const page of pages) {
+      yield (page.Items ?? []).map((item) => LEDGER_ITEM_SCHEMA.parse(item));
+    }
+  };
+}
