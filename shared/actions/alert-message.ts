@@ -280,6 +280,9 @@ function describeAction(action: PlannedAction, dryRun: boolean): string {
       if (skipped.length > 0) what += ` (steps skipped: ${skipped.join('; ')})`;
       break;
     }
+    case 'stop':
+      what = `stop instance ${target}${region}`;
+      break;
     case 'alert':
       what = `alert ${cleanPlainText(action.severity, 10)} to ${target} (this message)`;
       break;

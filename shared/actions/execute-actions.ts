@@ -98,7 +98,7 @@ async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: 
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);
 
 /** Tag actions with identical tags in one region become one CreateTags call (it takes many ids). */
-function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {
+export function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {
   const batches = new Map<string, { region: string; actions: TagAction[] }>();
   for (const action of actions) {
     if (action.type !== 'tag') continue;

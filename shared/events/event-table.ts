@@ -1,5 +1,6 @@
 import type { EventFamily } from './event-family.js';
 import { creationFamily } from './families/creation.js';
+import { restoringFamily } from './families/restoring.js';
 
 /**
  * The event families clonewarden governs, one file each under `families/`: its event names with
@@ -8,12 +9,16 @@ import { creationFamily } from './families/creation.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily] as const;
+export const EVENT_FAMILIES = [creationFamily, restoringFamily] as const;
 
-type FamilyOf<Name> = Extract<(typeof EVENT_FAMILIES)[number], { entries: Record<Name & string, unknown> }>;
+type FamilyOf<Name> = Name extends unknown
+  ? Extract<(typeof EVENT_FAMILIES)[number], { entries: Record<Name & string, unknown> }>
+  : never;
 
-/** A CloudTrail event name clonewarden governs. */
-export type GovernedEventName = keyof (typeof EVENT_FAMILIES)[number]['entries'];
+type EventNamesOf<Family> = Family extends { entries: infer Entries } ? keyof Entries & string : never;
+
+/** A CloudTrail event name clonewarden governs, of any family. */
+export type GovernedEventName = EventNamesOf<(typeof EVENT_FAMILIES)[number]>;
 
 const FAMILY_BY_EVENT: ReadonlyMap<string, (typeof EVENT_FAMILIES)[number]> = new Map(
   EVENT_FAMILIES.flatMap((family) => Object.keys(family.entries).map((name) => [name, family] as const)),

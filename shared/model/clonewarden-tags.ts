@@ -13,6 +13,8 @@ export const TAG = {
   violations: 'clonewarden:violations',
   quarantineShares: 'clonewarden:quarantine-shares',
   pruneAfter: 'clonewarden:prune-after',
+  /** On what a restore created (instances, their volumes and interfaces, a volume): the clone id. */
+  restoredFrom: 'clonewarden:restored-from',
 } as const;
 
 /** EC2 limits (Tag your Amazon EC2 resources → Tag restrictions). */

@@ -1,6 +1,8 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { Ec2RestoreActions } from '../aws/ec2-restore-actions.js';
+import { Ec2RestoreFacts } from '../aws/ec2-restore-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Settings } from '../settings/resolve-settings.js';
@@ -41,6 +43,10 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
       ...(visibilityRetry ? { retry: visibilityRetry } : {}),
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
+    restoring: {
+      facts: new Ec2RestoreFacts(options.aws, { now }),
+      actions: new Ec2RestoreActions(options.aws),
+    },
     alerts: new SnsAlertPublisher(options.aws),
     log: options.log,
     metrics: options.metrics,

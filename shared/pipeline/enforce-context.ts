@@ -1,5 +1,7 @@
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
+import type { RestoreActions } from '../aws/ec2-restore-actions.js';
+import type { RestoreFactsReader } from '../aws/ec2-restore-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
@@ -14,6 +16,8 @@ export interface EnforceContext {
   enforcerPrincipals: string[];
   facts: CloneFactsReader;
   actions: CloneActions;
+  /** The restoring family's adapters; its clone cache lives as long as the context (a container). */
+  restoring: { facts: RestoreFactsReader; actions: RestoreActions };
   alerts: AlertPublisher;
   log: EnforcerLog;
   metrics: EnforcerMetrics;

@@ -1,5 +1,6 @@
 import { PolicyValidationError } from '../model/errors.js';
 import { allowedPrincipalsRule } from './allowed-principals.js';
+import { allowedRestoreRule } from './allowed-restore.js';
 import { consistentCaptureRule } from './consistent-capture.js';
 import { healthySourceRule } from './healthy-source.js';
 import { maxGenerationRule } from './max-generation.js';
@@ -18,6 +19,7 @@ export const RULE_TYPES = [
   healthySourceRule,
   consistentCaptureRule,
   maxSourceAgeRule,
+  allowedRestoreRule,
 ] as const;
 
 const byName: ReadonlyMap<string, RuleType> = new Map(

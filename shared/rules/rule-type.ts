@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventFamily, RuleAction, RuleInput, RuleOutcome } from '../model/types.js';
+import type { EventFamily, RuleAction, RuleInputByFamily, RuleOutcome } from '../model/types.js';
 
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
@@ -7,14 +7,17 @@ import type { EventFamily, RuleAction, RuleInput, RuleOutcome } from '../model/t
  * The policy schema is generated from the registry and alerts find the hint through it, so
  * adding a rule type is one new file plus one line in `registry.ts`, and touches no other file.
  */
-export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
+export interface RuleType<
+  Options extends z.ZodRawShape = z.ZodRawShape,
+  Family extends EventFamily = EventFamily,
+> {
   /** The `type:` value in the policy file, e.g. `max-generation`. */
   readonly type: string;
   /**
    * The event family whose events it judges (`creation`: a clone's birth). The engine runs a
    * rule only on events of its family; each family's engine step builds the rule's input.
    */
-  readonly family: EventFamily;
+  readonly family: Family;
   /** The `action:` values a policy may give it, e.g. `[report, tag, quarantine]`. */
   readonly actions: readonly [RuleAction, ...RuleAction[]];
   /** One line for `clonewarden validate` and the docs. */
@@ -28,11 +31,16 @@ export interface RuleType<Options extends z.ZodRawShape = z.ZodRawShape> {
   fixHint(ids: string): string;
   /** A complete rule entry as it appears in a policy file, common fields included. */
   readonly example: Record<string, unknown>;
-  /** Pure: judges one clone. Never calls AWS; unknown facts become `unknowns`, not violations. */
-  evaluate(options: z.infer<z.ZodObject<Options>>, input: RuleInput): RuleOutcome;
+  /**
+   * Pure: judges one clone (its birth, or a restore of it: the input of its family). Never calls
+   * AWS; unknown facts become `unknowns`, not violations.
+   */
+  evaluate(options: z.infer<z.ZodObject<Options>>, input: RuleInputByFamily[Family]): RuleOutcome;
 }
 
 /** Declares a rule type with its options' types inferred from their schema. */
-export function defineRule<Options extends z.ZodRawShape>(rule: RuleType<Options>): RuleType<Options> {
+export function defineRule<Options extends z.ZodRawShape, Family extends EventFamily>(
+  rule: RuleType<Options, Family>,
+): RuleType<Options, Family> {
   return rule;
 }

@@ -9,6 +9,7 @@ import {
   readNewIds,
   readSource,
 } from '../../shared/events/families/creation.js';
+import { RESTORING_EVENTS } from '../../shared/events/families/restoring.js';
 import { EventValidationError } from '../../shared/model/errors.js';
 import type { SourceRef } from '../../shared/model/types.js';
 import { type Json, loadFixture } from './fixtures.js';
@@ -34,7 +35,7 @@ function thrownBy(act: () => unknown): EventValidationError {
 describe('Events: CREATION_EVENTS', () => {
   it('governs exactly the six clone-creating events, with one table entry each', () => {
     // Assess
-    expect(GOVERNED_EVENT_NAMES).toEqual([
+    expect(eventNamesOf('creation')).toEqual([
       'CreateImage',
       'CreateSnapshot',
       'CreateSnapshots',
@@ -42,7 +43,15 @@ describe('Events: CREATION_EVENTS', () => {
       'CopySnapshot',
       'RegisterImage',
     ]);
-    expect(Object.keys(CREATION_EVENTS).sort()).toEqual([...GOVERNED_EVENT_NAMES].sort());
+    expect(Object.keys(CREATION_EVENTS).sort()).toEqual([...eventNamesOf('creation')].sort());
+  });
+
+  it('governs the two restoring events after the creating ones, each name once', () => {
+    // Assess
+    expect(eventNamesOf('restoring')).toEqual(['RunInstances', 'CreateVolume']);
+    expect(GOVERNED_EVENT_NAMES).toEqual([...eventNamesOf('creation'), ...eventNamesOf('restoring')]);
+    expect(Object.keys(RESTORING_EVENTS)).toEqual(eventNamesOf('restoring'));
+    expect(Object.values(RESTORING_EVENTS).map((entry) => entry.family)).toEqual(['restoring', 'restoring']);
   });
 
   it('writes every path from the request or the response, and tags every entry with its family', () => {
@@ -58,9 +67,9 @@ describe('Events: CREATION_EVENTS', () => {
       [],
     );
     expect(Object.values(CREATION_EVENTS).map((entry) => entry.family)).toEqual(
-      GOVERNED_EVENT_NAMES.map(() => 'creation'),
+      eventNamesOf('creation').map(() => 'creation'),
     );
-    expect(eventNamesOf('creation')).toEqual(GOVERNED_EVENT_NAMES);
+    expect(eventNamesOf('creation')).toEqual(GOVERNED_EVENT_NAMES.slice(0, 6));
   });
 
   it.each<[string, 'image' | 'snapshot', string[], SourceRef | undefined]>([

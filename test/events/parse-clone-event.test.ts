@@ -8,6 +8,7 @@ import { ENVELOPE_FIXTURES, inEnvelope, type Json, loadFixture, RECORD_FIXTURES 
 
 function expectEvent(parsed: ParsedInput): CloneEvent {
   if (parsed.kind !== 'event') throw new Error(`expected an event, got ${JSON.stringify(parsed)}`);
+  if (parsed.event.family !== 'creation') throw new Error(`expected a creation, got ${parsed.event.family}`);
   return parsed.event;
 }
 
@@ -283,7 +284,7 @@ describe('Events: parseCloneEvent', () => {
       });
     });
 
-    it.each(['RunInstances', 'ModifyImageAttribute', 'DeleteSnapshot'])(
+    it.each(['StopInstances', 'ModifyImageAttribute', 'DeleteSnapshot'])(
       'skips %s as not governed, naming the event',
       (eventName) => {
         // Prepare

@@ -47,6 +47,10 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     })),
   };
   const alerts = { publish: vi.fn<AlertPublisher['publish']>(async () => 'message-1') };
+  const restoring = {
+    facts: { collect: vi.fn(async () => ({ labelTargets: [], gaps: [] })) },
+    actions: { tag: vi.fn(async () => {}), stopInstances: vi.fn(async () => {}) },
+  };
   const log: EnforcerLog = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const counts: Record<string, number> = {};
   const metrics = {
@@ -61,6 +65,7 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     enforcerPrincipals: overrides.enforcerPrincipals ?? [ENFORCER_ROLE],
     facts,
     actions,
+    restoring,
     alerts,
     log,
     metrics,
@@ -71,6 +76,9 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     actions.tag.mock.calls.length +
     actions.quarantineImage.mock.calls.length +
     actions.quarantineSnapshot.mock.calls.length +
+    restoring.facts.collect.mock.calls.length +
+    restoring.actions.tag.mock.calls.length +
+    restoring.actions.stopInstances.mock.calls.length +
     alerts.publish.mock.calls.length;
   return { context, facts, actions, alerts, counts, adapterCalls };
 }

@@ -1,0 +1,40 @@
+import { executeRestoreActions } from '../../actions/execute-restore-actions.js';
+import { evaluateRestore } from '../../engine/evaluate-restore.js';
+import type { RestoreEvent, Verdict } from '../../model/types.js';
+import type { EnforceContext } from '../enforce-context.js';
+
+/** A clone restored: facts about the clone and what was created → verdict → label, stop, alert. */
+export async function enforceRestoring(event: RestoreEvent, context: EnforceContext): Promise<Verdict> {
+  const facts = await context.restoring.facts.collect(event);
+  const planned = evaluateRestore(context.policy, event, facts, {
+    now: context.now(),
+    dryRun: context.dryRun,
+    ...(context.topicArn ? { topicArn: context.topicArn } : {}),
+  });
+  const verdict =
+    planned.status === 'skipped'
+      ? planned
+      : await executeRestoreActions(planned, {
+          ...context.restoring,
+          alerts: context.alerts,
+          log: context.log,
+        });
+
+  context.metrics.count(planned.status === 'skipped' ? 'EventsSkipped' : 'EventsEnforced');
+  context.metrics.count(`Verdict_${verdict.status}`);
+  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
+  context.log.info('verdict', {
+    eventId: verdict.eventId,
+    eventName: verdict.eventName,
+    status: verdict.status,
+    resources: verdict.resources,
+    restoredFrom: verdict.restoredFrom,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
+    unknowns: verdict.unknowns.length,
+    gaps: facts.gaps,
+    dryRun: verdict.dryRun,
+    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
+  });
+  return verdict;
+}
