@@ -11,16 +11,20 @@ export async function enforceRestoring(event: RestoreEvent, context: EnforceCont
     dryRun: context.dryRun,
     ...(context.topicArn ? { topicArn: context.topicArn } : {}),
   });
-  const verdict =
-    planned.status === 'skipped'
-      ? planned
-      : await executeRestoreActions(planned, {
-          ...context.restoring,
-          alerts: context.alerts,
-          log: context.log,
-        });
+  if (planned.status === 'skipped') {
+    // Not our clone, or not visible: logged and counted as the parser's skips are.
+    context.metrics.count('EventsSkipped');
+    const { eventId, eventName, reason } = planned;
+    context.log.info('event skipped', { eventId, eventName, reason, gaps: facts.gaps });
+    return planned;
+  }
+  const verdict = await executeRestoreActions(planned, {
+    ...context.restoring,
+    alerts: context.alerts,
+    log: context.log,
+  });
 
-  context.metrics.count(planned.status === 'skipped' ? 'EventsSkipped' : 'EventsEnforced');
+  context.metrics.count('EventsEnforced');
   context.metrics.count(`Verdict_${verdict.status}`);
   if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
   context.log.info('verdict', {
@@ -29,7 +33,6 @@ export async function enforceRestoring(event: RestoreEvent, context: EnforceCont
     status: verdict.status,
     resources: verdict.resources,
     restoredFrom: verdict.restoredFrom,
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
     violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
     unknowns: verdict.unknowns.length,
     gaps: facts.gaps,
