@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The owner of the images the fake shows: Amazon's own AMI account. */
-export const FOREIGN_OWNER = '137112412989';
+const FOREIGN_OWNER = '137112412989';
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
 export interface FakeRestoreEndpoint {

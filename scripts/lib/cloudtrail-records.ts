@@ -198,6 +198,44 @@ export const records = {
       },
       responseElements: { imageId: a.imageId },
     }),
+  /** `launchPermission` change as CloudTrail logs it: `add`/`remove` lists of `{userId}`, `{group}`, … */
+  modifyImageAttribute: (a: {
+    caller: Caller;
+    region: string;
+    imageId: string;
+    add?: Record<string, string>[];
+    remove?: Record<string, string>[];
+  }) =>
+    cloudTrailRecord({
+      eventName: 'ModifyImageAttribute',
+      caller: a.caller,
+      region: a.region,
+      requestParameters: {
+        imageId: a.imageId,
+        attributeType: 'launchPermission',
+        launchPermission: permissionChanges(a.add, a.remove),
+      },
+      responseElements: { requestId: randomUUID(), _return: true },
+    }),
+  /** `createVolumePermission` change, with `attributeType: CREATE_VOLUME_PERMISSION` as logged. */
+  modifySnapshotAttribute: (a: {
+    caller: Caller;
+    region: string;
+    snapshotId: string;
+    add?: Record<string, string>[];
+    remove?: Record<string, string>[];
+  }) =>
+    cloudTrailRecord({
+      eventName: 'ModifySnapshotAttribute',
+      caller: a.caller,
+      region: a.region,
+      requestParameters: {
+        snapshotId: a.snapshotId,
+        attributeType: 'CREATE_VOLUME_PERMISSION',
+        createVolumePermission: permissionChanges(a.add, a.remove),
+      },
+      responseElements: { requestId: randomUUID(), _return: true },
+    }),
   /** A launch from an image, as CloudTrail logs it: the instances and their interfaces in the response. */
   runInstances: (a: {
     caller: Caller;
@@ -248,3 +286,10 @@ export const records = {
       },
     }),
 };
+
+function permissionChanges(add?: Record<string, string>[], remove?: Record<string, string>[]) {
+  return {
+    ...(add && add.length > 0 ? { add: { items: add } } : {}),
+    ...(remove && remove.length > 0 ? { remove: { items: remove } } : {}),
+  };
+}

@@ -1,7 +1,8 @@
 import { describeError } from '../aws/aws-error.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
+import type { RestoreActions } from '../aws/ec2-restore-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import { shareToken } from '../model/clonewarden-tags.js';
+import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
@@ -9,18 +10,22 @@ import { buildAlert } from './alert-message.js';
 
 export interface ActionDependencies {
   actions: CloneActions;
+  /** Stops restored instances; absent where no verdict plans a `stop` (prune). */
+  restoreActions?: RestoreActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
 }
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
 type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
+type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
+type StopAction = Extract<PlannedAction, { type: 'stop' }>;
 
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
- * quarantine, then the one alert, last, so that a failure before it leads to a retry that
- * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
+ * quarantine, the revert of a share's grants or the stop of restored instances, then the one
+ * alert, last, so that a failure before it leads to a retry that alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
  * alert (marked DRY RUN) is sent.
  *
  * Returns the verdict with each action's `done`; throws `ActionFailedError` (with the verdict
@@ -44,7 +49,9 @@ export async function executeActions(
       }
       for (const action of result.actions) {
         if (action.type === 'quarantine') await quarantine(action, facts, deps.actions);
+        if (action.type === 'revert') await revert(action, deps.actions);
       }
+      await stopInstances(result.actions, deps.restoreActions);
     }
     for (const action of result.actions) {
       if (action.type !== 'alert') continue;
@@ -95,10 +102,33 @@ async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: 
   if (removed.length > 0) action.removedShares = removed;
 }
 
+/** Removes exactly the grants that broke a rule, recording on `action` those still granted. */
+async function revert(action: RevertAction, actions: CloneActions) {
+  const shares = decodeShares(action.shares);
+  const removed = await actions.revokeShares(action.region, action.kind, action.target, shares);
+  action.removedShares = removed.map(shareToken);
+  action.done = true;
+}
+
+/** One StopInstances call per region for the instances a restore verdict stops. */
+async function stopInstances(actions: PlannedAction[], restoreActions: RestoreActions | undefined) {
+  const stops = actions.filter((action): action is StopAction => action.type === 'stop');
+  if (stops.length === 0) return;
+  if (!restoreActions) throw new Error('a stop was planned, but nothing can stop instances here');
+  for (const region of new Set(stops.map((action) => action.region))) {
+    const inRegion = stops.filter((action) => action.region === region);
+    await restoreActions.stopInstances(
+      region,
+      inRegion.map((action) => action.target),
+    );
+    for (const action of inRegion) action.done = true;
+  }
+}
+
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);
 
 /** Tag actions with identical tags in one region become one CreateTags call (it takes many ids). */
-export function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {
+function batchTagActions(actions: PlannedAction[]): { region: string; actions: TagAction[] }[] {
   const batches = new Map<string, { region: string; actions: TagAction[] }>();
   for (const action of actions) {
     if (action.type !== 'tag') continue;

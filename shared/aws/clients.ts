@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
@@ -22,7 +24,7 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'KMS' | 'Organizations';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -36,6 +38,16 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
+  /**
+   * Loaded on first use, per region (a snapshot's key lives in the snapshot's region): only
+   * policies whose encryption rules judge keys call KMS.
+   */
+  kms(region?: string): Promise<KMSClient>;
+  /**
+   * Loaded on first use: only a share judged against `organization: true` reads our Organization.
+   * A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
+   */
+  organizations(): Promise<OrganizationsClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -45,7 +57,7 @@ export interface AwsClients {
  * What an endpoint lacks (moto has no DescribeVolumeStatus, for one): asked once per client
  * set, then skipped. It lives with the clients because it is a fact about their endpoint.
  */
-export class UnsupportedOperations {
+class UnsupportedOperations {
   readonly #operations = new Set<string>();
 
   /** Whether `operation` was already found missing. */
@@ -76,32 +88,30 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     countApiCalls(stack, service, counter);
     options.decorateStack?.(stack, service);
   };
-  const ec2Clients = new Map<string, EC2Client>();
-  let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
-  let sts: STSClient | undefined;
+  const ec2In = perRegion((inRegion) => {
+    const client = new EC2Client({ ...common(), region: inRegion });
+    instrument(client.middlewareStack, 'EC2');
+    return client;
+  });
+  const kmsIn = perRegion(async (inRegion) => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    const client = new KMSClient({ ...common(), region: inRegion });
+    instrument(client.middlewareStack, 'KMS');
+    return client;
+  });
 
   return {
     region,
     counter,
     unsupported: new UnsupportedOperations(),
-    ec2(inRegion = region) {
-      let client = ec2Clients.get(inRegion);
-      if (!client) {
-        client = new EC2Client({ ...common(), region: inRegion });
-        instrument(client.middlewareStack, 'EC2');
-        ec2Clients.set(inRegion, client);
-      }
+    ec2: (inRegion = region) => ec2In(inRegion),
+    sns: lazily(async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      const client = new SNSClient({ ...common(), region });
+      instrument(client.middlewareStack, 'SNS');
       return client;
-    },
-    async sns() {
-      if (!sns) {
-        const { SNSClient } = await import('@aws-sdk/client-sns');
-        sns = new SNSClient({ ...common(), region });
-        instrument(sns.middlewareStack, 'SNS');
-      }
-      return sns;
-    },
+    }),
     dynamodb() {
       if (!dynamodb) {
         dynamodb = new DynamoDBClient({ ...common(), region });
@@ -109,13 +119,40 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       }
       return dynamodb;
     },
-    async sts() {
-      if (!sts) {
-        const { STSClient } = await import('@aws-sdk/client-sts');
-        sts = new STSClient({ ...common(), region });
-        instrument(sts.middlewareStack, 'STS');
-      }
-      return sts;
-    },
+    sts: lazily(async () => {
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      const client = new STSClient({ ...common(), region });
+      instrument(client.middlewareStack, 'STS');
+      return client;
+    }),
+    kms: (inRegion = region) => kmsIn(inRegion),
+    organizations: lazily(async () => {
+      const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+      const client = new OrganizationsClient({ ...common(), region });
+      instrument(client.middlewareStack, 'Organizations');
+      return client;
+    }),
+  };
+}
+
+/** One client per region, built on first use and then reused. */
+function perRegion<Client>(build: (region: string) => Client): (region: string) => Client {
+  const clients = new Map<string, Client>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = build(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
+}
+
+/** A client built on first use (its package loaded then too), and the same one afterwards. */
+function lazily<T>(build: () => Promise<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () => {
+    client ??= build();
+    return client;
   };
 }

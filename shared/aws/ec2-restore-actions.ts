@@ -1,12 +1,13 @@
 import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from './clients.js';
-import { tagResources } from './ec2-tagging.js';
 
-/** The EC2 writes a restore may need. Both are safe to repeat with the same input. */
+/**
+ * The write only the restoring family makes (its labels go through `CloneActions.tag`). Kept out
+ * of `Ec2CloneActions`, which prune also bundles, so that only the enforce role is granted
+ * StopInstances.
+ */
 export interface RestoreActions {
-  /** Labels what a restore created: instances, volumes and network interfaces alike. */
-  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
-  /** Stops instances (never terminates them: the owner keeps their data and can start them again). */
+  /** Stops instances (never terminates them: the owner keeps their data and can start them again). Safe to repeat. */
   stopInstances(region: string, instanceIds: string[]): Promise<void>;
 }
 
@@ -16,10 +17,6 @@ export class Ec2RestoreActions implements RestoreActions {
 
   constructor(aws: AwsClients) {
     this.#aws = aws;
-  }
-
-  tag(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void> {
-    return tagResources(this.#aws.ec2(region), resourceIds, tags);
   }
 
   /** One call: the instances of one RunInstances record (the reader takes at most 1,000). */

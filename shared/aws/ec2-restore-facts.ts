@@ -7,6 +7,7 @@ import {
 import type { RestoredCloneFact, RestoreEvent, RestoreFacts } from '../model/types.js';
 import { isNotFound } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import type { CloneStatusReader } from './clone-status.js';
 import { isDeprecated } from './ec2-source-readers.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { tagsToRecord } from './tag-set.js';
@@ -25,13 +26,15 @@ export interface RestoreFactsReader {
  */
 export const CLONE_CACHE_TTL_MS = { foreign: 3_600_000, own: 60_000, missing: 60_000 } as const;
 /** At most this many clones are remembered per container (a few hundred bytes each). */
-export const CLONE_CACHE_ENTRIES = 2_000;
+const CLONE_CACHE_ENTRIES = 2_000;
 /** EC2 takes at most 200 values per filter ("DescribeVolumes", `Filter.N.Value.N`). */
 const FILTER_VALUES = 200;
 
 type CachedClone = { clone: RestoredCloneFact } | { missing: true };
 
 export interface Ec2RestoreFactsOptions {
+  /** Where the clone's clonewarden status is read (asked on every event, not cached here). */
+  status: CloneStatusReader;
   now?: () => Date;
   cacheEntries?: number;
 }
@@ -43,11 +46,13 @@ export interface Ec2RestoreFactsOptions {
  */
 export class Ec2RestoreFacts implements RestoreFactsReader {
   readonly #aws: AwsClients;
+  readonly #status: CloneStatusReader;
   readonly #now: () => Date;
   readonly #cache: ExpiringCache<CachedClone>;
 
-  constructor(aws: AwsClients, options: Ec2RestoreFactsOptions = {}) {
+  constructor(aws: AwsClients, options: Ec2RestoreFactsOptions) {
     this.#aws = aws;
+    this.#status = options.status;
     this.#now = options.now ?? (() => new Date());
     this.#cache = new ExpiringCache({
       maxEntries: options.cacheEntries ?? CLONE_CACHE_ENTRIES,
@@ -57,12 +62,14 @@ export class Ec2RestoreFacts implements RestoreFactsReader {
 
   async collect(event: RestoreEvent): Promise<RestoreFacts> {
     const gaps: string[] = [];
-    const clone = await this.#readClone(event);
-    if (!clone) {
+    const described = await this.#readClone(event);
+    if (!described) {
       gaps.push(`${event.clone.id} was not found in ${event.region}`);
       return { labelTargets: [], gaps };
     }
-    if (clone.ownerId !== event.account) return { clone, labelTargets: [], gaps };
+    if (described.ownerId !== event.account) return { clone: described, labelTargets: [], gaps };
+    const status = await this.#status.statusOf(described);
+    const clone = { ...described, ...(status !== undefined ? { status } : {}) };
     const created = event.created.map((resource) => resource.id);
     if (event.clone.kind === 'snapshot') return { clone, labelTargets: created, gaps };
     const attached = await this.#readAttachedToInstances(event.region, created, gaps);

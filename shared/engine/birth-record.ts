@@ -5,7 +5,7 @@ import { readGenerationTag } from './resolve-lineage.js';
 
 /**
  * What clonewarden decided when the clone was born, read from the `clonewarden:` tags it wrote
- * then: its status, the rule ids it broke (kept only when the policy names them as
+ * then: its status (through the `CloneStatusReader`, on `clone.status`), the rule ids it broke (kept only when the policy names them as
  * `consistent-capture` rules), its root and generation. The one place this is read: the
  * verdict ledger will replace the tags as its source of truth. Tags only ever refuse here,
  * never grant: a tag a developer removes makes nothing pass that the policy refuses otherwise
@@ -21,7 +21,7 @@ export function readBirthRecord(clone: RestoredCloneFact, policy: Policy): Birth
   const generation = readGenerationTag(tags);
   const root = tags[TAG.root];
   return {
-    quarantined: tags[TAG.status] === 'quarantined',
+    quarantined: clone.status === 'quarantined',
     inconsistentCapture: [...new Set(broken.filter((id) => captureRules.has(id)))],
     ...(isResourceLabel(root) ? { root } : {}),
     ...(generation !== undefined ? { generation } : {}),

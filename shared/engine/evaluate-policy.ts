@@ -12,7 +12,7 @@ import type {
 import type { Policy, RuleConfig } from '../policy/schema.js';
 import { ruleTypeByName } from '../rules/registry.js';
 import { resolveLineage } from './resolve-lineage.js';
-import { decideAlert, exemptionFor, matchesAny, statusOf } from './verdict-rules.js';
+import { asksForQuarantine, decideAlert, exemptionFor, matchesAny, statusOf } from './verdict-rules.js';
 
 export interface EvaluationOptions {
   now: Date;
@@ -38,7 +38,6 @@ export function evaluatePolicy(
   const statuses = decideStatuses(facts, judged);
   const actions = [
     ...planCloneActions(event, facts, lineage, judged, statuses),
-    // Step 4: the one alert.
     ...decideAlert(judged.violations, policy, options.topicArn),
   ];
   return {
@@ -49,6 +48,7 @@ export function evaluatePolicy(
     resources: facts.clones.map((clone) => clone.id),
     status: statuses.verdict,
     ...(judged.exemptions.size > 0 ? { exemption: [...new Set(judged.exemptions.values())].join('; ') } : {}),
+    ...(judged.sourceLabels ? { sourceLabels: judged.sourceLabels } : {}),
     violations: judged.violations,
     unknowns: judged.unknowns,
     actions,
@@ -66,6 +66,8 @@ interface Judgement {
   inherited: Map<string, Record<string, string>>;
   /** Clone id → the reason of the policy exemption that covers it. */
   exemptions: Map<string, string>;
+  /** The source's labels that rules judged by, as they were (allowed-sources). */
+  sourceLabels?: Record<string, string>;
 }
 
 /** Rules of the creation family judge a clone's birth; the other families have their own step. */
@@ -85,7 +87,7 @@ function judgeClones(
     event.principal.invokedBy,
   ]);
   for (const clone of facts.clones) {
-    const exemption = exemptionFor(policy, event.principal.arn, clone.id, now);
+    const exemption = exemptionFor(policy, event.principal, clone.id, now);
     if (exemption) judged.exemptions.set(clone.id, exemption);
     for (const rule of policy.rules) {
       if (!judgesBirth(rule) || !rule.resources.includes(clone.kind)) continue;
@@ -103,6 +105,7 @@ function judgeClones(
       for (const message of outcome.unknowns ?? []) {
         judged.unknowns.push({ rule: rule.id, resource: clone.id, message });
       }
+      if (outcome.sourceLabels) judged.sourceLabels = { ...judged.sourceLabels, ...outcome.sourceLabels };
       if (outcome.inheritTags) {
         judged.inherited.set(clone.id, { ...judged.inherited.get(clone.id), ...outcome.inheritTags });
       }
@@ -118,8 +121,6 @@ interface Statuses {
   /** Each clone's violations that mark it (action `tag` or `quarantine`, not exempt). */
   marked: Map<string, Violation[]>;
 }
-
-const asksForQuarantine = (violation: Violation) => violation.action === 'quarantine';
 
 /**
  * Step 2: each clone's status, from its own violations that mark it (not exempt, not

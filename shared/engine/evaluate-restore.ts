@@ -39,7 +39,7 @@ export function evaluateRestore(
     const owner = clone.ownerId ?? 'an unknown account';
     return { ...base, status: 'skipped', reason: `${clone.id} belongs to ${owner}, not to this account` };
   }
-  const exemption = exemptionFor(policy, event.principal.arn, clone.id, options.now);
+  const exemption = exemptionFor(policy, event.principal, clone.id, options.now);
   const birth = readBirthRecord(clone, policy);
   const judged = judgeRestore(policy, event, clone, birth, options.now);
   const marked = exemption ? [] : judged.violations.filter((violation) => violation.action !== 'report');

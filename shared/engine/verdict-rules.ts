@@ -1,10 +1,13 @@
 import { compileArnGlob } from '../model/arn-glob.js';
 import { highestSeverity, meetsMinSeverity } from '../model/severity.js';
-import type { PlannedAction, VerdictStatus, Violation } from '../model/types.js';
+import type { PlannedAction, Principal, VerdictStatus, Violation } from '../model/types.js';
+import { hasLapsed } from '../policy/policy-warnings.js';
 import type { Policy } from '../policy/schema.js';
 
-// The decisions every family's engine shares, so that there is one exemption rule, one status
-// rule and one alert rule whatever the event.
+/**
+ * The decisions every family's engine makes the same way: who is exempt, what a status is, and
+ * whether the one alert goes out. One copy, so that a creation and a share are judged alike.
+ */
 
 /** Whether any of the globs matches any of the names. */
 export function matchesAny(globs: readonly string[], names: readonly (string | undefined)[]): boolean {
@@ -13,18 +16,18 @@ export function matchesAny(globs: readonly string[], names: readonly (string | u
 }
 
 /**
- * The reason of the first policy exemption that covers the caller or the clone, if any. Only the
- * policy exempts: by principal ARN glob or by clone id, never by a tag.
+ * The reason of the policy exemption that covers this caller or this clone, if any. Exemptions
+ * come only from the policy (principal globs or resource ids), never from a tag.
  */
 export function exemptionFor(
   policy: Policy,
-  principalArn: string,
+  principal: Principal,
   cloneId: string,
   now: Date,
 ): string | undefined {
   for (const exemption of policy.exemptions) {
-    if (exemption.expires && new Date(exemption.expires).getTime() < now.getTime()) continue;
-    const byPrincipal = 'principals' in exemption && matchesAny(exemption.principals, [principalArn]);
+    if (hasLapsed(exemption, now)) continue;
+    const byPrincipal = 'principals' in exemption && matchesAny(exemption.principals, [principal.arn]);
     const byResource = 'resources' in exemption && exemption.resources.includes(cloneId);
     if (byPrincipal || byResource) return exemption.reason;
   }
@@ -42,7 +45,10 @@ export function statusOf(exempt: boolean, quarantine: boolean, violated: boolean
   return violated ? 'violation' : 'compliant';
 }
 
-/** The one alert rule: one alert, when there is a topic and the worst violation meets `alerts.minSeverity`. */
+/** Whether a violation asks for the clone to be quarantined. */
+export const asksForQuarantine = (violation: Violation): boolean => violation.action === 'quarantine';
+
+/** The one alert rule: when there is a topic and the worst violation meets `alerts.minSeverity`. */
 export function decideAlert(
   violations: readonly Violation[],
   policy: Policy,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { EventNotSupportedError } from '../model/errors.js';
-import type { CloneEvent, Principal } from '../model/types.js';
+import type { CloneEvent } from '../model/types.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   type CloudTrailRecord,
@@ -12,18 +12,9 @@ import {
   EventBridgeSchema,
   MAX_ID_LENGTH,
 } from './cloudtrail-schema.js';
-import { familyOf, type GovernedEventName, isGovernedEventName } from './event-table.js';
-import {
-  type ParsedInput,
-  type RecordContext,
-  type RecordSummary,
-  rejected,
-  skipped,
-  withPrefix,
-} from './parsed-input.js';
+import { type GovernedEventName, isGovernedEventName, readGovernedRecord } from './event-table.js';
+import { type ParsedInput, type RecordSummary, rejected, skipped, withPrefix } from './parsed-input.js';
 import { resolvePrincipal } from './resolve-principal.js';
-
-type ReaderArguments = [record: CloudTrailRecord, principal: Principal, context: RecordContext];
 
 /** Options for {@link parseCloneEvent}. */
 export interface ParseCloneEventOptions {
@@ -80,9 +71,7 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
     return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
   }
-  // Each family's reader takes its own event names; the table lookup above guarantees the match.
-  const read = familyOf(eventName).read as (name: GovernedEventName, ...rest: ReaderArguments) => ParsedInput;
-  return read(eventName, record, principal, { pathPrefix, summary, account });
+  return readGovernedRecord(eventName, record, principal, { pathPrefix, summary, account });
 }
 
 /** The CloudTrail record inside an EventBridge envelope, or why there is none to read. */

@@ -1,10 +1,15 @@
 import type { AwsClients } from '../aws/clients.js';
+import { TAG_CLONE_STATUS } from '../aws/clone-status.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
 import { Ec2RestoreActions } from '../aws/ec2-restore-actions.js';
 import { Ec2RestoreFacts } from '../aws/ec2-restore-facts.js';
+import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
+import { KmsKeys } from '../aws/kms-keys.js';
+import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import type { EnforceContext } from './enforce-context.js';
 
@@ -40,13 +45,19 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     facts: new Ec2CloneFacts(options.aws, {
       log: options.log,
       now,
+      needs: factNeedsOf(policy.rules),
+      kms: new KmsKeys(options.aws, options.log),
       ...(visibilityRetry ? { retry: visibilityRetry } : {}),
     }),
+    // One context per container: the Organization is read at most once per container.
+    shareFacts: new Ec2ShareFacts(options.aws, {
+      status: TAG_CLONE_STATUS,
+      organization: new AwsOrganizationDirectory(options.aws, { log: options.log }),
+    }),
+    // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
+    restoreFacts: new Ec2RestoreFacts(options.aws, { status: TAG_CLONE_STATUS, now }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
-    restoring: {
-      facts: new Ec2RestoreFacts(options.aws, { now }),
-      actions: new Ec2RestoreActions(options.aws),
-    },
+    restoreActions: new Ec2RestoreActions(options.aws),
     alerts: new SnsAlertPublisher(options.aws),
     log: options.log,
     metrics: options.metrics,

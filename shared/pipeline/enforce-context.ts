@@ -2,6 +2,7 @@ import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
 import type { RestoreActions } from '../aws/ec2-restore-actions.js';
 import type { RestoreFactsReader } from '../aws/ec2-restore-facts.js';
+import type { ShareFactsReader } from '../aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
@@ -15,9 +16,13 @@ export interface EnforceContext {
   topicArn?: string;
   enforcerPrincipals: string[];
   facts: CloneFactsReader;
+  /** The facts of the sharing family: the shared clone, its status, our Organization. */
+  shareFacts: ShareFactsReader;
+  /** The facts of the restoring family; its clone cache lives as long as the context (a container). */
+  restoreFacts: RestoreFactsReader;
   actions: CloneActions;
-  /** The restoring family's adapters; its clone cache lives as long as the context (a container). */
-  restoring: { facts: RestoreFactsReader; actions: RestoreActions };
+  /** The restoring family's own write: stopping restored instances. */
+  restoreActions: RestoreActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
   metrics: EnforcerMetrics;

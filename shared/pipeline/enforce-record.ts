@@ -26,7 +26,7 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
     return verdict;
   }
 
-  // Each family's pipeline takes its own events; the table is keyed by the event's own family.
+  // FAMILY_PIPELINES pairs each family with the pipeline of its own event type.
   const pipeline = FAMILY_PIPELINES[parsed.event.family] as (
     event: GovernedEvent,
     context: EnforceContext,

@@ -2,6 +2,7 @@ import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { enforceCreation } from './families/creation.js';
 import { enforceRestoring } from './families/restoring.js';
+import { enforceSharing } from './families/sharing.js';
 
 type FamilyPipeline<Family extends GovernedEvent['family']> = (
   event: Extract<GovernedEvent, { family: Family }>,
@@ -15,5 +16,6 @@ type FamilyPipeline<Family extends GovernedEvent['family']> = (
  */
 export const FAMILY_PIPELINES: { readonly [Family in GovernedEvent['family']]: FamilyPipeline<Family> } = {
   creation: enforceCreation,
+  sharing: enforceSharing,
   restoring: enforceRestoring,
 };

@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import { RESTORE_RULE_ACTIONS, type RestoreRuleInput } from '../model/types.js';
+import { RESTORE_RULE_ACTIONS, type RestoreRuleInput, type RuleOutcome } from '../model/types.js';
 import { positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
 const DAY_MS = 86_400_000;
 
 /** What may make a clone unfit to restore. */
-export const RESTORE_REFUSALS = ['quarantined', 'deprecated', 'disabled', 'inconsistent-capture'] as const;
+const RESTORE_REFUSALS = ['quarantined', 'deprecated', 'disabled', 'inconsistent-capture'] as const;
 type Refusal = (typeof RESTORE_REFUSALS)[number];
 
 const options = {
@@ -53,7 +53,7 @@ export const allowedRestoreRule = defineRule({
     refuse: [...RESTORE_REFUSALS],
     maxSourceAgeDays: 180,
   },
-  evaluate(opts, input) {
+  evaluate(opts, input: RestoreRuleInput): RuleOutcome {
     const violations = opts.refuse.flatMap((refusal) => REFUSAL_CHECKS[refusal](input) ?? []);
     if (opts.maxSourceAgeDays === undefined) return { violations };
     const { clone, now } = input;

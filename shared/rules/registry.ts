@@ -1,10 +1,13 @@
 import { PolicyValidationError } from '../model/errors.js';
 import { allowedPrincipalsRule } from './allowed-principals.js';
 import { allowedRestoreRule } from './allowed-restore.js';
+import { allowedSharingRule } from './allowed-sharing.js';
+import { allowedSourcesRule } from './allowed-sources.js';
 import { consistentCaptureRule } from './consistent-capture.js';
 import { healthySourceRule } from './healthy-source.js';
 import { maxGenerationRule } from './max-generation.js';
 import { maxSourceAgeRule } from './max-source-age.js';
+import { requiredEncryptionRule } from './required-encryption.js';
 import { requiredTagsRule } from './required-tags.js';
 import type { RuleType } from './rule-type.js';
 
@@ -19,6 +22,9 @@ export const RULE_TYPES = [
   healthySourceRule,
   consistentCaptureRule,
   maxSourceAgeRule,
+  requiredEncryptionRule,
+  allowedSourcesRule,
+  allowedSharingRule,
   allowedRestoreRule,
 ] as const;
 

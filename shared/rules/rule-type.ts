@@ -1,6 +1,19 @@
 import type { z } from 'zod';
-import type { EventFamily, RuleAction, RuleInputByFamily, RuleOutcome } from '../model/types.js';
+import type {
+  EventFamily,
+  FactNeeds,
+  RestoreRuleInput,
+  RuleAction,
+  RuleInput,
+  RuleOutcome,
+  ShareRuleInput,
+} from '../model/types.js';
 
+/**
+ * What a rule judges: one clone at birth (`RuleInput`), one added grant (`ShareRuleInput`) or
+ * one restore of a clone (`RestoreRuleInput`).
+ */
+export type FamilyRuleInput = RuleInput | ShareRuleInput | RestoreRuleInput;
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
  * schema for its own options, an example, a pure `evaluate` and the fix hint its alerts show.
@@ -9,7 +22,7 @@ import type { EventFamily, RuleAction, RuleInputByFamily, RuleOutcome } from '..
  */
 export interface RuleType<
   Options extends z.ZodRawShape = z.ZodRawShape,
-  Family extends EventFamily = EventFamily,
+  Input extends FamilyRuleInput = FamilyRuleInput,
 > {
   /** The `type:` value in the policy file, e.g. `max-generation`. */
   readonly type: string;
@@ -17,7 +30,7 @@ export interface RuleType<
    * The event family whose events it judges (`creation`: a clone's birth). The engine runs a
    * rule only on events of its family; each family's engine step builds the rule's input.
    */
-  readonly family: Family;
+  readonly family: EventFamily;
   /** The `action:` values a policy may give it, e.g. `[report, tag, quarantine]`. */
   readonly actions: readonly [RuleAction, ...RuleAction[]];
   /** One line for `clonewarden validate` and the docs. */
@@ -32,15 +45,21 @@ export interface RuleType<
   /** A complete rule entry as it appears in a policy file, common fields included. */
   readonly example: Record<string, unknown>;
   /**
-   * Pure: judges one clone (its birth, or a restore of it: the input of its family). Never calls
-   * AWS; unknown facts become `unknowns`, not violations.
+   * Facts beyond the usual ones that this rule's options need (they cost extra calls, so they
+   * are read only when a policy rule asks). Absent: the usual facts suffice.
    */
-  evaluate(options: z.infer<z.ZodObject<Options>>, input: RuleInputByFamily[Family]): RuleOutcome;
+  needs?(options: z.infer<z.ZodObject<Options>>): Partial<FactNeeds>;
+  /**
+   * Pure: judges one clone (a creation rule), one added grant (a sharing rule, `ShareRuleInput`)
+   * or one restore (a restoring rule, `RestoreRuleInput`). Never calls AWS; unknown facts become
+   * `unknowns`, not violations.
+   */
+  evaluate(options: z.infer<z.ZodObject<Options>>, input: Input): RuleOutcome;
 }
 
 /** Declares a rule type with its options' types inferred from their schema. */
-export function defineRule<Options extends z.ZodRawShape, Family extends EventFamily>(
-  rule: RuleType<Options, Family>,
-): RuleType<Options, Family> {
+export function defineRule<Options extends z.ZodRawShape, Input extends FamilyRuleInput = RuleInput>(
+  rule: RuleType<Options, Input>,
+): RuleType<Options, Input> {
   return rule;
 }

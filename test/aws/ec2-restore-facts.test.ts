@@ -9,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
+import { type CloneStatusReader, TAG_CLONE_STATUS } from '../../shared/aws/clone-status.js';
 import { CLONE_CACHE_TTL_MS, Ec2RestoreFacts } from '../../shared/aws/ec2-restore-facts.js';
 import type { RestoreEvent } from '../../shared/model/types.js';
 import { PLATFORM_ROLE } from '../support/rule-input.js';
@@ -35,9 +36,10 @@ function launch(imageId = IMAGE): RestoreEvent {
   };
 }
 
-function setup() {
+function setup(status: CloneStatusReader = TAG_CLONE_STATUS) {
   let now = new Date('2026-06-01T00:00:00Z');
   const facts = new Ec2RestoreFacts(createAwsClients({ region: 'us-east-1', maxAttempts: 1 }), {
+    status,
     now: () => now,
   });
   return { facts, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
@@ -96,6 +98,46 @@ describe('AWS: Ec2RestoreFacts', () => {
       'disabled',
     ]);
     expect(calls().filter((name) => name === 'DescribeImages')).toHaveLength(2);
+  });
+
+  it("reads our clone's status through the status reader on every event, even from the cache", async () => {
+    // Prepare
+    const tags = [{ Key: 'clonewarden:status', Value: 'quarantined' }];
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [{ ImageId: IMAGE, OwnerId: ACCOUNT, Tags: tags }] });
+    ec2Mock.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    ec2Mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+    const statuses = ['quarantined', undefined];
+    let asked = 0;
+    const { facts } = setup({ statusOf: async () => statuses[asked++] });
+
+    // Act
+    const first = await facts.collect(launch());
+    const second = await facts.collect(launch());
+
+    // Assess
+    expect(first.clone?.status).toBe('quarantined');
+    expect(second.clone).not.toHaveProperty('status');
+    expect(asked).toBe(2);
+    expect(calls().filter((name) => name === 'DescribeImages')).toHaveLength(1);
+  });
+
+  it('reads the status from the clonewarden:status tag by default', async () => {
+    // Prepare
+    const tags = [{ Key: 'clonewarden:status', Value: 'quarantined' }];
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .resolves({ Images: [{ ImageId: IMAGE, OwnerId: ACCOUNT, Tags: tags }] });
+    ec2Mock.on(DescribeVolumesCommand).resolves({ Volumes: [] });
+    ec2Mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+    const { facts } = setup();
+
+    // Act
+    const result = await facts.collect(launch());
+
+    // Assess
+    expect(result.clone?.status).toBe('quarantined');
   });
 
   it('lists the instances, their volumes and interfaces as label targets, and names an instance with no volume yet', async () => {

@@ -90,6 +90,7 @@ describe('Engine: evaluateRestore', () => {
     // Prepare
     const refused = clone({
       tags: { 'clonewarden:status': 'quarantined', 'clonewarden:violations': 'capture,labels' },
+      status: 'quarantined',
       deprecated: true,
       state: 'disabled',
       createdAt: new Date(NOW.getTime() - 400 * DAY).toISOString(),
@@ -131,6 +132,7 @@ describe('Engine: evaluateRestore', () => {
       kind: 'snapshot',
       id: 'snap-0fffffffffffffff1',
       tags: { 'clonewarden:status': 'quarantined' },
+      status: 'quarantined',
     });
 
     // Act

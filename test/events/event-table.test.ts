@@ -33,7 +33,7 @@ function thrownBy(act: () => unknown): EventValidationError {
 }
 
 describe('Events: CREATION_EVENTS', () => {
-  it('governs exactly the six clone-creating events, with one table entry each', () => {
+  it('governs exactly the six clone-creating events, with one table entry each, then the sharing calls', () => {
     // Assess
     expect(eventNamesOf('creation')).toEqual([
       'CreateImage',
@@ -44,12 +44,17 @@ describe('Events: CREATION_EVENTS', () => {
       'RegisterImage',
     ]);
     expect(Object.keys(CREATION_EVENTS).sort()).toEqual([...eventNamesOf('creation')].sort());
+    expect(eventNamesOf('sharing')).toEqual(['ModifyImageAttribute', 'ModifySnapshotAttribute']);
   });
 
-  it('governs the two restoring events after the creating ones, each name once', () => {
+  it('governs the two restoring events after the creating and sharing ones, each name once', () => {
     // Assess
     expect(eventNamesOf('restoring')).toEqual(['RunInstances', 'CreateVolume']);
-    expect(GOVERNED_EVENT_NAMES).toEqual([...eventNamesOf('creation'), ...eventNamesOf('restoring')]);
+    expect(GOVERNED_EVENT_NAMES).toEqual([
+      ...eventNamesOf('creation'),
+      ...eventNamesOf('sharing'),
+      ...eventNamesOf('restoring'),
+    ]);
     expect(Object.keys(RESTORING_EVENTS)).toEqual(eventNamesOf('restoring'));
     expect(Object.values(RESTORING_EVENTS).map((entry) => entry.family)).toEqual(['restoring', 'restoring']);
   });

@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CloneActions } from '../../shared/aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../../shared/aws/ec2-clone-facts.js';
+import type { RestoreActions } from '../../shared/aws/ec2-restore-actions.js';
+import type { RestoreFactsReader } from '../../shared/aws/ec2-restore-facts.js';
+import type { ShareFactsReader } from '../../shared/aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
 import { CloneNotVisibleError } from '../../shared/model/errors.js';
 import type { EnforcerLog } from '../../shared/model/log.js';
@@ -45,12 +48,14 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
       removedShares: [],
       skipped: [],
     })),
+    revokeShares: vi.fn<CloneActions['revokeShares']>(async () => []),
   };
+  const shareFacts = { collect: vi.fn<ShareFactsReader['collect']>() };
   const alerts = { publish: vi.fn<AlertPublisher['publish']>(async () => 'message-1') };
-  const restoring = {
-    facts: { collect: vi.fn(async () => ({ labelTargets: [], gaps: [] })) },
-    actions: { tag: vi.fn(async () => {}), stopInstances: vi.fn(async () => {}) },
+  const restoreFacts = {
+    collect: vi.fn<RestoreFactsReader['collect']>(async () => ({ labelTargets: [], gaps: [] })),
   };
+  const restoreActions = { stopInstances: vi.fn<RestoreActions['stopInstances']>(async () => {}) };
   const log: EnforcerLog = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const counts: Record<string, number> = {};
   const metrics = {
@@ -64,8 +69,10 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     topicArn: 'arn:aws:sns:us-east-1:210987654321:clonewarden-alerts',
     enforcerPrincipals: overrides.enforcerPrincipals ?? [ENFORCER_ROLE],
     facts,
+    shareFacts,
+    restoreFacts,
     actions,
-    restoring,
+    restoreActions,
     alerts,
     log,
     metrics,
@@ -76,9 +83,10 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     actions.tag.mock.calls.length +
     actions.quarantineImage.mock.calls.length +
     actions.quarantineSnapshot.mock.calls.length +
-    restoring.facts.collect.mock.calls.length +
-    restoring.actions.tag.mock.calls.length +
-    restoring.actions.stopInstances.mock.calls.length +
+    actions.revokeShares.mock.calls.length +
+    shareFacts.collect.mock.calls.length +
+    restoreFacts.collect.mock.calls.length +
+    restoreActions.stopInstances.mock.calls.length +
     alerts.publish.mock.calls.length;
   return { context, facts, actions, alerts, counts, adapterCalls };
 }
@@ -183,7 +191,10 @@ describe('Pipeline: enforceRecord', () => {
 
   it('lets CloneNotVisibleError from the facts propagate, so that Lambda retries the event', async () => {
     // Prepare
-    const notVisible = new CloneNotVisibleError(FIXTURE_IMAGE, 6);
+    const notVisible = new CloneNotVisibleError(FIXTURE_IMAGE, 6, {
+      region: 'us-east-1',
+      account: '123456789012',
+    });
     const { context, actions, alerts, counts } = aContext({
       facts: async () => {
         throw notVisible;

@@ -76,7 +76,8 @@ describe('Scripts: generated blocks', () => {
     expect(generated).toBe(
       `Governs (<!-- generated:creation-events -->${eventNamesOf('creation').join(', ')}<!-- /generated -->), ` +
         'that is <!-- generated:governed-events -->`CreateImage`, `CreateSnapshot`, `CreateSnapshots`, ' +
-        '`CopyImage`, `CopySnapshot`, `RegisterImage`, `RunInstances` and `CreateVolume`<!-- /generated -->.',
+        '`CopyImage`, `CopySnapshot`, `RegisterImage`, `ModifyImageAttribute`, `ModifySnapshotAttribute`, ' +
+        '`RunInstances` and `CreateVolume`<!-- /generated -->.',
     );
   });
 

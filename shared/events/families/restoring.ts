@@ -103,7 +103,7 @@ function readRestoring(
  * The clone restored from: the first id the entry's paths name; `undefined` when none does.
  * @throws {EventValidationError} when a field is there but is not an id of the clone's kind.
  */
-export function readCloneId(entry: RestoringEntry, record: CloudTrailRecord): string | undefined {
+function readCloneId(entry: RestoringEntry, record: CloudTrailRecord): string | undefined {
   for (const path of entry.clone) {
     for (const field of readPath(record, path)) {
       const id = readResourceId(field, entry.cloneKind);
@@ -117,7 +117,7 @@ export function readCloneId(entry: RestoringEntry, record: CloudTrailRecord): st
  * What the call created, each id once.
  * @throws {EventValidationError} when an id has the wrong form, or a list item names none.
  */
-export function readCreated(entry: RestoringEntry, record: CloudTrailRecord): RestoredRef[] {
+function readCreated(entry: RestoringEntry, record: CloudTrailRecord): RestoredRef[] {
   const ids = readPath(record, entry.created).map((field) =>
     isListPath(entry.created)
       ? requireValue(readResourceId(field, entry.createdKind), field)

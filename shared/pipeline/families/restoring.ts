@@ -1,11 +1,11 @@
-import { executeRestoreActions } from '../../actions/execute-restore-actions.js';
+import { executeActions } from '../../actions/execute-actions.js';
 import { evaluateRestore } from '../../engine/evaluate-restore.js';
 import type { RestoreEvent, Verdict } from '../../model/types.js';
 import type { EnforceContext } from '../enforce-context.js';
 
 /** A clone restored: facts about the clone and what was created → verdict → label, stop, alert. */
 export async function enforceRestoring(event: RestoreEvent, context: EnforceContext): Promise<Verdict> {
-  const facts = await context.restoring.facts.collect(event);
+  const facts = await context.restoreFacts.collect(event);
   const planned = evaluateRestore(context.policy, event, facts, {
     now: context.now(),
     dryRun: context.dryRun,
@@ -18,11 +18,8 @@ export async function enforceRestoring(event: RestoreEvent, context: EnforceCont
     context.log.info('event skipped', { eventId, eventName, reason, gaps: facts.gaps });
     return planned;
   }
-  const verdict = await executeRestoreActions(planned, {
-    ...context.restoring,
-    alerts: context.alerts,
-    log: context.log,
-  });
+  // No clone facts: a restore verdict plans no quarantine, only labels, stops and the alert.
+  const verdict = await executeActions(planned, { clones: [], gaps: facts.gaps }, context);
 
   context.metrics.count('EventsEnforced');
   context.metrics.count(`Verdict_${verdict.status}`);
