@@ -27,6 +27,7 @@ import type { Verdict } from '../shared/model/types.js';
 import { type Caller, eventBridgeEnvelope, records } from './lib/cloudtrail-records.js';
 import { seedEstate } from './lib/demo-estate.js';
 import { demoPendingImage } from './lib/demo-pending-image.js';
+import { demoRestore } from './lib/demo-restore.js';
 import { demoSharing } from './lib/demo-sharing.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
 import { createAlertInbox, createIdempotencyTable } from './lib/emulator-resources.js';
@@ -228,6 +229,8 @@ async function runDemo(endpoint: string): Promise<void> {
       tags: labels,
     }),
   );
+
+  await demoRestore({ ec2, region: REGION, caller: developer, snapshotId: rogue.SnapshotId!, deliver });
 
   // 6. At-least-once delivery: the unlabelled snapshot's event arrives twice more.
   section('EventBridge delivers at least once: event 2 arrives twice more');

@@ -236,6 +236,55 @@ export const records = {
       },
       responseElements: { requestId: randomUUID(), _return: true },
     }),
+  /** A launch from an image, as CloudTrail logs it: the instances and their interfaces in the response. */
+  runInstances: (a: {
+    caller: Caller;
+    region: string;
+    imageId: string;
+    instances: { instanceId: string; networkInterfaceIds?: string[] }[];
+  }) =>
+    cloudTrailRecord({
+      eventName: 'RunInstances',
+      caller: a.caller,
+      region: a.region,
+      requestParameters: {
+        instancesSet: { items: [{ imageId: a.imageId, minCount: 1, maxCount: a.instances.length }] },
+        instanceType: 't3.micro',
+      },
+      responseElements: {
+        requestId: randomUUID(),
+        reservationId: `r-${randomUUID().replace(/-/g, '').slice(0, 17)}`,
+        ownerId: a.caller.account,
+        instancesSet: {
+          items: a.instances.map((instance, index) => ({
+            instanceId: instance.instanceId,
+            imageId: a.imageId,
+            instanceState: { code: 0, name: 'pending' },
+            amiLaunchIndex: index,
+            networkInterfaceSet: {
+              items: (instance.networkInterfaceIds ?? []).map((networkInterfaceId) => ({
+                networkInterfaceId,
+              })),
+            },
+          })),
+        },
+      },
+    }),
+  /** A volume created from a snapshot. */
+  createVolume: (a: { caller: Caller; region: string; snapshotId: string; volumeId: string; zone: string }) =>
+    cloudTrailRecord({
+      eventName: 'CreateVolume',
+      caller: a.caller,
+      region: a.region,
+      requestParameters: { snapshotId: a.snapshotId, zone: a.zone },
+      responseElements: {
+        requestId: randomUUID(),
+        volumeId: a.volumeId,
+        snapshotId: a.snapshotId,
+        zone: a.zone,
+        status: 'creating',
+      },
+    }),
 };
 
 function permissionChanges(add?: Record<string, string>[], remove?: Record<string, string>[]) {

@@ -41,6 +41,10 @@ const BLOCKS: Readonly<Record<string, Block>> = {
   'creation-events': { render: () => eventNamesOf('creation').join(', ') },
   /** Every governed event, as code in a sentence: `` `CreateImage`, … and `RegisterImage` ``. */
   'governed-events': { render: () => inSentence(GOVERNED_EVENT_NAMES.map((name) => `\`${name}\``)) },
+  /** The calls that create clones, as code in a sentence (the events `allowed-principals` takes). */
+  'creation-events-in-sentence': {
+    render: () => inSentence(eventNamesOf('creation').map((name) => `\`${name}\``)),
+  },
 };
 
 /** The files that hold generated blocks, relative to the repository root. */

@@ -299,6 +299,9 @@ function describeAction(action: PlannedAction, dryRun: boolean): string {
       what = `revert the share of ${cleanPlainText(action.kind, 10)} ${target}${region}: ${verb} ${listInline(removed, 10, 120)}; other grants kept`;
       break;
     }
+    case 'stop':
+      what = `stop instance ${target}${region}`;
+      break;
     case 'alert':
       what = `alert ${cleanPlainText(action.severity, 10)} to ${target} (this message)`;
       break;

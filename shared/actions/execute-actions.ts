@@ -1,6 +1,7 @@
 import { describeError } from '../aws/aws-error.js';
 import type { CloneLedger } from '../aws/clone-ledger.js';
 import type { CloneActions, RecordShares } from '../aws/ec2-clone-actions.js';
+import type { RestoreActions } from '../aws/ec2-restore-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import { visibleDiskIds } from '../model/clone-disks.js';
 import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
@@ -13,6 +14,8 @@ import { recordBirths, recordQuarantine, sharesRecorder } from './ledger-record.
 
 export interface ActionDependencies {
   actions: CloneActions;
+  /** Stops restored instances; absent where no verdict plans a `stop` (prune). */
+  restoreActions?: RestoreActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
   /** clonewarden's record; absent only in the CLI without CLONEWARDEN_LEDGER_TABLE. */
@@ -22,15 +25,16 @@ export interface ActionDependencies {
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
 type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
 type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
+type StopAction = Extract<PlannedAction, { type: 'stop' }>;
 
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: the ledger
  * items first (`births`: the record the tags mirror, one conditional write per clone; an
  * existing clone's item moved to `quarantined` before its quarantine), then tags
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
- * quarantine or the revert of a share's grants, then the tags that confirm the work done
- * (`confirms`), then the one alert, last, so that a failure before it leads to a retry that
- * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
+ * quarantine, the revert of a share's grants or the stop of restored instances, then the tags
+ * that confirm the work done (`confirms`), then the one alert, last, so that a failure before it
+ * leads to a retry that alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
  * alert (marked DRY RUN) is sent.
  *
  * Returns the verdict with each action's `done`; throws `ActionFailedError` (with the verdict
@@ -55,6 +59,7 @@ export async function executeActions(
         if (action.type === 'quarantine') await quarantine(action, facts, deps, verdict);
         if (action.type === 'revert') await revert(action, deps.actions);
       }
+      await stopInstances(result.actions, deps.restoreActions);
       await tagInBatches(result.actions, (action) => action.confirms === true, deps.actions);
     }
     for (const action of result.actions) {
@@ -151,6 +156,21 @@ async function revert(action: RevertAction, actions: CloneActions) {
   const removed = await actions.revokeShares(action.region, action.kind, action.target, shares);
   action.removedShares = removed.map(shareToken);
   action.done = true;
+}
+
+/** One StopInstances call per region for the instances a restore verdict stops. */
+async function stopInstances(actions: PlannedAction[], restoreActions: RestoreActions | undefined) {
+  const stops = actions.filter((action): action is StopAction => action.type === 'stop');
+  if (stops.length === 0) return;
+  if (!restoreActions) throw new Error('a stop was planned, but nothing can stop instances here');
+  for (const region of new Set(stops.map((action) => action.region))) {
+    const inRegion = stops.filter((action) => action.region === region);
+    await restoreActions.stopInstances(
+      region,
+      inRegion.map((action) => action.target),
+    );
+    for (const action of inRegion) action.done = true;
+  }
 }
 
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);

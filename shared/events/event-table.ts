@@ -2,6 +2,7 @@ import type { Principal } from '../model/types.js';
 import type { CloudTrailRecord } from './cloudtrail-schema.js';
 import type { EventFamily } from './event-family.js';
 import { creationFamily } from './families/creation.js';
+import { restoringFamily } from './families/restoring.js';
 import { sharingFamily } from './families/sharing.js';
 import { type StateChangeDetailType, stateChangeFamily } from './families/state-change.js';
 import { tamperingFamily } from './families/tampering.js';
@@ -14,7 +15,7 @@ import type { ParsedInput, RecordContext } from './parsed-input.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily, sharingFamily, tamperingFamily] as const;
+export const EVENT_FAMILIES = [creationFamily, sharingFamily, restoringFamily, tamperingFamily] as const;
 
 /** Each family's own names, distributed over the families (a plain `keyof` of the union is empty). */
 type EntryNames<Family> = Family extends { entries: infer Entries } ? keyof Entries & string : never;

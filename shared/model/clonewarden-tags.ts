@@ -17,6 +17,8 @@ export const TAG = {
   disks: 'clonewarden:disks',
   /** Images: the state EC2 reported when it was not `available` (`failed`). */
   imageState: 'clonewarden:image-state',
+  /** On what a restore created (instances, their volumes and interfaces, a volume): the clone id. */
+  restoredFrom: 'clonewarden:restored-from',
 } as const;
 
 /** The values of `clonewarden:disks`. */

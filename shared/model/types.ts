@@ -20,6 +20,9 @@ export type RuleAction = (typeof RULE_ACTIONS)[number];
 /** The actions of the rule types that judge a clone's birth. */
 export const CREATION_RULE_ACTIONS = ['report', 'tag', 'quarantine'] as const satisfies readonly RuleAction[];
 
+/** The actions of the rule types that judge a restore: a volume is never deleted, only tagged. */
+export const RESTORE_RULE_ACTIONS = ['report', 'tag', 'stop'] as const satisfies readonly RuleAction[];
+
 export type CloneKind = 'image' | 'snapshot';
 export type SourceKind = 'instance' | 'volume' | 'image' | 'snapshot';
 
@@ -78,6 +81,30 @@ export interface CloneEvent {
   /** Name or description the caller gave; user-controlled text. */
   name?: string;
   description?: string;
+  userAgent?: string;
+}
+
+/** What a restore created: the instances RunInstances launched, or the volume CreateVolume made. */
+export interface RestoredRef {
+  kind: 'instance' | 'volume';
+  id: string;
+}
+
+/** A CloudTrail record of a call that restores a clone (RunInstances, CreateVolume), normalised. */
+export interface RestoreEvent {
+  /** The event family that governs it: a clone brought back to life. */
+  family: 'restoring';
+  eventId: string;
+  eventName: string;
+  /** ISO 8601. */
+  eventTime: string;
+  region: string;
+  account: string;
+  principal: Principal;
+  /** The image or snapshot restored from (`imageId`, `snapshotId`). */
+  clone: CloneRef;
+  /** What the call created, from `responseElements`. */
+  created: RestoredRef[];
   userAgent?: string;
 }
 
@@ -157,11 +184,12 @@ export interface TamperEvent {
  * A governed event, normalised by its family's reader (`shared/events/families/`). Each family
  * adds its member here, with a `family` tag that the pipeline dispatches on.
  */
-export type GovernedEvent = CloneEvent | ShareEvent | ImageStateEvent | TamperEvent;
+export type GovernedEvent = CloneEvent | ShareEvent | RestoreEvent | ImageStateEvent | TamperEvent;
 
 /**
  * The families of governed events: `creation` (a clone's birth), `sharing` (who may use it),
- * `state-change` (an image ready or failed), `tampering` (a change to what the ledger guards).
+ * `restoring` (a clone restored), `state-change` (an image ready or failed), `tampering` (a
+ * change to what the ledger guards).
  */
 export type EventFamily = GovernedEvent['family'];
 
@@ -328,6 +356,54 @@ export interface RuleInput {
   now: Date;
 }
 
+/** The image or snapshot a restore came from, as EC2 and clonewarden's own record show it. */
+export interface RestoredCloneFact {
+  kind: CloneKind;
+  id: string;
+  region: string;
+  /** The account that owns it; a clone of another account (AWS, Marketplace, a partner) is not ours. */
+  ownerId?: string;
+  tags: Record<string, string>;
+  /** Its clonewarden status, read by `CloneStatusReader` (today the `clonewarden:status` tag). */
+  status?: string;
+  /** ISO 8601. */
+  createdAt?: string;
+  /** EC2's state: images `available`, `disabled`, …; snapshots `completed`, …. */
+  state?: string;
+  deprecated: boolean;
+}
+
+/**
+ * What clonewarden itself decided about the clone when it was born. Read today from its
+ * `clonewarden:` tags; the verdict ledger will become the source of truth (one reader:
+ * `readBirthRecord` in shared/engine/birth-record.ts).
+ */
+export interface BirthRecord {
+  quarantined: boolean;
+  /** The rule ids of `consistent-capture` rules the clone broke. */
+  inconsistentCapture: string[];
+  root?: string;
+  generation?: number;
+}
+
+/** Everything the restore adapters fetched for one event. */
+export interface RestoreFacts {
+  /** Absent when EC2 does not show the clone (deregistered, or not visible to this account). */
+  clone?: RestoredCloneFact;
+  /** The new resources to label: instances with their volumes and network interfaces, or the volume. */
+  labelTargets: string[];
+  /** Facts that could not be fetched and why. */
+  gaps: string[];
+}
+
+/** The context an `allowed-restore` rule judges one restore in. Only data. */
+export interface RestoreRuleInput {
+  event: RestoreEvent;
+  clone: RestoredCloneFact;
+  birth: BirthRecord;
+  now: Date;
+}
+
 /** What a rule found for one clone. */
 export interface RuleOutcome {
   /** Problems; empty means the rule passes. */
@@ -441,6 +517,14 @@ export type PlannedAction =
       error?: string;
     }
   | {
+      /** StopInstances on instances restored from a refused clone; never a terminate. */
+      type: 'stop';
+      target: string;
+      region: string;
+      done: boolean;
+      error?: string;
+    }
+  | {
       type: 'alert';
       target: string;
       severity: Severity;
@@ -488,5 +572,7 @@ export interface Verdict {
   awaiting?: string[];
   /** `state-change` family: the image state the event reported (`available`, `failed`, …). */
   imageState?: string;
+  /** Restoring family: the image or snapshot the event restored from (`resources` are what it created). */
+  restoredFrom?: string;
   dryRun: boolean;
 }

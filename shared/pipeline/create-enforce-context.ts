@@ -3,6 +3,8 @@ import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
 import { LedgerCloneStatus, TAG_CLONE_STATUS } from '../aws/clone-status.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { Ec2RestoreActions } from '../aws/ec2-restore-actions.js';
+import { Ec2RestoreFacts } from '../aws/ec2-restore-facts.js';
 import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
 import { KmsKeys } from '../aws/kms-keys.js';
 import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
@@ -38,6 +40,8 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     options.visibilityRetry ?? (attempts ? { ...DEFAULT_VISIBILITY_RETRY, attempts } : undefined);
   const table = options.settings.ledgerTable;
   const ledger = table ? new DynamoDbCloneLedger(options.aws, table) : undefined;
+  // The ledger decides a clone's status; its tag only without a ledger (the CLI).
+  const status = ledger ? new LedgerCloneStatus(ledger) : TAG_CLONE_STATUS;
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
@@ -52,11 +56,13 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     }),
     // One context per container: the Organization is read at most once per container.
     shareFacts: new Ec2ShareFacts(options.aws, {
-      // The ledger decides a clone's status; its tag only without a ledger (the CLI).
-      status: ledger ? new LedgerCloneStatus(ledger) : TAG_CLONE_STATUS,
+      status,
       organization: new AwsOrganizationDirectory(options.aws, { log: options.log }),
     }),
+    // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
+    restoreFacts: new Ec2RestoreFacts(options.aws, { status, now }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
+    restoreActions: new Ec2RestoreActions(options.aws),
     alerts: new SnsAlertPublisher(options.aws),
     ...(ledger ? { ledger } : {}),
     log: options.log,

@@ -1,6 +1,8 @@
 import type { CloneLedger } from '../aws/clone-ledger.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
+import type { RestoreActions } from '../aws/ec2-restore-actions.js';
+import type { RestoreFactsReader } from '../aws/ec2-restore-facts.js';
 import type { ShareFactsReader } from '../aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
@@ -17,7 +19,11 @@ export interface EnforceContext {
   facts: CloneFactsReader;
   /** The facts of the sharing family: the shared clone, its status, our Organization. */
   shareFacts: ShareFactsReader;
+  /** The facts of the restoring family; its clone cache lives as long as the context (a container). */
+  restoreFacts: RestoreFactsReader;
   actions: CloneActions;
+  /** The restoring family's own write: stopping restored instances. */
+  restoreActions: RestoreActions;
   alerts: AlertPublisher;
   /** clonewarden's record; the functions always have one, the CLI only with CLONEWARDEN_LEDGER_TABLE. */
   ledger?: CloneLedger;

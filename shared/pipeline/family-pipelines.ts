@@ -1,6 +1,7 @@
 import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { enforceCreation } from './families/creation.js';
+import { enforceRestoring } from './families/restoring.js';
 import { enforceSharing } from './families/sharing.js';
 import { enforceStateChange } from './families/state-change.js';
 import { enforceTampering } from './families/tampering.js';
@@ -18,6 +19,7 @@ type FamilyPipeline<Family extends GovernedEvent['family']> = (
 export const FAMILY_PIPELINES: { readonly [Family in GovernedEvent['family']]: FamilyPipeline<Family> } = {
   creation: enforceCreation,
   sharing: enforceSharing,
+  restoring: enforceRestoring,
   'state-change': enforceStateChange,
   tampering: enforceTampering,
 };

@@ -1,5 +1,6 @@
 import { PolicyValidationError } from '../model/errors.js';
 import { allowedPrincipalsRule } from './allowed-principals.js';
+import { allowedRestoreRule } from './allowed-restore.js';
 import { allowedSharingRule } from './allowed-sharing.js';
 import { allowedSourcesRule } from './allowed-sources.js';
 import { consistentCaptureRule } from './consistent-capture.js';
@@ -24,6 +25,7 @@ export const RULE_TYPES = [
   requiredEncryptionRule,
   allowedSourcesRule,
   allowedSharingRule,
+  allowedRestoreRule,
 ] as const;
 
 const byName: ReadonlyMap<string, RuleType> = new Map(

@@ -2,14 +2,18 @@ import type { z } from 'zod';
 import type {
   EventFamily,
   FactNeeds,
+  RestoreRuleInput,
   RuleAction,
   RuleInput,
   RuleOutcome,
   ShareRuleInput,
 } from '../model/types.js';
 
-/** What a rule judges: one clone at birth (`RuleInput`) or one added grant (`ShareRuleInput`). */
-export type FamilyRuleInput = RuleInput | ShareRuleInput;
+/**
+ * What a rule judges: one clone at birth (`RuleInput`), one added grant (`ShareRuleInput`) or
+ * one restore of a clone (`RestoreRuleInput`).
+ */
+export type FamilyRuleInput = RuleInput | ShareRuleInput | RestoreRuleInput;
 /**
  * A rule type is a registry entry, in the Cloud Custodian style: its `type` name, a strict
  * schema for its own options, an example, a pure `evaluate` and the fix hint its alerts show.
@@ -51,8 +55,9 @@ export interface RuleType<
    */
   labelKeys?(options: z.infer<z.ZodObject<Options>>): string[];
   /**
-   * Pure: judges one clone (a creation rule) or one added grant (a sharing rule, `ShareRuleInput`).
-   * Never calls AWS; unknown facts become `unknowns`, not violations.
+   * Pure: judges one clone (a creation rule), one added grant (a sharing rule, `ShareRuleInput`)
+   * or one restore (a restoring rule, `RestoreRuleInput`). Never calls AWS; unknown facts become
+   * `unknowns`, not violations.
    */
   evaluate(options: z.infer<z.ZodObject<Options>>, input: Input): RuleOutcome;
 }

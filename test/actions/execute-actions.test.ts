@@ -303,6 +303,84 @@ describe('Actions: executeActions', () => {
   });
 });
 
+describe('Actions: executeActions stops restored instances', () => {
+  const INSTANCES = ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2'];
+  const stop = (target: string, region = 'us-east-1'): PlannedAction => ({
+    type: 'stop',
+    target,
+    region,
+    done: false,
+  });
+  const aRestoreVerdict = (actions: PlannedAction[], dryRun = false) =>
+    aVerdict({ status: 'violation', resources: INSTANCES, dryRun, actions });
+
+  it('labels first, then stops the instances in one call per region, then alerts', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const restoreActions = {
+      stopInstances: vi.fn(async (region: string, ids: string[]) => {
+        journal.push(`stopInstances ${region} ${ids.join(',')}`);
+      }),
+    };
+    const verdict = aRestoreVerdict([
+      aTagAction({ target: INSTANCES[0]!, done: false }),
+      aTagAction({ target: INSTANCES[1]!, done: false }),
+      ...INSTANCES.map((id) => stop(id)),
+      anAlertAction({ done: false }),
+    ]);
+
+    // Act
+    const result = await executeActions(
+      verdict,
+      { clones: [], gaps: [] },
+      { actions: fakeCloneActions(journal), restoreActions, alerts: fakeAlerts(journal), log: aLog() },
+    );
+
+    // Assess
+    expect(journal).toEqual([
+      `tag us-east-1 ${INSTANCES.join(',')}`,
+      `stopInstances us-east-1 ${INSTANCES.join(',')}`,
+      `alert ${TOPIC_ARN}`,
+    ]);
+    expect(result.actions.every((action) => action.done)).toBe(true);
+  });
+
+  it('stops nothing in dry-run', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const restoreActions = { stopInstances: vi.fn(async () => {}) };
+
+    // Act
+    const result = await executeActions(
+      aRestoreVerdict([stop(INSTANCES[0]!), anAlertAction({ done: false })], true),
+      { clones: [], gaps: [] },
+      { actions: fakeCloneActions(journal), restoreActions, alerts: fakeAlerts(journal), log: aLog() },
+    );
+
+    // Assess
+    expect(restoreActions.stopInstances).not.toHaveBeenCalled();
+    expect(result.actions[0]).toMatchObject({ type: 'stop', done: false });
+    expect(journal).toEqual([`alert ${TOPIC_ARN}`]);
+  });
+
+  it('fails the event, before the alert, when a stop is planned and nothing can stop instances', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const alerts = fakeAlerts(journal);
+
+    // Act
+    const executing = executeActions(
+      aRestoreVerdict([stop(INSTANCES[0]!), anAlertAction({ done: false })]),
+      { clones: [], gaps: [] },
+      { actions: fakeCloneActions(journal), alerts, log: aLog() },
+    );
+
+    // Assess
+    await expect(executing).rejects.toBeInstanceOf(ActionFailedError);
+    expect(alerts.publish).not.toHaveBeenCalled();
+  });
+});
+
 describe('Actions: the alert format', () => {
   it('sends the https subscribers an AWS Chatbot custom notification when the alert asks for it', async () => {
     // Prepare

@@ -9,6 +9,7 @@ import {
   readNewIds,
   readSource,
 } from '../../shared/events/families/creation.js';
+import { RESTORING_EVENTS } from '../../shared/events/families/restoring.js';
 import { EventValidationError } from '../../shared/model/errors.js';
 import type { SourceRef } from '../../shared/model/types.js';
 import { type Json, loadFixture } from './fixtures.js';
@@ -46,7 +47,14 @@ describe('Events: CREATION_EVENTS', () => {
     expect(eventNamesOf('sharing')).toEqual(['ModifyImageAttribute', 'ModifySnapshotAttribute']);
   });
 
-  it('governs the tampering calls after the creating and sharing ones, one table entry each', () => {
+  it('governs the two restoring events after the creating and sharing ones, each name once', () => {
+    // Assess
+    expect(eventNamesOf('restoring')).toEqual(['RunInstances', 'CreateVolume']);
+    expect(Object.keys(RESTORING_EVENTS)).toEqual(eventNamesOf('restoring'));
+    expect(Object.values(RESTORING_EVENTS).map((entry) => entry.family)).toEqual(['restoring', 'restoring']);
+  });
+
+  it('governs the tampering calls after the creating, sharing and restoring ones, one table entry each', () => {
     // Assess
     expect(eventNamesOf('tampering')).toEqual([
       'CreateTags',
@@ -61,6 +69,7 @@ describe('Events: CREATION_EVENTS', () => {
     expect(GOVERNED_EVENT_NAMES).toEqual([
       ...eventNamesOf('creation'),
       ...eventNamesOf('sharing'),
+      ...eventNamesOf('restoring'),
       ...eventNamesOf('tampering'),
     ]);
   });

@@ -285,8 +285,8 @@ describe('Events: parseCloneEvent', () => {
       });
     });
 
-    // DeleteSnapshot is governed since the tampering family; DeleteVolume takes its place here.
-    it.each(['RunInstances', 'ResetImageAttribute', 'DeleteVolume'])(
+    // RunInstances is governed since the restoring family, DeleteSnapshot since tampering.
+    it.each(['StopInstances', 'ResetImageAttribute', 'DeleteVolume'])(
       'skips %s as not governed, naming the event',
       (eventName) => {
         // Prepare

@@ -83,10 +83,11 @@ describe('Events: the real-record corpus', () => {
 
   it('turns every successful governed EC2 call into an event with its account, ids and source', () => {
     const governed = corpus.filter(
-      ({ record }) =>
+      ({ file, record }) =>
         record?.eventSource === 'ec2.amazonaws.com' &&
         isGovernedEventName(String(record?.eventName)) &&
-        !record?.errorCode,
+        !record?.errorCode &&
+        !RESTORES_NOTHING.includes(file),
     );
     expect(governed.length).toBe(CORPUS_FIGURES.governed);
     // Each governed record has its expectation, read off the record by hand (see GOVERNED below).
@@ -96,18 +97,35 @@ describe('Events: the real-record corpus', () => {
       expect(parsed.kind, where(entry)).toBe('event');
       if (parsed.kind !== 'event') continue;
       // CloudTrail records only here: EC2's own state-change events are tested with their folder.
-      expect(['creation', 'sharing', 'tampering'], where(entry)).toContain(parsed.event.family);
+      expect(['creation', 'sharing', 'restoring', 'tampering'], where(entry)).toContain(parsed.event.family);
       if (parsed.event.family === 'state-change') continue;
       const expected = GOVERNED[entry.file];
       expect(parsed.event.account, where(entry)).toBe(expectedAccount(input, record));
       expect(parsed.event.eventId, where(entry)).toBe(record.eventID);
       const { event } = parsed;
       const common = { account: event.account, eventName: event.eventName, eventTime: event.eventTime };
-      const read =
-        event.family === 'sharing'
-          ? { ...common, clone: event.clone, added: event.added, removed: event.removed }
-          : { ...common, clones: event.clones, source: 'source' in event ? event.source : undefined };
+      let read: object;
+      if (event.family === 'creation') read = { ...common, clones: event.clones, source: event.source };
+      else if (event.family === 'sharing') {
+        read = { ...common, clone: event.clone, added: event.added, removed: event.removed };
+      } else if (event.family === 'restoring') {
+        read = { ...common, clone: event.clone, created: event.created };
+      } else read = { ...common, clones: event.clones };
       expect(read, where(entry)).toEqual(expected);
+    }
+  });
+
+  it('skips a CreateVolume that names no snapshot: a blank volume restores no clone', () => {
+    const blank = corpus.filter(
+      (entry) => RESTORES_NOTHING.includes(entry.file) && entry.record?.eventName === 'CreateVolume',
+    );
+    expect(blank.map((entry) => entry.file).sort()).toEqual([...RESTORES_NOTHING].sort());
+    for (const entry of blank) {
+      expect(entry.parsed, where(entry)).toMatchObject({
+        kind: 'skipped',
+        reason: 'CreateVolume names no snapshot: it restores no clone',
+        eventName: 'CreateVolume',
+      });
     }
   });
 
@@ -120,10 +138,11 @@ describe('Events: the real-record corpus', () => {
       const governedSuccess =
         record?.eventSource === 'ec2.amazonaws.com' &&
         isGovernedEventName(String(record?.eventName)) &&
-        !record?.errorCode;
+        !record?.errorCode &&
+        !RESTORES_NOTHING.includes(entry.file);
       expect(governedSuccess, `${where(entry)} is governed but was skipped: ${parsed.reason}`).toBe(false);
       expect(parsed.reason, where(entry)).toMatch(
-        /is not governed|the call failed|dry-run call|eventSource .* is not ec2\.amazonaws\.com|EventBridge source .* is not aws\.ec2|detail-type/,
+        /is not governed|restores no clone|the call failed|dry-run call|eventSource .* is not ec2\.amazonaws\.com|EventBridge source .* is not aws\.ec2|detail-type/,
       );
       // Envelopes of another source are skipped before the record is read.
       if (!isEnvelope(input) || input.source === 'aws.ec2') {
@@ -269,9 +288,59 @@ const GOVERNED: Record<string, object> = {
   },
 };
 
+/** Successful CreateVolume records without a snapshot: blank volumes, skipped by the reader. */
+const RESTORES_NOTHING = [
+  '2014-awsdocs-kms-ec2-create-volume-log-file.json',
+  '2021-spotlight-ec2-create-volume.json',
+];
+
+Object.assign(GOVERNED, {
+  // The restoring family: the clone from `responseElements` (else `requestParameters`), what was
+  // created from `responseElements`. A 2014 record whose instance lists no interface.
+  '2014-awsdocs-kms-ec2-run-instances-log-file.json': {
+    account: '111122223333',
+    eventName: 'RunInstances',
+    eventTime: '2014-11-05T21:35:27Z',
+    clone: { kind: 'image', id: 'ami-b66ed3de' },
+    created: [{ kind: 'instance', id: 'i-81e2f56c' }],
+  },
+  '2016-custodian-ec2-run-instance-creator.json': {
+    account: '644160558196',
+    eventName: 'RunInstances',
+    eventTime: '2016-07-24T10:57:13Z',
+    clone: { kind: 'image', id: 'ami-2d39803a' },
+    created: [{ kind: 'instance', id: 'i-0f7c711dc84bedda0' }],
+  },
+  // maxCount 2: two instances from one image, in one record.
+  '2016-custodian-ec2-run-instances.json': {
+    account: '619193117841',
+    eventName: 'RunInstances',
+    eventTime: '2016-05-21T16:11:14Z',
+    clone: { kind: 'image', id: 'ami-06116566' },
+    created: [
+      { kind: 'instance', id: 'i-784cdacd' },
+      { kind: 'instance', id: 'i-7b4cdace' },
+    ],
+  },
+  '2021-spotlight-ec2-run-instances.json': {
+    account: '999999999999',
+    eventName: 'RunInstances',
+    eventTime: '2021-04-05T07:12:42Z',
+    clone: { kind: 'image', id: 'ami-00203503bf62d6c70' },
+    created: [{ kind: 'instance', id: 'i-0fc5d99558e8357e8' }],
+  },
+  '2016-custodian-ec2-create-volume.json': {
+    account: '101010101111',
+    eventName: 'CreateVolume',
+    eventTime: '2016-02-11T15:31:57Z',
+    clone: { kind: 'snapshot', id: 'snap-37beda4c' },
+    created: [{ kind: 'volume', id: 'vol-97c02b3e' }],
+  },
+});
+
 const CORPUS_FIGURES = {
   total: 71,
-  governed: 13,
+  governed: 18,
   byName: {
     AssumeRole: 2,
     AuthorizeSecurityGroupIngress: 1,

@@ -347,6 +347,54 @@ describe('Hostile input: generated with fast-check', () => {
   });
 });
 
+describe('Hostile input: the restoring family', () => {
+  it('a RunInstances record with one field missing or replaced (60 mutants) never crashes and never writes on rejected input', async () => {
+    // Prepare: a launch of an image EC2 does not show, so that a valid mutant is read-only too.
+    const base = () =>
+      records.runInstances({
+        caller: developer,
+        region: REGION,
+        imageId: 'ami-0fffffffffffffff1',
+        instances: [{ instanceId: 'i-0aaaaaaaaaaaaaaa1', networkInterfaceIds: ['eni-0ccccccccccccccc1'] }],
+      });
+    const paths = [
+      'requestParameters',
+      'requestParameters.instancesSet',
+      'responseElements',
+      'responseElements.instancesSet',
+      'responseElements.instancesSet.items',
+      'eventName',
+    ];
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.array(fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), { maxLength: 3 }),
+      fc.constant({ items: [{ instanceId: 'i-$(reboot)', imageId: 'ami-0fffffffffffffff1' }] }),
+      fc.constant('x'.repeat(100_000)),
+    );
+    const mutants = fc.sample(fc.tuple(fc.constantFrom(...paths), value), { numRuns: 60, seed: 11 });
+
+    for (const [index, [path, replacement]] of mutants.entries()) {
+      const record = base();
+      const keys = path.split('.');
+      let parent = record as Record<string, unknown>;
+      for (const key of keys.slice(0, -1)) {
+        if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
+        parent = parent[key] as Record<string, unknown>;
+      }
+      parent[keys.at(-1)!] = replacement;
+
+      // Act
+      const delivery = await deliver(eventBridgeEnvelope(record));
+
+      // Assess
+      expectHandled(delivery, `restore mutant #${index} ${path}`);
+      expect(delivery.mutatingCalls, `restore mutant #${index} ${path}`).toEqual([]);
+    }
+  });
+});
+
 describe('Hostile input: user text in alerts', () => {
   /** Every variant of every Publish that reached SNS, checked for what a hostile value could do. */
   function expectSafeAlerts(label: string) {

@@ -332,3 +332,33 @@ describe.each(FUNCTIONS)('IAM: $name function ($role)', ({ name, entry, role }) 
     for (const arn of arns) expect(arn).toMatch(/^arn:[^:]+:ec2:[^:]+::(image|snapshot)\/\*$/);
   });
 });
+
+describe('IAM: the restoring family (enforce function)', () => {
+  const resolved = (statement: Statement) =>
+    asList(statement.Resource).map((r) =>
+      (typeof r === 'object' && r && 'Fn::Sub' in r ? String(r['Fn::Sub']) : String(r)).replace(
+        /\$\{AWS::(\w+)\}/g,
+        (_, pseudo: string) => PSEUDO_PARAMETER_EXAMPLES[pseudo] ?? pseudo,
+      ),
+    );
+  const resourcesFor = (action: string) =>
+    roleStatements(config, 'EnforceRole')
+      .filter((s) => asList(s.Action).includes(action))
+      .flatMap(resolved)
+      .sort();
+
+  it('labels what a restore creates, in the account, and stops instances only', () => {
+    // Assess: instance, volume and network-interface ARNs carry the account id.
+    expect(resourcesFor('ec2:CreateTags')).toEqual([
+      'arn:aws:ec2:eu-west-1:123456789012:instance/*',
+      'arn:aws:ec2:eu-west-1:123456789012:network-interface/*',
+      'arn:aws:ec2:eu-west-1:123456789012:volume/*',
+      'arn:aws:ec2:eu-west-1::image/*',
+      'arn:aws:ec2:eu-west-1::snapshot/*',
+    ]);
+    expect(resourcesFor('ec2:StopInstances')).toEqual(['arn:aws:ec2:eu-west-1:123456789012:instance/*']);
+    expect(resourcesFor('ec2:DescribeNetworkInterfaces')).toEqual(['*']);
+    expect(resourcesFor('ec2:TerminateInstances')).toEqual([]);
+    expect(resourcesFor('ec2:DeleteVolume')).toEqual([]);
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CloneActions } from '../../shared/aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../../shared/aws/ec2-clone-facts.js';
+import type { RestoreActions } from '../../shared/aws/ec2-restore-actions.js';
+import type { RestoreFactsReader } from '../../shared/aws/ec2-restore-facts.js';
 import type { ShareFactsReader } from '../../shared/aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
 import { CloneNotVisibleError } from '../../shared/model/errors.js';
@@ -54,6 +56,10 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
   };
   const shareFacts = { collect: vi.fn<ShareFactsReader['collect']>() };
   const alerts = { publish: vi.fn<AlertPublisher['publish']>(async () => 'message-1') };
+  const restoreFacts = {
+    collect: vi.fn<RestoreFactsReader['collect']>(async () => ({ labelTargets: [], gaps: [] })),
+  };
+  const restoreActions = { stopInstances: vi.fn<RestoreActions['stopInstances']>(async () => {}) };
   const log: EnforcerLog = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const counts: Record<string, number> = {};
   const metrics = {
@@ -68,7 +74,9 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     enforcerPrincipals: overrides.enforcerPrincipals ?? [ENFORCER_ROLE],
     facts,
     shareFacts,
+    restoreFacts,
     actions,
+    restoreActions,
     alerts,
     log,
     metrics,
@@ -81,6 +89,8 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     actions.quarantineSnapshot.mock.calls.length +
     actions.revokeShares.mock.calls.length +
     shareFacts.collect.mock.calls.length +
+    restoreFacts.collect.mock.calls.length +
+    restoreActions.stopInstances.mock.calls.length +
     alerts.publish.mock.calls.length;
   return { context, facts, actions, alerts, counts, adapterCalls };
 }

@@ -8,7 +8,7 @@ import { aVerdict, aViolation, TOPIC_ARN } from '../support/verdict.js';
 const policyWith = (rules: unknown[]) => ({ version: 1, rules });
 
 describe('Registry: rule types', () => {
-  it('has nine rule types with unique names', () => {
+  it('has ten rule types with unique names', () => {
     // Act
     const names = RULE_TYPES.map((rule) => rule.type);
 
@@ -24,6 +24,7 @@ describe('Registry: rule types', () => {
       'required-encryption',
       'allowed-sources',
       'allowed-sharing',
+      'allowed-restore',
     ]);
   });
 

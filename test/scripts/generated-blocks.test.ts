@@ -87,6 +87,7 @@ describe('Scripts: generated blocks', () => {
       `Governs (<!-- generated:creation-events -->${eventNamesOf('creation').join(', ')}<!-- /generated -->), ` +
         'that is <!-- generated:governed-events -->`CreateImage`, `CreateSnapshot`, `CreateSnapshots`, ' +
         '`CopyImage`, `CopySnapshot`, `RegisterImage`, `ModifyImageAttribute`, `ModifySnapshotAttribute`, ' +
+        '`RunInstances`, `CreateVolume`, ' +
         '`CreateTags`, `DeleteTags`, `EnableImage`, `DisableImageDeprecation`, `DeregisterImage`, ' +
         '`DeleteSnapshot`, `RestoreImageFromRecycleBin` and `RestoreSnapshotFromRecycleBin`<!-- /generated -->.',
     );

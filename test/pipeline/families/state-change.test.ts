@@ -91,9 +91,15 @@ rules:
     dryRun: false,
     enforcerPrincipals: [],
     facts: new Ec2CloneFacts(aws, { log, now, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }),
-    // A state-change event never reads share facts: a call here would fail the test.
+    // A state-change event never reads share or restore facts: a call here would fail the test.
     shareFacts: {
       collect: vi.fn(async () => Promise.reject(new Error('share facts read for a state change'))),
+    },
+    restoreFacts: {
+      collect: vi.fn(async () => Promise.reject(new Error('restore facts read for a state change'))),
+    },
+    restoreActions: {
+      stopInstances: vi.fn(async () => Promise.reject(new Error('instances stopped for a state change'))),
     },
     actions: new Ec2CloneActions(aws, { log, now }),
     alerts: { publish: vi.fn(async () => 'never') },
