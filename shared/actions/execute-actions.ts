@@ -11,6 +11,8 @@ export interface ActionDependencies {
   actions: CloneActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
+  /** Organization mode: the name of the account acted in, for the verdict and its alert. */
+  accountName?: string;
 }
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
@@ -31,7 +33,11 @@ export async function executeActions(
   facts: CloneFacts,
   deps: ActionDependencies,
 ): Promise<Verdict> {
-  const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
+  const result: Verdict = {
+    ...verdict,
+    ...(deps.accountName ? { accountName: deps.accountName } : {}),
+    actions: verdict.actions.map((action) => ({ ...action })),
+  };
   try {
     if (!verdict.dryRun) {
       for (const batch of batchTagActions(result.actions)) {

@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
+import type { AwsCredentialIdentityProvider, MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
+import { UsageError } from '../model/errors.js';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
@@ -19,10 +22,15 @@ export interface AwsClientOptions {
   decorateStack?: ClientStackDecorator;
   /** Test seam, unused in production: a retry strategy per client, e.g. adaptive with shorter backoff. */
   retryStrategy?: () => RetryStrategyV2;
+  /**
+   * Organization mode: the role (name, or path/name) that `forAccount` assumes in a member
+   * account. Unset, `forAccount` refuses: the clients act only in the caller's own account.
+   */
+  memberRole?: string;
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'Organizations';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -30,12 +38,29 @@ export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: S
 /** The SDK clients clonewarden uses. EC2 clients are per region, because copies cross regions. */
 export interface AwsClients {
   readonly region: string;
+  /**
+   * The member account these clients act in, as its member role; undefined for the caller's own
+   * credentials (the hub's, or the CLI user's).
+   */
+  readonly accountId?: string;
   ec2(region?: string): EC2Client;
   /** Loaded on first use: only events with violations alert, so most invocations never need SNS. */
   sns(): Promise<SNSClient>;
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
+  /** Loaded on first use, organization mode only: account names and membership. */
+  organizations(): Promise<OrganizationsClient>;
+  /**
+   * Organization mode: the clients that act in `accountId` as its member role, with `region` as
+   * their home (default: this set's). Cached per account and region, with one credential provider
+   * per account that assumes the role (STS AssumeRole) and reuses the credentials until five
+   * minutes before they expire. The counter is shared; the optional-operation memory is per set.
+   * @throws {UsageError} when no member role is configured, or `accountId` is not 12 digits.
+   */
+  forAccount(accountId: string, region?: string): AwsClients;
+  /** The same credentials (the caller's, or this set's member role) with `region` as home; cached. */
+  inRegion(region: string): AwsClients;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -65,26 +90,90 @@ export class UnsupportedOperations {
  * @example
  * const aws = createAwsClients({ region: await resolveRegion() });
  * await aws.ec2().send(new DescribeImagesCommand({ Owners: ['self'] }));
+ * // organization mode
+ * const hub = createAwsClients({ region, memberRole: 'clonewarden-member' });
+ * await hub.forAccount('111122223333', 'eu-west-1').ec2().send(new DescribeImagesCommand({ Owners: ['self'] }));
  */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const region = options.region;
   const counter = options.counter ?? apiCallCounter;
+  const credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();
+  const setsByScope = new Map<string, AwsClients>();
+  const ownSets = new Map<string, AwsClients>();
+  const root: AwsClients = clientSet(options, counter, {
+    inRegion(region) {
+      if (region === options.region) return root;
+      let set = ownSets.get(region);
+      if (!set) {
+        set = clientSet({ ...options, region }, counter, {
+          forAccount: root.forAccount,
+          inRegion: root.inRegion,
+        });
+        ownSets.set(region, set);
+      }
+      return set;
+    },
+    forAccount(accountId, inRegion = root.region) {
+      const memberRole = options.memberRole;
+      if (!memberRole)
+        throw new UsageError('organization mode is off: set --member-role or CLONEWARDEN_MEMBER_ROLE');
+      if (!ACCOUNT_ID.test(accountId))
+        throw new UsageError(`"${accountId.slice(0, 40)}" is not an AWS account id`);
+      const scope = `${accountId}/${inRegion}`;
+      let set = setsByScope.get(scope);
+      if (!set) {
+        let credentials = credentialsByAccount.get(accountId);
+        if (!credentials) {
+          const roleArn = `arn:${partitionOf(options.region)}:iam::${accountId}:role/${memberRole}`;
+          credentials = assumedRoleCredentials(roleArn, options, counter);
+          credentialsByAccount.set(accountId, credentials);
+        }
+        set = clientSet({ ...options, region: inRegion }, counter, {
+          forAccount: root.forAccount,
+          inRegion: (region) => root.forAccount(accountId, region),
+          accountId,
+          credentials,
+        });
+        setsByScope.set(scope, set);
+      }
+      return set;
+    },
+  });
+  return root;
+}
+
+/** What makes a client set act in a member account, or as the caller. */
+interface ClientScope {
+  forAccount: AwsClients['forAccount'];
+  inRegion: AwsClients['inRegion'];
+  accountId?: string;
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+/** One client set: one region as home, one set of credentials, clients built on first use. */
+function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope): AwsClients {
+  const region = options.region;
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
-  const common = () => (options.retryStrategy ? { ...retry, retryStrategy: options.retryStrategy() } : retry);
+  const common = () => ({
+    ...retry,
+    ...(options.retryStrategy ? { retryStrategy: options.retryStrategy() } : {}),
+    ...(scope.credentials ? { credentials: scope.credentials } : {}),
+  });
   // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
   const instrument = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => {
     countApiCalls(stack, service, counter);
     options.decorateStack?.(stack, service);
   };
   const ec2Clients = new Map<string, EC2Client>();
-  let sns: SNSClient | undefined;
+  const lazy = lazyClients(() => ({ ...common(), region }), instrument);
   let dynamodb: DynamoDBClient | undefined;
-  let sts: STSClient | undefined;
 
   return {
     region,
+    ...(scope.accountId ? { accountId: scope.accountId } : {}),
     counter,
     unsupported: new UnsupportedOperations(),
+    forAccount: scope.forAccount,
+    inRegion: scope.inRegion,
     ec2(inRegion = region) {
       let client = ec2Clients.get(inRegion);
       if (!client) {
@@ -94,14 +183,6 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       }
       return client;
     },
-    async sns() {
-      if (!sns) {
-        const { SNSClient } = await import('@aws-sdk/client-sns');
-        sns = new SNSClient({ ...common(), region });
-        instrument(sns.middlewareStack, 'SNS');
-      }
-      return sns;
-    },
     dynamodb() {
       if (!dynamodb) {
         dynamodb = new DynamoDBClient({ ...common(), region });
@@ -109,13 +190,84 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       }
       return dynamodb;
     },
-    async sts() {
-      if (!sts) {
-        const { STSClient } = await import('@aws-sdk/client-sts');
-        sts = new STSClient({ ...common(), region });
-        instrument(sts.middlewareStack, 'STS');
-      }
+    ...lazy,
+  };
+}
+
+/** The clients whose packages are imported on first use, each built once. */
+function lazyClients(
+  // biome-ignore lint/suspicious/noExplicitAny: every client takes the common config.
+  config: () => any,
+  // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
+  instrument: (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void,
+): Pick<AwsClients, 'sns' | 'sts' | 'organizations'> {
+  let sns: Promise<SNSClient> | undefined;
+  let sts: Promise<STSClient> | undefined;
+  let organizations: Promise<OrganizationsClient> | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
+  const built = <T extends { middlewareStack: MiddlewareStack<any, any> }>(
+    client: T,
+    service: ServiceLabel,
+  ) => {
+    instrument(client.middlewareStack, service);
+    return client;
+  };
+  return {
+    sns: () => {
+      sns ??= import('@aws-sdk/client-sns').then(({ SNSClient }) => built(new SNSClient(config()), 'SNS'));
+      return sns;
+    },
+    sts: () => {
+      sts ??= import('@aws-sdk/client-sts').then(({ STSClient }) => built(new STSClient(config()), 'STS'));
       return sts;
     },
+    organizations: () => {
+      organizations ??= import('@aws-sdk/client-organizations').then(({ OrganizationsClient }) =>
+        built(new OrganizationsClient(config()), 'Organizations'),
+      );
+      return organizations;
+    },
   };
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** The partition of a region: an ARN built for another partition names nothing. */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/**
+ * The member role's credentials, shared by every client of the account: the SDK's own
+ * `fromTemporaryCredentials` (STS AssumeRole from the caller's credentials, in the home region),
+ * memoized until five minutes before they expire (`isIdentityExpired`), so that one Lambda
+ * container assumes each account's role about once an hour, not once per client or call.
+ */
+function assumedRoleCredentials(
+  roleArn: string,
+  options: AwsClientOptions,
+  counter: ApiCallCounter,
+): AwsCredentialIdentityProvider {
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
+  const assume: AwsCredentialIdentityProvider = async () => {
+    provider ??= import('@aws-sdk/credential-providers').then(({ fromTemporaryCredentials }) =>
+      fromTemporaryCredentials({
+        // The session name shows in the member account's CloudTrail as the caller's session.
+        params: { RoleArn: roleArn, RoleSessionName: 'clonewarden', DurationSeconds: 3600 },
+        clientConfig: {
+          region: options.region,
+          retryMode: 'adaptive',
+          maxAttempts: options.maxAttempts ?? 5,
+        },
+      }),
+    );
+    const resolved = await provider;
+    // The SDK builds this STS client itself, outside `instrument`: counted here instead.
+    counter.record('STS:AssumeRole');
+    return resolved();
+  };
+  const memoized = memoizeIdentityProvider(assume, isIdentityExpired, doesIdentityRequireRefresh);
+  return memoized ?? assume;
 }

@@ -7,9 +7,9 @@ import { loadPolicy } from '../policy/load-policy.js';
 import { releaseClone } from '../release/release-clone.js';
 import type { ReleaseResult } from '../release/release-result.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
-import { connectAws, withCredentialHint } from './aws-command.js';
+import { connectAws, openTargetAccount, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
-import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { ACCOUNT_FLAGS, parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog } from './stderr-log.js';
 
 const CLONE_ID = /^(ami|snap)-[0-9a-f]{8,17}$/;
@@ -26,6 +26,7 @@ function humanResult(result: ReleaseResult): string {
 export const releaseCommand: CliCommand = withCredentialHint('release', {
   usage: [
     'usage: clonewarden release <ami-…|snap-…> --reason "…" [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
+    '                           [--account ID --member-role NAME]',
     '',
     '  Restores the shares recorded in clonewarden:quarantine-shares, re-enables the image and cancels its',
     '  deprecation (skipped where the endpoint lacks the API), sets clonewarden:status=exempt on the clone',
@@ -33,11 +34,14 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     "  Region: --region, AWS_REGION, or your profile's region. The alert topic: --topic-arn,",
     "  CLONEWARDEN_ALERT_TOPIC_ARN, or the policy's alerts.topicArn. Under the shipped deny policy, run",
     '  it as an exempted role (docs/quarantine-deny-scp.md).',
+    "  --account ID: organization mode, the clone's member account, through the role --member-role names",
+    '  (CLONEWARDEN_MEMBER_ROLE); the alert still names you and goes to your topic.',
     '  Exit 0 released, 1 the clone is not quarantined, not found, or a step failed, 2 bad usage.',
   ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,
+      ...ACCOUNT_FLAGS,
       reason: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('release takes exactly one image or snapshot id');
@@ -51,6 +55,7 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
     // The policy is read only for its alert topic, and only when there is one to read.
     const policyTopic =
@@ -60,12 +65,17 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     const topicArn = settings.topicArn ?? policyTopic;
 
     const log = createStderrLog(settings.logLevel);
-    const aws = await connectAws(values.region, { checkCredentials: true });
+    const aws = await connectAws(values.region, { checkCredentials: true, memberRole: settings.memberRole });
+    const target = await openTargetAccount(aws, {
+      accountFlag: values.account,
+      memberRole: settings.memberRole,
+    });
     const region = aws.region;
     const result = await releaseClone(
       { id, region, reason, dryRun: settings.forceDryRun, ...(topicArn ? { topicArn } : {}) },
       {
-        releaser: new Ec2CloneReleaser(aws, { log }),
+        // The clone's account acts; the person who released it (the caller) is named, and alerts.
+        releaser: new Ec2CloneReleaser(target.aws, { log }),
         identity: new StsCallerIdentity(aws),
         alerts: new SnsAlertPublisher(aws),
         log,

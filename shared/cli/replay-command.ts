@@ -7,7 +7,7 @@ import { enforceRecord } from '../pipeline/enforce-record.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
-import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { MEMBER_ROLE_FLAG, parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 /** The line `replay --json` prints per record: a fixed shape that scripts may rely on. */
@@ -17,6 +17,7 @@ export function verdictLine(verdict: Verdict) {
     eventName: verdict.eventName,
     region: verdict.region,
     account: verdict.account,
+    ...(verdict.accountName ? { accountName: verdict.accountName } : {}),
     resources: verdict.resources,
     status: verdict.status,
     ...(verdict.reason ? { reason: verdict.reason } : {}),
@@ -47,28 +48,32 @@ function humanLine(verdict: Verdict): string {
 
 export const replayCommand: CliCommand = withCredentialHint('replay', {
   usage: [
-    'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json]',
+    'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json] [--member-role NAME]',
     '',
     '  Each file may hold a bare CloudTrail record, an EventBridge envelope, a CloudTrail log file',
     '  {"Records":[…]}, a JSON array or JSON lines of those; gzip is detected and unpacked.',
     '  --json   one JSON object per record, then {"summary":{…}}',
+    "  --member-role NAME   organization mode: act in each record's own account through this role",
+    '                       (CLONEWARDEN_MEMBER_ROLE); a record from outside the organization is rejected',
     '  Exit 0 when every record was processed (violations are not errors), 1 when one failed,',
     '  2 on bad usage or an invalid policy.',
   ].join('\n'),
   async run(args) {
-    const { values, positionals } = parseFlags(args, SETTING_FLAGS);
+    const { values, positionals } = parseFlags(args, { ...SETTING_FLAGS, ...MEMBER_ROLE_FLAG });
     if (positionals.length === 0)
       throw new UsageError('replay needs at least one file of CloudTrail records');
     const settings = resolveSettings({
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
     const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
-    // Records carry their own region; this one is home for the alert topic. Credentials are not
-    // checked up front: records that are skipped or rejected need none.
-    const aws = await connectAws(values.region, { checkCredentials: false });
+    // Records carry their own region (and, in organization mode, their own account); this one is
+    // home for the alert topic. Credentials are not checked up front: records that are skipped or
+    // rejected need none.
+    const aws = await connectAws(values.region, { checkCredentials: false, memberRole: settings.memberRole });
     const context = await createEnforceContext({ settings, aws, log, metrics });
 
     const tally: ReplayTally = { records: 0, byStatus: {}, failures: [] };

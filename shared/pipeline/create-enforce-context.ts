@@ -1,10 +1,11 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { MemberAccounts } from '../aws/member-accounts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Settings } from '../settings/resolve-settings.js';
-import type { EnforceContext } from './enforce-context.js';
+import type { EnforceAccounts, EnforceContext } from './enforce-context.js';
 
 export interface ContextOptions {
   settings: Settings;
@@ -30,20 +31,42 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   const attempts = options.settings.visibilityAttempts;
   const visibilityRetry =
     options.visibilityRetry ?? (attempts ? { ...DEFAULT_VISIBILITY_RETRY, attempts } : undefined);
+  const adaptersFor = (aws: AwsClients) => ({
+    facts: new Ec2CloneFacts(aws, {
+      log: options.log,
+      now,
+      ...(visibilityRetry ? { retry: visibilityRetry } : {}),
+    }),
+    actions: new Ec2CloneActions(aws, { log: options.log, now }),
+  });
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
     ...(topicArn ? { topicArn } : {}),
     enforcerPrincipals: options.settings.enforcerPrincipals,
-    facts: new Ec2CloneFacts(options.aws, {
-      log: options.log,
-      now,
-      ...(visibilityRetry ? { retry: visibilityRetry } : {}),
-    }),
-    actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
+    ...adaptersFor(options.aws),
+    ...(options.settings.memberRole ? { accounts: eventAccounts(options.aws, adaptersFor) } : {}),
+    // Alerts always leave from the hub: its topic, its clients.
     alerts: new SnsAlertPublisher(options.aws),
     log: options.log,
     metrics: options.metrics,
     now,
+  };
+}
+
+/**
+ * Organization mode: each event's account, checked against the organization, with adapters whose
+ * clients act there (the member role's, or the hub's own for the hub's account).
+ */
+function eventAccounts(
+  aws: AwsClients,
+  adaptersFor: (aws: AwsClients) => Pick<EnforceContext, 'facts' | 'actions'>,
+): EnforceAccounts {
+  const accounts = new MemberAccounts(aws);
+  return {
+    async open(accountId) {
+      const opened = await accounts.open(accountId);
+      return { accountName: opened.accountName, ...adaptersFor(opened.aws) };
+    },
   };
 }

@@ -12,7 +12,10 @@ import { createReconciler } from './reconcile-clone.js';
 
 export interface PruneContextOptions {
   settings: Settings;
+  /** The clients of the account and region to prune. */
   aws: AwsClients;
+  /** Organization mode: the hub's own clients, which send the digest to its topic (default `aws`). */
+  hubAws?: AwsClients;
   log: EnforcerLog;
   metrics: EnforcerMetrics;
   now?: () => Date;
@@ -48,7 +51,7 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
       now,
       dryRun,
     }),
-    alerts: new SnsAlertPublisher(aws),
+    alerts: new SnsAlertPublisher(options.hubAws ?? aws),
     log,
     metrics: options.metrics,
     now,

@@ -259,11 +259,17 @@ const WIRE_ERRORS: Record<ServiceLabel, Record<'throttle' | 'http500' | 'http503
     http500: { status: 500, code: 'InternalFailure', message: 'Internal failure' },
     http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
   },
+  Organizations: {
+    throttle: { status: 400, code: 'TooManyRequestsException', message: 'Rate exceeded' },
+    http500: { status: 500, code: 'ServiceException', message: 'Internal failure' },
+    http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
+  },
 };
 
 function errorResponse(service: ServiceLabel, kind: 'throttle' | 'http500' | 'http503') {
   const wire = WIRE_ERRORS[service][kind];
-  return service === 'DynamoDB' ? jsonError(wire) : queryError(service, wire);
+  // DynamoDB and Organizations speak JSON; the SDK reads the code after the `#`.
+  return service === 'DynamoDB' || service === 'Organizations' ? jsonError(wire) : queryError(service, wire);
 }
 
 function queryError(service: ServiceLabel, { status, code, message }: WireError) {
