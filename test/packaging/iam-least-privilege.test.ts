@@ -377,8 +377,8 @@ function hubRoleArnsForMember(): string[] {
   return FUNCTIONS.map(({ role }) => {
     const name: string = config.resources.Resources[role]?.Properties.RoleName;
     const inMember = name
-      .replace('${sls:stage}', '${Stage}')
-      .replace('${self:provider.region}', '${HubRegion}');
+      .replace(`\${sls:stage}`, `\${Stage}`)
+      .replace(`\${self:provider.region}`, `\${HubRegion}`);
     return `arn:\${AWS::Partition}:iam::\${HubAccountId}:role/${inMember}`;
   });
 }
@@ -429,7 +429,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     const arns = statements
       .flatMap((s) => asList(s.Resource))
       .filter((r): r is { 'Fn::Sub': string } => typeof r === 'object' && r !== null && 'Fn::Sub' in r)
-      .map((r) => r['Fn::Sub'].replace('${AWS::Partition}', 'aws'));
+      .map((r) => r['Fn::Sub'].replace(`\${AWS::Partition}`, 'aws'));
 
     // Assess
     expect(arns.length).toBeGreaterThan(0);
