@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -30,7 +31,7 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'Organizations';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'KMS' | 'Organizations';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -47,9 +48,18 @@ export interface AwsClients {
   /** Loaded on first use: only events with violations alert, so most invocations never need SNS. */
   sns(): Promise<SNSClient>;
   dynamodb(): DynamoDBClient;
-  /** Loaded on first use: only `release` asks who the caller is. */
+  /** Loaded on first use: only `release` and organization mode ask who the caller is. */
   sts(): Promise<STSClient>;
-  /** Loaded on first use, organization mode only: account names and membership. */
+  /**
+   * Loaded on first use, per region (a snapshot's key lives in the snapshot's region): only
+   * policies whose encryption rules judge keys call KMS.
+   */
+  kms(region?: string): Promise<KMSClient>;
+  /**
+   * Loaded on first use: only a share judged against `organization: true`, and organization mode
+   * (account names and membership), read our Organization.
+   * A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
+   */
   organizations(): Promise<OrganizationsClient>;
   /**
    * Organization mode: the clients that act in `accountId` as its member role, with `region` as
@@ -70,7 +80,7 @@ export interface AwsClients {
  * What an endpoint lacks (moto has no DescribeVolumeStatus, for one): asked once per client
  * set, then skipped. It lives with the clients because it is a fact about their endpoint.
  */
-export class UnsupportedOperations {
+class UnsupportedOperations {
   readonly #operations = new Set<string>();
 
   /** Whether `operation` was already found missing. */
@@ -159,13 +169,21 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     ...(scope.credentials ? { credentials: scope.credentials } : {}),
   });
   // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
-  const instrument = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => {
-    countApiCalls(stack, service, counter);
-    options.decorateStack?.(stack, service);
+  const instrumented = <C extends { middlewareStack: MiddlewareStack<any, any> }>(
+    client: C,
+    service: ServiceLabel,
+  ) => {
+    countApiCalls(client.middlewareStack, service, counter);
+    options.decorateStack?.(client.middlewareStack, service);
+    return client;
   };
-  const ec2Clients = new Map<string, EC2Client>();
-  const lazy = lazyClients(() => ({ ...common(), region }), instrument);
-  let dynamodb: DynamoDBClient | undefined;
+  const ec2In = perRegion((inRegion) =>
+    instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2'),
+  );
+  const kmsIn = perRegion(async (inRegion) => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    return instrumented(new KMSClient({ ...common(), region: inRegion }), 'KMS');
+  });
 
   return {
     region,
@@ -174,59 +192,43 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     unsupported: new UnsupportedOperations(),
     forAccount: scope.forAccount,
     inRegion: scope.inRegion,
-    ec2(inRegion = region) {
-      let client = ec2Clients.get(inRegion);
-      if (!client) {
-        client = new EC2Client({ ...common(), region: inRegion });
-        instrument(client.middlewareStack, 'EC2');
-        ec2Clients.set(inRegion, client);
-      }
-      return client;
-    },
-    dynamodb() {
-      if (!dynamodb) {
-        dynamodb = new DynamoDBClient({ ...common(), region });
-        instrument(dynamodb.middlewareStack, 'DynamoDB');
-      }
-      return dynamodb;
-    },
-    ...lazy,
+    ec2: (inRegion = region) => ec2In(inRegion),
+    sns: lazily(async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      return instrumented(new SNSClient({ ...common(), region }), 'SNS');
+    }),
+    dynamodb: lazily(() => instrumented(new DynamoDBClient({ ...common(), region }), 'DynamoDB')),
+    sts: lazily(async () => {
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      return instrumented(new STSClient({ ...common(), region }), 'STS');
+    }),
+    kms: (inRegion = region) => kmsIn(inRegion),
+    organizations: lazily(async () => {
+      const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+      return instrumented(new OrganizationsClient({ ...common(), region }), 'Organizations');
+    }),
   };
 }
 
-/** The clients whose packages are imported on first use, each built once. */
-function lazyClients(
-  // biome-ignore lint/suspicious/noExplicitAny: every client takes the common config.
-  config: () => any,
-  // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
-  instrument: (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void,
-): Pick<AwsClients, 'sns' | 'sts' | 'organizations'> {
-  let sns: Promise<SNSClient> | undefined;
-  let sts: Promise<STSClient> | undefined;
-  let organizations: Promise<OrganizationsClient> | undefined;
-  // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
-  const built = <T extends { middlewareStack: MiddlewareStack<any, any> }>(
-    client: T,
-    service: ServiceLabel,
-  ) => {
-    instrument(client.middlewareStack, service);
+/** One client per region, built on first use and then reused. */
+function perRegion<Client>(build: (region: string) => Client): (region: string) => Client {
+  const clients = new Map<string, Client>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = build(region);
+      clients.set(region, client);
+    }
     return client;
   };
-  return {
-    sns: () => {
-      sns ??= import('@aws-sdk/client-sns').then(({ SNSClient }) => built(new SNSClient(config()), 'SNS'));
-      return sns;
-    },
-    sts: () => {
-      sts ??= import('@aws-sdk/client-sts').then(({ STSClient }) => built(new STSClient(config()), 'STS'));
-      return sts;
-    },
-    organizations: () => {
-      organizations ??= import('@aws-sdk/client-organizations').then(({ OrganizationsClient }) =>
-        built(new OrganizationsClient(config()), 'Organizations'),
-      );
-      return organizations;
-    },
+}
+
+/** A client built on first use (its package loaded then too, when `build` imports it), and the same one afterwards. */
+function lazily<T extends object>(build: () => T): () => T {
+  let client: T | undefined;
+  return () => {
+    client ??= build();
+    return client;
   };
 }
 

@@ -16,10 +16,10 @@ import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 
 /** Instance states in which an instance still uses its AMI: everything but terminated. */
-export const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 
 /** One launch template version whose image EC2 cannot tell us, e.g. `resolve:ssm:/golden/ami`. */
-export interface UnresolvedTemplateImage {
+interface UnresolvedTemplateImage {
   launchTemplateId: string;
   version: number;
   imageId: string;

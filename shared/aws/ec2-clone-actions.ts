@@ -13,8 +13,10 @@ import {
   recordedShares,
   type Share,
   shareTagKey,
+  shareToken,
 } from '../model/clonewarden-tags.js';
 import type { EnforcerLog } from '../model/log.js';
+import type { CloneKind } from '../model/types.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { tagResources } from './ec2-tagging.js';
@@ -48,6 +50,8 @@ export interface CloneActions {
     snapshotId: string,
     knownTags: Record<string, string>,
   ): Promise<QuarantineResult>;
+  /** Removes those of `shares` the clone still grants, keeps every other grant; returns what it removed. */
+  revokeShares(region: string, kind: CloneKind, id: string, shares: Share[]): Promise<Share[]>;
 }
 
 export class Ec2CloneActions implements CloneActions {
@@ -76,10 +80,7 @@ export class Ec2CloneActions implements CloneActions {
     knownTags: Record<string, string>,
   ): Promise<QuarantineResult> {
     const ec2 = this.#aws.ec2(region);
-    const attribute = await ec2.send(
-      new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
-    );
-    const current = (attribute.LaunchPermissions ?? []).flatMap(launchPermissionToShare);
+    const current = await this.#launchPermissions(imageId, region);
     await this.#recordShares(region, imageId, knownTags, current);
     if (current.length > 0) {
       await ec2.send(
@@ -101,32 +102,69 @@ export class Ec2CloneActions implements CloneActions {
     return { removedShares: current, skipped };
   }
 
+  async revokeShares(region: string, kind: CloneKind, id: string, shares: Share[]): Promise<Share[]> {
+    const ec2 = this.#aws.ec2(region);
+    const current =
+      kind === 'image'
+        ? await this.#launchPermissions(id, region)
+        : await this.#volumePermissions(id, region);
+    // Only what is still granted: a retry after a partial run removes nothing twice.
+    const granted = new Set(current.map(shareToken));
+    const removing = uniqueShares(shares).filter((share) => granted.has(shareToken(share)));
+    if (removing.length === 0) return [];
+    if (kind === 'image') {
+      await ec2.send(
+        new ModifyImageAttributeCommand({
+          ImageId: id,
+          LaunchPermission: { Remove: removing.map(shareToLaunchPermission) },
+        }),
+      );
+    } else {
+      await this.#removeVolumePermissions(region, id, removing);
+    }
+    return removing;
+  }
+
+  async #launchPermissions(imageId: string, region: string): Promise<Share[]> {
+    const attribute = await this.#aws
+      .ec2(region)
+      .send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
+    return (attribute.LaunchPermissions ?? []).flatMap(launchPermissionToShare);
+  }
+
+  async #volumePermissions(snapshotId: string, region: string): Promise<Share[]> {
+    const attribute = await this.#aws
+      .ec2(region)
+      .send(
+        new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+      );
+    return (attribute.CreateVolumePermissions ?? []).flatMap((p): Share[] =>
+      p.Group ? [{ kind: 'group', value: p.Group }] : p.UserId ? [{ kind: 'account', value: p.UserId }] : [],
+    );
+  }
+
+  /** The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements. */
+  async #removeVolumePermissions(region: string, snapshotId: string, shares: Share[]): Promise<void> {
+    await this.#aws.ec2(region).send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'remove',
+        UserIds: shares.filter((s) => s.kind === 'account').map((s) => s.value),
+        GroupNames: shares.filter((s) => s.kind === 'group').map((s) => s.value as 'all'),
+      }),
+    );
+  }
+
   /** Records `createVolumePermission` in a tag, then removes it. */
   async quarantineSnapshot(
     region: string,
     snapshotId: string,
     knownTags: Record<string, string>,
   ): Promise<QuarantineResult> {
-    const ec2 = this.#aws.ec2(region);
-    const attribute = await ec2.send(
-      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-    );
-    const current: Share[] = (attribute.CreateVolumePermissions ?? []).flatMap((p): Share[] =>
-      p.Group ? [{ kind: 'group', value: p.Group }] : p.UserId ? [{ kind: 'account', value: p.UserId }] : [],
-    );
+    const current = await this.#volumePermissions(snapshotId, region);
     await this.#recordShares(region, snapshotId, knownTags, current);
-    if (current.length > 0) {
-      // The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements.
-      await ec2.send(
-        new ModifySnapshotAttributeCommand({
-          SnapshotId: snapshotId,
-          Attribute: 'createVolumePermission',
-          OperationType: 'remove',
-          UserIds: current.filter((s) => s.kind === 'account').map((s) => s.value),
-          GroupNames: current.filter((s) => s.kind === 'group').map((s) => s.value as 'all'),
-        }),
-      );
-    }
+    if (current.length > 0) await this.#removeVolumePermissions(region, snapshotId, current);
     return { removedShares: current, skipped: [] };
   }
 

@@ -1,7 +1,7 @@
 import { AccountOutsideOrganizationError } from '../model/errors.js';
 import { type CallerIdentity, StsCallerIdentity } from './caller-identity.js';
 import type { AwsClients } from './clients.js';
-import { type OrganizationAccounts, OrganizationsAccountDirectory } from './organization-accounts.js';
+import type { OrganizationDirectory } from './organization-directory.js';
 
 /** An account opened for work: who it is, and the clients that act in it. */
 export interface OpenedAccount {
@@ -13,7 +13,7 @@ export interface OpenedAccount {
 }
 
 /** Opens the account an event or a clone belongs to: the one door to a member account. */
-export interface AccountOpener {
+interface AccountOpener {
   /**
    * The clients for `accountId`, with `region` as their home (default: the hub's region).
    * @throws {AccountOutsideOrganizationError} for an id that is not an account of the organization.
@@ -29,21 +29,22 @@ const ACCOUNT_ID = /^\d{12}$/;
  * hub's account (no role to assume there) or `aws.forAccount` for a member account.
  *
  * @example
- * const accounts = new MemberAccounts(createAwsClients({ region, memberRole: 'clonewarden-member' }));
+ * const hub = createAwsClients({ region, memberRole: 'clonewarden-member' });
+ * const accounts = new MemberAccounts(hub, { directory: new AwsOrganizationDirectory(hub, { log }) });
  * const { aws, accountName } = await accounts.open('111122223333', 'eu-west-1');
  */
 export class MemberAccounts implements AccountOpener {
   readonly #aws: AwsClients;
-  readonly #directory: OrganizationAccounts;
+  readonly #directory: Pick<OrganizationDirectory, 'describe'>;
   readonly #identity: CallerIdentity;
   #homeAccount: Promise<string | undefined> | undefined;
 
   constructor(
     aws: AwsClients,
-    options: { directory?: OrganizationAccounts; identity?: CallerIdentity } = {},
+    options: { directory: Pick<OrganizationDirectory, 'describe'>; identity?: CallerIdentity },
   ) {
     this.#aws = aws;
-    this.#directory = options.directory ?? new OrganizationsAccountDirectory(aws);
+    this.#directory = options.directory;
     this.#identity = options.identity ?? new StsCallerIdentity(aws);
   }
 

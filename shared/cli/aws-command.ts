@@ -2,7 +2,9 @@ import { checkCredentials, isMissingCredentials, resolveRegion } from '../aws/aw
 import { describeError } from '../aws/aws-error.js';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { MemberAccounts } from '../aws/member-accounts.js';
+import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
 import { AccountOutsideOrganizationError, MissingCredentialsError, UsageError } from '../model/errors.js';
+import type { EnforcerLog } from '../model/log.js';
 import { type CliCommand, EXIT } from './cli-command.js';
 
 /**
@@ -32,14 +34,16 @@ export interface TargetAccount {
  */
 export async function openTargetAccount(
   aws: AwsClients,
-  { accountFlag, memberRole }: { accountFlag: string | undefined; memberRole: string | undefined },
+  options: { accountFlag: string | undefined; memberRole: string | undefined; log: EnforcerLog },
 ): Promise<TargetAccount> {
+  const { accountFlag, memberRole, log } = options;
   if (accountFlag === undefined) return { aws };
   if (!memberRole) {
     throw new UsageError('--account needs organization mode: set --member-role or CLONEWARDEN_MEMBER_ROLE');
   }
   try {
-    const opened = await new MemberAccounts(aws).open(accountFlag);
+    const directory = new AwsOrganizationDirectory(aws, { log });
+    const opened = await new MemberAccounts(aws, { directory }).open(accountFlag);
     return { aws: opened.aws, accountName: opened.accountName };
   } catch (error) {
     if (error instanceof AccountOutsideOrganizationError) throw new UsageError(`--account: ${error.message}`);

@@ -6,6 +6,7 @@ import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, openTargetAccount, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { ACCOUNT_FLAGS, parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 function humanReport(report: PruneReport, accountName: string | undefined): string {
@@ -70,16 +71,19 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
       ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
+    await notePolicyWarnings('prune', settings.policyPath, new Date());
+    const log = createStderrLog(settings.logLevel);
     const aws = await connectAws(values.region, { checkCredentials: true, memberRole: settings.memberRole });
     const target = await openTargetAccount(aws, {
       accountFlag: values.account,
       memberRole: settings.memberRole,
+      log,
     });
     const context = await createPruneContext({
       settings,
       aws: target.aws,
       hubAws: aws,
-      log: createStderrLog(settings.logLevel),
+      log,
       metrics: new TallyMetrics(),
     });
     const report = {

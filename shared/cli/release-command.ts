@@ -69,6 +69,7 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     const target = await openTargetAccount(aws, {
       accountFlag: values.account,
       memberRole: settings.memberRole,
+      log,
     });
     const region = aws.region;
     const result = await releaseClone(

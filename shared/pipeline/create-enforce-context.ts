@@ -1,11 +1,16 @@
 import type { AwsClients } from '../aws/clients.js';
+import { TAG_CLONE_STATUS } from '../aws/clone-status.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
+import { KmsKeys } from '../aws/kms-keys.js';
 import { MemberAccounts } from '../aws/member-accounts.js';
+import { AwsOrganizationDirectory, type OrganizationDirectory } from '../aws/organization-directory.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
-import type { EnforceAccounts, EnforceContext } from './enforce-context.js';
+import type { AccountAdapters, EnforceAccounts, EnforceContext } from './enforce-context.js';
 
 export interface ContextOptions {
   settings: Settings;
@@ -31,12 +36,21 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   const attempts = options.settings.visibilityAttempts;
   const visibilityRetry =
     options.visibilityRetry ?? (attempts ? { ...DEFAULT_VISIBILITY_RETRY, attempts } : undefined);
+  // One directory per container, with the caller's (the hub's) clients: the Organization is read
+  // at most once per container, and only the management or a delegated admin account may read it.
+  const organization = new AwsOrganizationDirectory(options.aws, { log: options.log });
+  const needs = factNeedsOf(policy.rules);
+  // The adapters that read and act in one account: the caller's own, or (organization mode) the
+  // event's, so that keys, clones and grants are read where they live.
   const adaptersFor = (aws: AwsClients) => ({
     facts: new Ec2CloneFacts(aws, {
       log: options.log,
       now,
+      needs,
+      kms: new KmsKeys(aws, options.log),
       ...(visibilityRetry ? { retry: visibilityRetry } : {}),
     }),
+    shareFacts: new Ec2ShareFacts(aws, { status: TAG_CLONE_STATUS, organization }),
     actions: new Ec2CloneActions(aws, { log: options.log, now }),
   });
   return {
@@ -45,7 +59,9 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     ...(topicArn ? { topicArn } : {}),
     enforcerPrincipals: options.settings.enforcerPrincipals,
     ...adaptersFor(options.aws),
-    ...(options.settings.memberRole ? { accounts: eventAccounts(options.aws, adaptersFor) } : {}),
+    ...(options.settings.memberRole
+      ? { accounts: eventAccounts(options.aws, organization, adaptersFor) }
+      : {}),
     // Alerts always leave from the hub: its topic, its clients.
     alerts: new SnsAlertPublisher(options.aws),
     log: options.log,
@@ -56,17 +72,25 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
 
 /**
  * Organization mode: each event's account, checked against the organization, with adapters whose
- * clients act there (the member role's, or the hub's own for the hub's account).
+ * clients act there (the member role's, or the hub's own for the hub's account). The adapters are
+ * kept per client set, so that their per-container caches (KMS keys) last as long as the hub's.
  */
 function eventAccounts(
   aws: AwsClients,
-  adaptersFor: (aws: AwsClients) => Pick<EnforceContext, 'facts' | 'actions'>,
+  directory: OrganizationDirectory,
+  adaptersFor: (aws: AwsClients) => Omit<AccountAdapters, 'accountName'>,
 ): EnforceAccounts {
-  const accounts = new MemberAccounts(aws);
+  const accounts = new MemberAccounts(aws, { directory });
+  const built = new WeakMap<AwsClients, Omit<AccountAdapters, 'accountName'>>();
   return {
     async open(accountId) {
       const opened = await accounts.open(accountId);
-      return { accountName: opened.accountName, ...adaptersFor(opened.aws) };
+      let adapters = built.get(opened.aws);
+      if (!adapters) {
+        adapters = adaptersFor(opened.aws);
+        built.set(opened.aws, adapters);
+      }
+      return { accountName: opened.accountName, ...adapters };
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
+import type { ShareFactsReader } from '../aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
@@ -13,6 +14,8 @@ export interface EnforceContext {
   topicArn?: string;
   enforcerPrincipals: string[];
   facts: CloneFactsReader;
+  /** The facts of the sharing family: the shared clone, its status, our Organization. */
+  shareFacts: ShareFactsReader;
   actions: CloneActions;
   alerts: AlertPublisher;
   log: EnforcerLog;
@@ -20,7 +23,7 @@ export interface EnforceContext {
   now: () => Date;
   /**
    * Organization mode (`CLONEWARDEN_MEMBER_ROLE` set): opens the account each event happened in,
-   * whose adapters then replace `facts` and `actions`. Absent, everything happens in the
+   * whose adapters then replace `facts`, `shareFacts` and `actions`. Absent, everything happens in the
    * caller's own account, as before.
    */
   accounts?: EnforceAccounts;
@@ -32,6 +35,7 @@ export interface EnforceContext {
 export interface AccountAdapters {
   accountName: string;
   facts: CloneFactsReader;
+  shareFacts: ShareFactsReader;
   actions: CloneActions;
 }
 

@@ -29,7 +29,12 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
       );
     }
   }
-  return FAMILY_PIPELINES[event.family](event, eventContext);
+  // FAMILY_PIPELINES pairs each family with the pipeline of its own event type.
+  const pipeline = FAMILY_PIPELINES[event.family] as (
+    event: GovernedEvent,
+    context: EnforceContext,
+  ) => Promise<Verdict>;
+  return pipeline(event, eventContext);
 }
 
 type Unprocessed = Exclude<ReturnType<typeof parseCloneEvent>, { kind: 'event' }>;

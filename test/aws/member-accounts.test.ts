@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { MemberAccounts } from '../../shared/aws/member-accounts.js';
-import type { MemberAccount, OrganizationAccounts } from '../../shared/aws/organization-accounts.js';
+import type { MemberAccount, OrganizationDirectory } from '../../shared/aws/organization-directory.js';
 import { AccountOutsideOrganizationError } from '../../shared/model/errors.js';
 
 const HUB = '111111111111';
 const MEMBER = '222222222222';
 
 /** An organization of the hub and one member; counts the lookups. */
-function directory(): OrganizationAccounts & { asked: string[] } {
+function directory(): Pick<OrganizationDirectory, 'describe'> & { asked: string[] } {
   const accounts: Record<string, MemberAccount> = {
     [HUB]: { id: HUB, name: 'security' },
     [MEMBER]: { id: MEMBER, name: 'payments-prod' },

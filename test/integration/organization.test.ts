@@ -31,7 +31,7 @@ import { lambdaContext } from '../support/run-cli.js';
  * accounts. Events from member accounts go through the wrapped enforce handler with
  * CLONEWARDEN_MEMBER_ROLE set, and the clones are read back in their own accounts.
  * Per-OU policy overrides are not part of this change: the OUs are here so that they can be
- * tested on the same organization (seam: `MemberAccount` in shared/aws/organization-accounts.ts).
+ * tested on the same organization (seam: `MemberAccount` in shared/aws/organization-directory.ts).
  */
 const REGION = 'ap-northeast-2';
 const MEMBER_ROLE = 'clonewarden-member';

@@ -25,6 +25,7 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-kms': 'kms',
   '@aws-sdk/client-organizations': 'organizations',
 };
 
@@ -94,8 +95,11 @@ const PSEUDO_PARAMETER_EXAMPLES: Record<string, string> = {
   AccountId: '123456789012',
 };
 
-/** Read-only EC2 calls: none of them supports resource-level permissions. */
-const isEc2ReadOnly = (action: string) => /^ec2:(Describe|Get|List)/.test(action);
+/**
+ * Read-only EC2 and Organizations calls: none of those clonewarden makes supports resource-level
+ * permissions (DescribeOrganization and ListAccounts have no resource type either).
+ */
+const isReadOnly = (action: string) => /^(ec2|organizations):(Describe|Get|List)/.test(action);
 
 interface Statement {
   Sid?: string;
@@ -108,7 +112,7 @@ interface Statement {
 interface ServerlessConfig {
   provider: { iam?: unknown };
   params: { default: Record<string, string> };
-  functions: Record<string, { role?: string; destinations?: { onFailure?: { type?: string } } }>;
+  functions: Record<string, { role?: unknown; destinations?: { onFailure?: { type?: string } } }>;
   // biome-ignore lint/suspicious/noExplicitAny: serverless.yml is read loosely; the assertions are the checks.
   resources: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 }
@@ -271,7 +275,9 @@ describe('IAM: serverless.yml', () => {
   it('has no provider-wide role: each function names its own', () => {
     // Assess
     expect(config.provider.iam).toBeUndefined();
-    for (const { name, role } of FUNCTIONS) expect(config.functions[name]?.role).toBe(role);
+    // By Fn::Sub, so that osls adds no DependsOn that duplicates the reference (cfn-lint W3005).
+    for (const { name, role } of FUNCTIONS)
+      expect(config.functions[name]?.role).toEqual({ 'Fn::Sub': `\${${role}.Arn}` });
     expect(Object.keys(config.functions).sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
   });
 
@@ -345,12 +351,12 @@ describe.each(FUNCTIONS)('IAM: $name function ($role)', ({ name, entry, role }) 
     expect({ missing, unused }).toEqual({ missing: [], unused: [] });
   });
 
-  it('grants Resource "*" only to read-only EC2 calls', () => {
+  it('grants Resource "*" only to read-only EC2 and Organizations calls', () => {
     // Act
     const unscoped = statements
       .filter((s) => asList(s.Resource).includes('*'))
       .flatMap((s) => asList(s.Action))
-      .filter((a) => !isEc2ReadOnly(a) && !MUTATING_WITHOUT_RESOURCE_LEVEL_SUPPORT.has(a));
+      .filter((a) => !isReadOnly(a) && !MUTATING_WITHOUT_RESOURCE_LEVEL_SUPPORT.has(a));
 
     // Assess
     expect(unscoped).toEqual([]);
@@ -392,13 +398,14 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
   let used: Set<string>;
 
   beforeAll(async () => {
-    // Prepare: what enforce and prune do in an account is all EC2 (alerts, idempotency and logs stay in the hub).
+    // Prepare: what enforce and prune do in an account is EC2, and KMS for the clones' keys
+    // (alerts, idempotency, logs and Organizations stay in the hub).
     statements = roleStatements(member.Resources, 'MemberRole');
     const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));
-    used = new Set(calls.flatMap(({ actions }) => [...actions].filter((a) => a.startsWith('ec2:'))));
+    used = new Set(calls.flatMap(({ actions }) => [...actions].filter((a) => /^(ec2|kms):/.test(a))));
   });
 
-  it('grants exactly the EC2 calls that the enforce and prune code makes', () => {
+  it('grants exactly the EC2 and KMS calls that the enforce and prune code makes', () => {
     // Act
     const granted = new Set(statements.flatMap((s) => asList(s.Action)));
     const missing = [...used].filter((a) => !granted.has(a)).sort();
@@ -415,7 +422,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     const unscoped = statements
       .filter((s) => asList(s.Resource).includes('*'))
       .flatMap((s) => asList(s.Action))
-      .filter((a) => !isEc2ReadOnly(a));
+      .filter((a) => !isReadOnly(a));
 
     // Assess
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
@@ -424,7 +431,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(unscoped).toEqual([]);
   });
 
-  it('writes image and snapshot ARNs with an empty account field, in any region', () => {
+  it('writes image and snapshot ARNs with an empty account field, key ARNs of any account, in any region', () => {
     // Act
     const arns = statements
       .flatMap((s) => asList(s.Resource))
@@ -433,7 +440,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
 
     // Assess
     expect(arns.length).toBeGreaterThan(0);
-    for (const arn of arns) expect(arn).toMatch(/^arn:aws:ec2:\*::(image|snapshot)\/\*$/);
+    for (const arn of arns) expect(arn).toMatch(/^arn:aws:(ec2:\*::(image|snapshot)|kms:\*:\*:key)\/\*$/);
   });
 
   it("is trusted by the hub's enforce and prune roles only, and only inside the organization", () => {
