@@ -1,8 +1,11 @@
+import { appendFileSync } from 'node:fs';
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   EC2Client,
+  ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
@@ -29,7 +32,7 @@ import { lambdaContext } from '../support/run-cli.js';
  * credentials' account (an assumed role's access key belongs to the role's account). The hub is
  * the emulator's default account; it creates an organization with two OUs and three member
  * accounts. Events from member accounts go through the wrapped enforce handler with
- * CLONEWARDEN_MEMBER_ROLE set, and the clones are read back in their own accounts.
+ * CLONEWARDEN_MEMBER_ROLE set, and the clones (and their shares) are read back in their own accounts.
  * Per-OU policy overrides are not part of this change: the OUs are here so that they can be
  * tested on the same organization (seam: `MemberAccount` in shared/aws/organization-directory.ts).
  */
@@ -126,8 +129,19 @@ beforeAll(async () => {
   hubEc2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'organization');
   await createOrganization();
+  // The clone rules, and a sharing rule that needs the organization (read by the hub).
+  const policy = writeEnforcingPolicy();
+  appendFileSync(
+    policy,
+    `  - id: shares-stay-inside
+    type: allowed-sharing
+    severity: critical
+    action: revert
+    organization: true
+`,
+  );
   Object.assign(process.env, {
-    CLONEWARDEN_POLICY: writeEnforcingPolicy(),
+    CLONEWARDEN_POLICY: policy,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_MEMBER_ROLE: MEMBER_ROLE,
     CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-test-enforce`,
@@ -223,6 +237,42 @@ describe('Integration: organization mode (hub enforces in member accounts)', () 
     expect(await snapshotTags(hubEc2, snapshotId)).toMatchObject({ 'clonewarden:status': 'quarantined' });
     expect(apiCallCounter.snapshot()['STS:AssumeRole']).toBeUndefined();
     await inbox.drain();
+  });
+
+  it("reverts a member's share with a foreign account in that account, and keeps its share with another member", async () => {
+    // Prepare: a snapshot in one member account, shared for real with a sibling and an outsider.
+    const [owner, sibling] = [members[2]!, members[0]!];
+    const foreign = '444455556666';
+    const { snapshotId } = await developerSnapshot(owner.ec2);
+    await owner.ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: [foreign, sibling.id],
+      }),
+    );
+    const record = records.modifySnapshotAttribute({
+      caller: developerIn(owner.id),
+      region: REGION,
+      snapshotId,
+      add: [{ userId: foreign }, { userId: sibling.id }],
+    });
+
+    // Act
+    const verdict = await handler(eventBridgeEnvelope(record), context);
+
+    // Assess: the grant is removed where the snapshot lives; the organization's member stays.
+    const { CreateVolumePermissions } = await owner.ec2.send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+    );
+    expect(verdict).toMatchObject({ status: 'violation', account: owner.id, accountName: owner.name });
+    expect(verdict.violations.map((v) => v.rule)).toEqual(['shares-stay-inside']);
+    expect((CreateVolumePermissions ?? []).map((p) => p.UserId)).toEqual([sibling.id]);
+    const alerts = await inbox.drain();
+    expect(alerts.map((a) => [a.attributes.account, a.attributes.accountName])).toEqual([
+      [owner.id, owner.name],
+    ]);
   });
 
   it('rejects an event from an account outside the organization, with the reason, and changes nothing', async () => {
