@@ -17,10 +17,11 @@ import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
-// Lambda always sets AWS_REGION: the function works in the region it is deployed to.
-const aws = createAwsClients({ region: await resolveRegion() });
-/** Read at init for the idempotency table; a bad variable fails the container's start, loudly. */
-const { idempotencyTable } = resolveSettings();
+/** Read at init for the idempotency table and the member role; a bad variable fails the container's start, loudly. */
+const { idempotencyTable, memberRole } = resolveSettings();
+// Lambda always sets AWS_REGION: the function works in the region it is deployed to. In organization
+// mode (the hub) it acts in each event's own account and region through the member role.
+const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
 
 /** Loaded once per container: the policy file and the adapters. A bad policy fails every event loudly. */
 let context: Promise<EnforceContext> | undefined;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the deployable artefacts offline: `osls package` → .serverless/
-# (CloudFormation templates and one zip per function). Never prompts, never calls AWS.
+# (CloudFormation templates and one zip per function), and the member template for an
+# organization → .serverless/member/. Never prompts, never calls AWS.
 #
 #   scripts/package.sh                              stage dev, region us-east-1
 #   STAGE=prod REGION=eu-west-1 scripts/package.sh
@@ -37,6 +38,12 @@ started=$SECONDS
 # </dev/null: osls must never wait for an answer.
 npx --no-install osls package --stage "$STAGE" --region "$REGION" --package "$OUT" "$@" </dev/null
 echo "package: done in $((SECONDS - started)) s (stage $STAGE, region $REGION)"
+
+# The member template (organization mode) is plain CloudFormation: shipped as written, next to the
+# hub's, for the StackSet (docs/deploy.md).
+mkdir -p "$OUT/member"
+cp member/clonewarden-member.yml "$OUT/member/clonewarden-member.yml"
+echo "package: $OUT/member/clonewarden-member.yml (the member StackSet's template)"
 
 shopt -s nullglob
 zips=("$OUT"/*.zip)

@@ -20,7 +20,7 @@ interface Block {
 
 /** The blocks by name: one renderer per list a file takes from a table. */
 const BLOCKS: Readonly<Record<string, Block>> = {
-  /** The EventBridge rule's `eventName` filter: every governed CloudTrail event. */
+  /** The EventBridge rules' `eventName` filter (hub and member templates): every governed CloudTrail event. */
   'eventbridge-event-names': {
     render: (indent) => GOVERNED_EVENT_NAMES.map((name) => `${indent}- ${name}\n`).join(''),
   },
@@ -50,6 +50,7 @@ const BLOCKS: Readonly<Record<string, Block>> = {
 /** The files that hold generated blocks, relative to the repository root. */
 export const FILES_WITH_GENERATED_BLOCKS = [
   'serverless.yml',
+  'member/clonewarden-member.yml',
   'README.md',
   'docs/deploy.md',
   'docs/policy.md',

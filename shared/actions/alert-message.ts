@@ -121,6 +121,7 @@ function buildAttributes(
     rules: { DataType: 'String.Array', StringValue: JSON.stringify(rules.slice(0, 100)) },
     eventName: stringAttribute(verdict.eventName),
     account: stringAttribute(verdict.account),
+    ...(verdict.accountName ? { accountName: stringAttribute(verdict.accountName) } : {}),
     region: stringAttribute(verdict.region),
     status: stringAttribute(verdict.status),
     dryRun: { DataType: 'String', StringValue: String(dryRun) },
@@ -177,7 +178,8 @@ function headerLines(verdict: Verdict, { severity, dryRun }: TextContext): strin
 function whatLines(verdict: Verdict, options: AlertOptions): string[] {
   const lines = ['', 'WHAT'];
   lines.push(`  Event:      ${plain(verdict.eventName, 64)}`);
-  lines.push(`  Account:    ${plain(verdict.account, 32)}`);
+  const accountName = verdict.accountName ? ` (${plain(verdict.accountName, 64)})` : '';
+  lines.push(`  Account:    ${plain(verdict.account, 32)}${accountName}`);
   lines.push(`  Region:     ${plain(verdict.region, 32)}`);
   lines.push(`  Resources:  ${listInline(verdict.resources, 20, 64)}`);
   if (options.policyName) lines.push(`  Policy:     ${plain(options.policyName, 64)}`);

@@ -60,7 +60,7 @@ export function buildChatbotNotification(
   const title = `${context.dryRun ? 'DRY RUN: ' : ''}clonewarden ${severity}: ${status} ${firstResource}${more} (${s(verdict.eventName, 40)})`;
 
   const lines = [
-    `*Account* ${s(verdict.account, 20)} *Region* ${s(verdict.region, 24)}`,
+    `*Account* ${s(verdict.account, 20)}${verdict.accountName ? ` (${s(verdict.accountName, 64)})` : ''} *Region* ${s(verdict.region, 24)}`,
     `*Who* ${s(verdict.principal?.display, 120)}`,
   ];
   if (context.dryRun) lines.push('*Dry run:* nothing was changed.');

@@ -20,6 +20,8 @@ export interface ActionDependencies {
   log: EnforcerLog;
   /** clonewarden's record; absent only in the CLI without CLONEWARDEN_LEDGER_TABLE. */
   ledger?: CloneLedger;
+  /** Organization mode: the name of the account acted in, for the verdict and its alert. */
+  accountName?: string;
 }
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
@@ -46,7 +48,11 @@ export async function executeActions(
   deps: ActionDependencies,
   births: readonly LedgerItem[] = [],
 ): Promise<Verdict> {
-  const result: Verdict = { ...verdict, actions: verdict.actions.map((action) => ({ ...action })) };
+  const result: Verdict = {
+    ...verdict,
+    ...(deps.accountName ? { accountName: deps.accountName } : {}),
+    actions: verdict.actions.map((action) => ({ ...action })),
+  };
   try {
     if (!verdict.dryRun) {
       if (deps.ledger && births.length > 0) {

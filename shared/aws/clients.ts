@@ -5,7 +5,9 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
+import type { AwsCredentialIdentityProvider, MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
+import { UsageError } from '../model/errors.js';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
@@ -22,6 +24,11 @@ export interface AwsClientOptions {
   decorateStack?: ClientStackDecorator;
   /** Test seam, unused in production: a retry strategy per client, e.g. adaptive with shorter backoff. */
   retryStrategy?: () => RetryStrategyV2;
+  /**
+   * Organization mode: the role (name, or path/name) that `forAccount` assumes in a member
+   * account. Unset, `forAccount` refuses: the clients act only in the caller's own account.
+   */
+  memberRole?: string;
 }
 
 /** The label each client's calls are counted under. */
@@ -33,13 +40,18 @@ export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: S
 /** The SDK clients clonewarden uses. EC2 clients are per region, because copies cross regions. */
 export interface AwsClients {
   readonly region: string;
+  /**
+   * The member account these clients act in, as its member role; undefined for the caller's own
+   * credentials (the hub's, or the CLI user's).
+   */
+  readonly accountId?: string;
   ec2(region?: string): EC2Client;
   /** Loaded on first use: only events with violations alert, so most invocations never need SNS. */
   sns(): Promise<SNSClient>;
   dynamodb(): DynamoDBClient;
   /** The same DynamoDB client, speaking plain objects (the ledger's items). */
   documents(): DynamoDBDocumentClient;
-  /** Loaded on first use: only `release` asks who the caller is. */
+  /** Loaded on first use: only `release` and organization mode ask who the caller is. */
   sts(): Promise<STSClient>;
   /**
    * Loaded on first use, per region (a snapshot's key lives in the snapshot's region): only
@@ -47,10 +59,21 @@ export interface AwsClients {
    */
   kms(region?: string): Promise<KMSClient>;
   /**
-   * Loaded on first use: only a share judged against `organization: true` reads our Organization.
+   * Loaded on first use: only a share judged against `organization: true`, and organization mode
+   * (account names and membership), read our Organization.
    * A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
    */
   organizations(): Promise<OrganizationsClient>;
+  /**
+   * Organization mode: the clients that act in `accountId` as its member role, with `region` as
+   * their home (default: this set's). Cached per account and region, with one credential provider
+   * per account that assumes the role (STS AssumeRole) and reuses the credentials until five
+   * minutes before they expire. The counter is shared; the optional-operation memory is per set.
+   * @throws {UsageError} when no member role is configured, or `accountId` is not 12 digits.
+   */
+  forAccount(accountId: string, region?: string): AwsClients;
+  /** The same credentials (the caller's, or this set's member role) with `region` as home; cached. */
+  inRegion(region: string): AwsClients;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -80,59 +103,114 @@ class UnsupportedOperations {
  * @example
  * const aws = createAwsClients({ region: await resolveRegion() });
  * await aws.ec2().send(new DescribeImagesCommand({ Owners: ['self'] }));
+ * // organization mode
+ * const hub = createAwsClients({ region, memberRole: 'clonewarden-member' });
+ * await hub.forAccount('111122223333', 'eu-west-1').ec2().send(new DescribeImagesCommand({ Owners: ['self'] }));
  */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const region = options.region;
   const counter = options.counter ?? apiCallCounter;
+  const credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();
+  const setsByScope = new Map<string, AwsClients>();
+  const ownSets = new Map<string, AwsClients>();
+  const root: AwsClients = clientSet(options, counter, {
+    inRegion(region) {
+      if (region === options.region) return root;
+      let set = ownSets.get(region);
+      if (!set) {
+        set = clientSet({ ...options, region }, counter, {
+          forAccount: root.forAccount,
+          inRegion: root.inRegion,
+        });
+        ownSets.set(region, set);
+      }
+      return set;
+    },
+    forAccount(accountId, inRegion = root.region) {
+      const memberRole = options.memberRole;
+      if (!memberRole)
+        throw new UsageError('organization mode is off: set --member-role or CLONEWARDEN_MEMBER_ROLE');
+      if (!ACCOUNT_ID.test(accountId))
+        throw new UsageError(`"${accountId.slice(0, 40)}" is not an AWS account id`);
+      const scope = `${accountId}/${inRegion}`;
+      let set = setsByScope.get(scope);
+      if (!set) {
+        let credentials = credentialsByAccount.get(accountId);
+        if (!credentials) {
+          const roleArn = `arn:${partitionOf(options.region)}:iam::${accountId}:role/${memberRole}`;
+          credentials = assumedRoleCredentials(roleArn, options, counter);
+          credentialsByAccount.set(accountId, credentials);
+        }
+        set = clientSet({ ...options, region: inRegion }, counter, {
+          forAccount: root.forAccount,
+          inRegion: (region) => root.forAccount(accountId, region),
+          accountId,
+          credentials,
+        });
+        setsByScope.set(scope, set);
+      }
+      return set;
+    },
+  });
+  return root;
+}
+
+/** What makes a client set act in a member account, or as the caller. */
+interface ClientScope {
+  forAccount: AwsClients['forAccount'];
+  inRegion: AwsClients['inRegion'];
+  accountId?: string;
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+/** One client set: one region as home, one set of credentials, clients built on first use. */
+function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope): AwsClients {
+  const region = options.region;
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
-  const common = () => (options.retryStrategy ? { ...retry, retryStrategy: options.retryStrategy() } : retry);
+  const common = () => ({
+    ...retry,
+    ...(options.retryStrategy ? { retryStrategy: options.retryStrategy() } : {}),
+    ...(scope.credentials ? { credentials: scope.credentials } : {}),
+  });
   // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
-  const instrument = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => {
-    countApiCalls(stack, service, counter);
-    options.decorateStack?.(stack, service);
+  const instrumented = <C extends { middlewareStack: MiddlewareStack<any, any> }>(
+    client: C,
+    service: ServiceLabel,
+  ) => {
+    countApiCalls(client.middlewareStack, service, counter);
+    options.decorateStack?.(client.middlewareStack, service);
+    return client;
   };
-  const dynamodb = lazily(() => {
-    const client = new DynamoDBClient({ ...common(), region });
-    instrument(client.middlewareStack, 'DynamoDB');
-    return client;
-  });
-  const ec2In = perRegion((inRegion) => {
-    const client = new EC2Client({ ...common(), region: inRegion });
-    instrument(client.middlewareStack, 'EC2');
-    return client;
-  });
+  const ec2In = perRegion((inRegion) =>
+    instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2'),
+  );
+  const dynamodb = lazily(() => instrumented(new DynamoDBClient({ ...common(), region }), 'DynamoDB'));
   const kmsIn = perRegion(async (inRegion) => {
     const { KMSClient } = await import('@aws-sdk/client-kms');
-    const client = new KMSClient({ ...common(), region: inRegion });
-    instrument(client.middlewareStack, 'KMS');
-    return client;
+    return instrumented(new KMSClient({ ...common(), region: inRegion }), 'KMS');
   });
 
   return {
     region,
+    ...(scope.accountId ? { accountId: scope.accountId } : {}),
     counter,
     unsupported: new UnsupportedOperations(),
+    forAccount: scope.forAccount,
+    inRegion: scope.inRegion,
     ec2: (inRegion = region) => ec2In(inRegion),
     sns: lazily(async () => {
       const { SNSClient } = await import('@aws-sdk/client-sns');
-      const client = new SNSClient({ ...common(), region });
-      instrument(client.middlewareStack, 'SNS');
-      return client;
+      return instrumented(new SNSClient({ ...common(), region }), 'SNS');
     }),
     dynamodb,
     documents: lazily(() => documentClientOf(dynamodb())),
     sts: lazily(async () => {
       const { STSClient } = await import('@aws-sdk/client-sts');
-      const client = new STSClient({ ...common(), region });
-      instrument(client.middlewareStack, 'STS');
-      return client;
+      return instrumented(new STSClient({ ...common(), region }), 'STS');
     }),
     kms: (inRegion = region) => kmsIn(inRegion),
     organizations: lazily(async () => {
       const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
-      const client = new OrganizationsClient({ ...common(), region });
-      instrument(client.middlewareStack, 'Organizations');
-      return client;
+      return instrumented(new OrganizationsClient({ ...common(), region }), 'Organizations');
     }),
   };
 }
@@ -162,4 +240,46 @@ function lazily<T>(build: () => T): () => T {
 /** Plain objects over the DynamoDB client; it shares the client's stack, so its calls are counted. */
 function documentClientOf(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** The partition of a region: an ARN built for another partition names nothing. */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/**
+ * The member role's credentials, shared by every client of the account: the SDK's own
+ * `fromTemporaryCredentials` (STS AssumeRole from the caller's credentials, in the home region),
+ * memoized until five minutes before they expire (`isIdentityExpired`), so that one Lambda
+ * container assumes each account's role about once an hour, not once per client or call.
+ */
+function assumedRoleCredentials(
+  roleArn: string,
+  options: AwsClientOptions,
+  counter: ApiCallCounter,
+): AwsCredentialIdentityProvider {
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
+  const assume: AwsCredentialIdentityProvider = async () => {
+    provider ??= import('@aws-sdk/credential-providers').then(({ fromTemporaryCredentials }) =>
+      fromTemporaryCredentials({
+        // The session name shows in the member account's CloudTrail as the caller's session.
+        params: { RoleArn: roleArn, RoleSessionName: 'clonewarden', DurationSeconds: 3600 },
+        clientConfig: {
+          region: options.region,
+          retryMode: 'adaptive',
+          maxAttempts: options.maxAttempts ?? 5,
+        },
+      }),
+    );
+    const resolved = await provider;
+    // The SDK builds this STS client itself, outside `instrument`: counted here instead.
+    counter.record('STS:AssumeRole');
+    return resolved();
+  };
+  const memoized = memoizeIdentityProvider(assume, isIdentityExpired, doesIdentityRequireRefresh);
+  return memoized ?? assume;
 }

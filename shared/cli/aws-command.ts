@@ -1,7 +1,10 @@
 import { checkCredentials, isMissingCredentials, resolveRegion } from '../aws/aws-config.js';
 import { describeError } from '../aws/aws-error.js';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
-import { MissingCredentialsError } from '../model/errors.js';
+import { MemberAccounts } from '../aws/member-accounts.js';
+import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
+import { AccountOutsideOrganizationError, MissingCredentialsError, UsageError } from '../model/errors.js';
+import type { EnforcerLog } from '../model/log.js';
 import { type CliCommand, EXIT } from './cli-command.js';
 
 /**
@@ -10,11 +13,42 @@ import { type CliCommand, EXIT } from './cli-command.js';
  */
 export async function connectAws(
   regionFlag: string | undefined,
-  options: { checkCredentials: boolean },
+  options: { checkCredentials: boolean; memberRole?: string | undefined },
 ): Promise<AwsClients> {
-  const aws = createAwsClients({ region: await resolveRegion(regionFlag) });
+  const region = await resolveRegion(regionFlag);
+  const aws = createAwsClients({ region, ...(options.memberRole ? { memberRole: options.memberRole } : {}) });
   if (options.checkCredentials) await checkCredentials(aws);
   return aws;
+}
+
+/** The account a one-account command acts in, and the clients that act there. */
+export interface TargetAccount {
+  aws: AwsClients;
+  /** Set with `--account`: the account's name in the organization. */
+  accountName?: string;
+}
+
+/**
+ * `--account ID`: the member account, through the member role (organization mode), after
+ * checking that it belongs to the organization; no `--account`: the caller's own account.
+ */
+export async function openTargetAccount(
+  aws: AwsClients,
+  options: { accountFlag: string | undefined; memberRole: string | undefined; log: EnforcerLog },
+): Promise<TargetAccount> {
+  const { accountFlag, memberRole, log } = options;
+  if (accountFlag === undefined) return { aws };
+  if (!memberRole) {
+    throw new UsageError('--account needs organization mode: set --member-role or CLONEWARDEN_MEMBER_ROLE');
+  }
+  try {
+    const directory = new AwsOrganizationDirectory(aws, { log });
+    const opened = await new MemberAccounts(aws, { directory }).open(accountFlag);
+    return { aws: opened.aws, accountName: opened.accountName };
+  } catch (error) {
+    if (error instanceof AccountOutsideOrganizationError) throw new UsageError(`--account: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

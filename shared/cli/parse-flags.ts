@@ -21,3 +21,9 @@ export const SETTING_FLAGS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
+
+/** Organization mode: the role to assume in a member account (`CLONEWARDEN_MEMBER_ROLE`). */
+export const MEMBER_ROLE_FLAG = { 'member-role': { type: 'string' } } as const;
+
+/** Organization mode: the member account to act in (with the member role), for one-account commands. */
+export const ACCOUNT_FLAGS = { ...MEMBER_ROLE_FLAG, account: { type: 'string' } } as const;

@@ -3,16 +3,17 @@ import { createPruneContext } from '../prune/create-prune-context.js';
 import type { PruneReport } from '../prune/prune-report.js';
 import { runPrune } from '../prune/run-prune.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
-import { connectAws, withCredentialHint } from './aws-command.js';
+import { connectAws, openTargetAccount, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { warnWithoutLedger } from './ledger-warning.js';
-import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { ACCOUNT_FLAGS, parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
-function humanReport(report: PruneReport): string {
+function humanReport(report: PruneReport, accountName: string | undefined): string {
+  const named = accountName ? ` (${accountName})` : '';
   const lines = [
-    `prune ${report.account ?? '?'}/${report.region}${report.dryRun ? ' (DRY RUN: nothing changed)' : ''}`,
+    `prune ${report.account ?? '?'}${named}/${report.region}${report.dryRun ? ' (DRY RUN: nothing changed)' : ''}`,
     `scanned ${report.scanned.images} images, ${report.scanned.snapshots} snapshots; launch-template use from ${report.inUse.referenceSource}`,
   ];
   for (const kind of ['image', 'snapshot'] as const) {
@@ -45,17 +46,21 @@ function humanReport(report: PruneReport): string {
 export const pruneCommand: CliCommand = withCredentialHint('prune', {
   usage: [
     'usage: clonewarden prune [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json] [--reconcile-limit N]',
+    '                         [--account ID --member-role NAME]',
     '',
     "  Region: --region, AWS_REGION, AWS_DEFAULT_REGION, or your profile's region; none is an error.",
     '  Dry-run unless the policy sets prune.dryRun: false;',
     '  --dry-run / CLONEWARDEN_DRY_RUN=true force it. One digest goes to the alert topic.',
     '  --json              print the report as one JSON object',
     '  --reconcile-limit   clones without a verdict to evaluate this run (CLONEWARDEN_RECONCILE_LIMIT, default 500)',
+    '  --account ID        organization mode: prune that member account, through the role that --member-role',
+    '                      (CLONEWARDEN_MEMBER_ROLE) names; the digest still goes to your alert topic',
     '  Exit 0 when the run completed, 1 when a deletion, mark or reconcile failed, 2 on bad usage or policy.',
   ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,
+      ...ACCOUNT_FLAGS,
       'reconcile-limit': { type: 'string' },
     });
     if (positionals.length > 0)
@@ -65,19 +70,33 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
       ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
+      ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
     await notePolicyWarnings('prune', settings.policyPath, new Date());
-    const aws = await connectAws(values.region, { checkCredentials: true });
+    const log = createStderrLog(settings.logLevel);
+    const aws = await connectAws(values.region, { checkCredentials: true, memberRole: settings.memberRole });
+    const target = await openTargetAccount(aws, {
+      accountFlag: values.account,
+      memberRole: settings.memberRole,
+      log,
+    });
     // After the region and credential checks, whose one-line errors come first.
     warnWithoutLedger(settings, 'prune');
     const context = await createPruneContext({
       settings,
-      aws,
-      log: createStderrLog(settings.logLevel),
+      aws: target.aws,
+      hubAws: aws,
+      log,
       metrics: new TallyMetrics(),
     });
-    const report = { ...(await runPrune(context)), apiCalls: aws.counter.snapshot() };
-    process.stdout.write(`${values.json ? JSON.stringify(report) : humanReport(report)}\n`);
+    const report = {
+      ...(await runPrune(context)),
+      ...(target.accountName ? { accountName: target.accountName } : {}),
+      apiCalls: aws.counter.snapshot(),
+    };
+    process.stdout.write(
+      `${values.json ? JSON.stringify(report) : humanReport(report, target.accountName)}\n`,
+    );
     return report.failures.length > 0 ? 1 : 0;
   },
 });

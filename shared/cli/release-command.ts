@@ -8,9 +8,9 @@ import { loadPolicy } from '../policy/load-policy.js';
 import { type ReleasePlan, releaseClone } from '../release/release-clone.js';
 import type { ReleaseResult } from '../release/release-result.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
-import { connectAws, withCredentialHint } from './aws-command.js';
+import { connectAws, openTargetAccount, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
-import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { ACCOUNT_FLAGS, parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { createStderrLog } from './stderr-log.js';
 
 const CLONE_ID = /^(ami|snap)-[0-9a-f]{8,17}$/;
@@ -45,6 +45,7 @@ const NO_LEDGER_WARNING =
 export const releaseCommand: CliCommand = withCredentialHint('release', {
   usage: [
     'usage: clonewarden release <ami-…|snap-…> --reason "…" [--allow-public] [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
+    '                           [--account ID --member-role NAME]',
     '',
     '  Restores the shares the ledger (CLONEWARDEN_LEDGER_TABLE; without it, clonewarden:quarantine-shares)',
     '  recorded, listing them first; a share with everyone (group all) only with --allow-public. It re-enables the image and cancels its',
@@ -53,11 +54,14 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     "  Region: --region, AWS_REGION, or your profile's region. The alert topic: --topic-arn,",
     "  CLONEWARDEN_ALERT_TOPIC_ARN, or the policy's alerts.topicArn. Under the shipped deny policy, run",
     '  it as an exempted role (docs/quarantine-deny-scp.md).',
+    "  --account ID: organization mode, the clone's member account, through the role --member-role names",
+    '  (CLONEWARDEN_MEMBER_ROLE); the alert still names you and goes to your topic.',
     '  Exit 0 released, 1 the clone is not quarantined, not found, or a step failed, 2 bad usage.',
   ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,
+      ...ACCOUNT_FLAGS,
       reason: { type: 'string' },
       'allow-public': { type: 'boolean' },
     });
@@ -72,6 +76,7 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
     // The policy is read only for its alert topic, and only when there is one to read.
     const policyTopic =
@@ -81,14 +86,20 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     const topicArn = settings.topicArn ?? policyTopic;
 
     const log = createStderrLog(settings.logLevel);
-    const aws = await connectAws(values.region, { checkCredentials: true });
+    const aws = await connectAws(values.region, { checkCredentials: true, memberRole: settings.memberRole });
+    const target = await openTargetAccount(aws, {
+      accountFlag: values.account,
+      memberRole: settings.memberRole,
+      log,
+    });
     const region = aws.region;
     if (!settings.ledgerTable) process.stderr.write(NO_LEDGER_WARNING);
     const allowPublic = values['allow-public'] === true;
     const result = await releaseClone(
       { id, region, reason, dryRun: settings.forceDryRun, allowPublic, ...(topicArn ? { topicArn } : {}) },
       {
-        releaser: new Ec2CloneReleaser(aws, { log }),
+        // The clone's account acts; the person who released it (the caller) is named, and alerts.
+        releaser: new Ec2CloneReleaser(target.aws, { log }),
         identity: new StsCallerIdentity(aws),
         alerts: new SnsAlertPublisher(aws),
         ...(settings.ledgerTable ? { ledger: new DynamoDbCloneLedger(aws, settings.ledgerTable) } : {}),

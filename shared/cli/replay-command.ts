@@ -13,7 +13,7 @@ import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import { type CliCommand, EXIT } from './cli-command.js';
 import { warnWithoutLedger } from './ledger-warning.js';
-import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { MEMBER_ROLE_FLAG, parseFlags, SETTING_FLAGS } from './parse-flags.js';
 import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
@@ -27,6 +27,7 @@ export function verdictLine(verdict: Verdict, status: ReplayStatus = verdict.sta
     eventName: verdict.eventName,
     region: verdict.region,
     account: verdict.account,
+    ...(verdict.accountName ? { accountName: verdict.accountName } : {}),
     resources: verdict.resources,
     status,
     ...(verdict.reason ? { reason: verdict.reason } : {}),
@@ -58,6 +59,7 @@ function humanLine(verdict: Verdict, status: ReplayStatus = verdict.status): str
 export const replayCommand: CliCommand = withCredentialHint('replay', {
   usage: [
     'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--no-alerts] [--json]',
+    '                          [--member-role NAME]',
     '',
     '  Each file may hold a bare CloudTrail record, an EventBridge envelope, a CloudTrail log file',
     '  {"Records":[…]}, a JSON array or JSON lines of those; gzip is detected and unpacked.',
@@ -73,6 +75,8 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
     '  A record seen before is `duplicate` and does nothing: earlier in the same run, or, when',
     "  CLONEWARDEN_IDEMPOTENCY_TABLE names the enforce function's idempotency table, handled by",
     '  the Lambda (or an earlier replay) within the last 48 hours.',
+    "  --member-role NAME   organization mode: act in each record's own account through this role",
+    '                       (CLONEWARDEN_MEMBER_ROLE); a record from outside the organization is rejected',
     '',
     '  Exit 0 when every record was processed (violations are not errors; skipped records, calls',
     '  clonewarden does not govern, are not either), 1 when a record was rejected (not a CloudTrail',
@@ -82,6 +86,7 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,
+      ...MEMBER_ROLE_FLAG,
       'no-alerts': { type: 'boolean' },
     });
     if (positionals.length === 0)
@@ -90,13 +95,15 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
     await notePolicyWarnings('replay', settings.policyPath, new Date());
     const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
-    // Records carry their own region; this one is home for the alert topic. Credentials are not
-    // checked up front: records that are skipped or rejected need none.
-    const aws = await connectAws(values.region, { checkCredentials: false });
+    // Records carry their own region (and, in organization mode, their own account); this one is
+    // home for the alert topic. Credentials are not checked up front: records that are skipped or
+    // rejected need none.
+    const aws = await connectAws(values.region, { checkCredentials: false, memberRole: settings.memberRole });
     // After the region and credential checks, whose one-line errors come first.
     warnWithoutLedger(settings, 'replay');
     const context = await createEnforceContext({ settings, aws, log, metrics });

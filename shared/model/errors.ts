@@ -169,3 +169,26 @@ export class LedgerRequiredError extends CloneWardenError {
     this.name = 'LedgerRequiredError';
   }
 }
+
+/**
+ * Organization mode: the account an event or a clone belongs to is not a member of the hub's
+ * organization (or is no account id at all). Never retried: nothing there is clonewarden's to act on.
+ */
+export class AccountOutsideOrganizationError extends CloneWardenError {
+  constructor(
+    readonly accountId: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
+    this.name = 'AccountOutsideOrganizationError';
+  }
+}
+
+/** Organization mode was asked for, but the hub cannot use AWS Organizations (not in one, or not allowed). */
+export class OrganizationUnavailableError extends CloneWardenError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OrganizationUnavailableError';
+  }
+}

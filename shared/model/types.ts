@@ -541,6 +541,8 @@ export interface Verdict {
   eventName: string;
   region: string;
   account: string;
+  /** Organization mode: the account's name in the organization (Organizations DescribeAccount). */
+  accountName?: string;
   resources: string[];
   status: VerdictStatus;
   reason?: string;

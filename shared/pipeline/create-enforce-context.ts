@@ -7,12 +7,13 @@ import { Ec2RestoreActions } from '../aws/ec2-restore-actions.js';
 import { Ec2RestoreFacts } from '../aws/ec2-restore-facts.js';
 import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
 import { KmsKeys } from '../aws/kms-keys.js';
-import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
+import { MemberAccounts } from '../aws/member-accounts.js';
+import { AwsOrganizationDirectory, type OrganizationDirectory } from '../aws/organization-directory.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
-import type { EnforceContext } from './enforce-context.js';
+import type { AccountAdapters, EnforceAccounts, EnforceContext } from './enforce-context.js';
 
 export interface ContextOptions {
   settings: Settings;
@@ -42,31 +43,65 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   const ledger = table ? new DynamoDbCloneLedger(options.aws, table) : undefined;
   // The ledger decides a clone's status; its tag only without a ledger (the CLI).
   const status = ledger ? new LedgerCloneStatus(ledger) : TAG_CLONE_STATUS;
+  // One directory per container, with the caller's (the hub's) clients: the Organization is read
+  // at most once per container, and only the management or a delegated admin account may read it.
+  const organization = new AwsOrganizationDirectory(options.aws, { log: options.log });
+  const needs = factNeedsOf(policy.rules);
+  // The adapters that read and act in one account: the caller's own, or (organization mode) the
+  // event's, so that keys, clones and grants are read where they live.
+  const adaptersFor = (aws: AwsClients) => ({
+    facts: new Ec2CloneFacts(aws, {
+      log: options.log,
+      now,
+      needs,
+      kms: new KmsKeys(aws, options.log),
+      ...(visibilityRetry ? { retry: visibilityRetry } : {}),
+    }),
+    shareFacts: new Ec2ShareFacts(aws, { status, organization }),
+    // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
+    restoreFacts: new Ec2RestoreFacts(aws, { status, now }),
+    actions: new Ec2CloneActions(aws, { log: options.log, now }),
+    restoreActions: new Ec2RestoreActions(aws),
+  });
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
     ...(topicArn ? { topicArn } : {}),
     enforcerPrincipals: options.settings.enforcerPrincipals,
-    facts: new Ec2CloneFacts(options.aws, {
-      log: options.log,
-      now,
-      needs: factNeedsOf(policy.rules),
-      kms: new KmsKeys(options.aws, options.log),
-      ...(visibilityRetry ? { retry: visibilityRetry } : {}),
-    }),
-    // One context per container: the Organization is read at most once per container.
-    shareFacts: new Ec2ShareFacts(options.aws, {
-      status,
-      organization: new AwsOrganizationDirectory(options.aws, { log: options.log }),
-    }),
-    // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
-    restoreFacts: new Ec2RestoreFacts(options.aws, { status, now }),
-    actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
-    restoreActions: new Ec2RestoreActions(options.aws),
+    ...adaptersFor(options.aws),
+    ...(options.settings.memberRole
+      ? { accounts: eventAccounts(options.aws, organization, adaptersFor) }
+      : {}),
+    // Alerts always leave from the hub: its topic, its clients.
     alerts: new SnsAlertPublisher(options.aws),
     ...(ledger ? { ledger } : {}),
     log: options.log,
     metrics: options.metrics,
     now,
+  };
+}
+
+/**
+ * Organization mode: each event's account, checked against the organization, with adapters whose
+ * clients act there (the member role's, or the hub's own for the hub's account). The adapters are
+ * kept per client set, so that their per-container caches (KMS keys) last as long as the hub's.
+ */
+function eventAccounts(
+  aws: AwsClients,
+  directory: OrganizationDirectory,
+  adaptersFor: (aws: AwsClients) => Omit<AccountAdapters, 'accountName'>,
+): EnforceAccounts {
+  const accounts = new MemberAccounts(aws, { directory });
+  const built = new WeakMap<AwsClients, Omit<AccountAdapters, 'accountName'>>();
+  return {
+    async open(accountId) {
+      const opened = await accounts.open(accountId);
+      let adapters = built.get(opened.aws);
+      if (!adapters) {
+        adapters = adaptersFor(opened.aws);
+        built.set(opened.aws, adapters);
+      }
+      return { accountName: opened.accountName, ...adapters };
+    },
   };
 }

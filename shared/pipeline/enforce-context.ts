@@ -30,4 +30,28 @@ export interface EnforceContext {
   log: EnforcerLog;
   metrics: EnforcerMetrics;
   now: () => Date;
+  /**
+   * Organization mode (`CLONEWARDEN_MEMBER_ROLE` set): opens the account each event happened in,
+   * whose adapters then replace `facts`, `shareFacts` and `actions`. Absent, everything happens in the
+   * caller's own account, as before.
+   */
+  accounts?: EnforceAccounts;
+  /** The event's account's name in the organization, once opened: alerts and verdicts carry it. */
+  accountName?: string;
+}
+
+/** The adapters that read and act in one account, and its name. */
+export interface AccountAdapters {
+  accountName: string;
+  facts: CloneFactsReader;
+  shareFacts: ShareFactsReader;
+  restoreFacts: RestoreFactsReader;
+  actions: CloneActions;
+  restoreActions: RestoreActions;
+}
+
+/** Organization mode: the door to the account an event happened in. */
+export interface EnforceAccounts {
+  /** @throws {AccountOutsideOrganizationError} for an account outside the hub's organization. */
+  open(accountId: string): Promise<AccountAdapters>;
 }

@@ -1,4 +1,5 @@
 import { parseCloneEvent } from '../events/parse-clone-event.js';
+import { AccountOutsideOrganizationError } from '../model/errors.js';
 import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { FAMILY_PIPELINES } from './family-pipelines.js';
@@ -13,32 +14,53 @@ import { FAMILY_PIPELINES } from './family-pipelines.js';
  */
 export async function enforceRecord(input: unknown, context: EnforceContext): Promise<Verdict> {
   const parsed = parseCloneEvent(input, { enforcerPrincipals: context.enforcerPrincipals });
-  if (parsed.kind !== 'event') {
-    const verdict = unprocessedVerdict(parsed, context.dryRun);
-    context.metrics.count(parsed.kind === 'skipped' ? 'EventsSkipped' : 'EventsRejected');
-    const logLine = parsed.kind === 'skipped' ? context.log.info : context.log.warn;
-    logLine.call(context.log, `event ${parsed.kind}`, {
-      eventId: verdict.eventId,
-      eventName: verdict.eventName,
-      reason: verdict.reason,
-      ...(parsed.kind === 'rejected' ? { issues: parsed.issues.slice(0, 20) } : {}),
-    });
-    return verdict;
-  }
+  if (parsed.kind !== 'event') return unprocessed(parsed, context);
 
+  const { event } = parsed;
+  let eventContext = context;
+  if (context.accounts) {
+    try {
+      eventContext = { ...context, ...(await context.accounts.open(event.account)) };
+    } catch (error) {
+      if (!(error instanceof AccountOutsideOrganizationError)) throw error;
+      return unprocessed(
+        { kind: 'rejected', reason: error.message, issues: [], ...headerOf(event) },
+        context,
+      );
+    }
+  }
   // The table pairs each family with its own event type; TypeScript cannot correlate the two
   // through the union, so the lookup is widened once here.
-  const pipeline = FAMILY_PIPELINES[parsed.event.family] as (
+  const pipeline = FAMILY_PIPELINES[event.family] as (
     event: GovernedEvent,
     context: EnforceContext,
   ) => Promise<Verdict>;
-  return pipeline(parsed.event, context);
+  return pipeline(event, eventContext);
 }
 
-function unprocessedVerdict(
-  parsed: Exclude<ReturnType<typeof parseCloneEvent>, { kind: 'event' }>,
-  dryRun: boolean,
-): Verdict {
+type Unprocessed = Exclude<ReturnType<typeof parseCloneEvent>, { kind: 'event' }>;
+
+/** Skipped or rejected input: counted, logged, and answered with a verdict that is not retried. */
+function unprocessed(parsed: Unprocessed, context: EnforceContext): Verdict {
+  const verdict = unprocessedVerdict(parsed, context.dryRun);
+  context.metrics.count(parsed.kind === 'skipped' ? 'EventsSkipped' : 'EventsRejected');
+  const logLine = parsed.kind === 'skipped' ? context.log.info : context.log.warn;
+  logLine.call(context.log, `event ${parsed.kind}`, {
+    eventId: verdict.eventId,
+    eventName: verdict.eventName,
+    ...(verdict.account ? { account: verdict.account } : {}),
+    reason: verdict.reason,
+    ...(parsed.kind === 'rejected' ? { issues: parsed.issues.slice(0, 20) } : {}),
+  });
+  return verdict;
+}
+
+/** What a rejected verdict says about an event that was parsed but may not be acted on. */
+function headerOf(event: GovernedEvent) {
+  return { eventId: event.eventId, eventName: event.eventName, region: event.region, account: event.account };
+}
+
+function unprocessedVerdict(parsed: Unprocessed, dryRun: boolean): Verdict {
   const facts = parsed as { eventId?: string; eventName?: string; region?: string; account?: string };
   return {
     eventId: facts.eventId ?? '',

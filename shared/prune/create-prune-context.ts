@@ -16,7 +16,10 @@ import { createReconciler } from './reconcile-clone.js';
 
 export interface PruneContextOptions {
   settings: Settings;
+  /** The clients of the account and region to prune. */
   aws: AwsClients;
+  /** Organization mode: the hub's own clients, which send the digest to its topic (default `aws`). */
+  hubAws?: AwsClients;
   log: EnforcerLog;
   metrics: EnforcerMetrics;
   now?: () => Date;
@@ -37,8 +40,10 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
   const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
   const { aws, log } = options;
+  // The hub's own clients hold the ledger and the topic (organization mode); else the same ones.
+  const hub = options.hubAws ?? aws;
   const table = options.settings.ledgerTable;
-  const ledger = table ? new DynamoDbCloneLedger(aws, table) : undefined;
+  const ledger = table ? new DynamoDbCloneLedger(hub, table) : undefined;
   return {
     policy,
     region: aws.region,
@@ -57,9 +62,9 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
       dryRun,
     }),
     ...(ledger && table
-      ? { ledger: new LedgerView(ledger, dynamoDbLedgerRegion(aws, table), aws.region) }
+      ? { ledger: new LedgerView(ledger, dynamoDbLedgerRegion(hub, table), aws.region) }
       : {}),
-    alerts: new SnsAlertPublisher(aws),
+    alerts: new SnsAlertPublisher(hub),
     log,
     metrics: options.metrics,
     now,

@@ -5,6 +5,12 @@ import { UsageError } from '../model/errors.js';
 export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const TRUE_VALUES = ['true', '1', 'yes'];
 const FALSE_VALUES = ['false', '0', 'no'];
+/**
+ * The role the hub assumes in each member account: an IAM role name, with its path if it has one
+ * (`clonewarden-member`, `security/clonewarden-member`). Names: 1 to 64 of A-Z a-z 0-9 + = , . @ _ -
+ * ("IAM object quotas" and CreateRole's RoleName, IAM API reference).
+ */
+export const MEMBER_ROLE_NAME = /^(?:[\w+=,.@-]{1,64}\/){0,8}[\w+=,.@-]{1,64}$/;
 /** The CLI's log levels, quietest last. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -61,6 +67,7 @@ export const ENVIRONMENT_SCHEMA = z.object({
       .trim()
       .regex(/^[A-Za-z0-9_.-]{3,255}$/),
   ),
+  CLONEWARDEN_MEMBER_ROLE: unlessBlank(z.string().trim().regex(MEMBER_ROLE_NAME)),
 });
 
 /** The environment, parsed: absent means unset (or blank). */
@@ -91,7 +98,13 @@ const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
     `CLONEWARDEN_IDEMPOTENCY_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
   CLONEWARDEN_LEDGER_TABLE: (value) =>
     `CLONEWARDEN_LEDGER_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
+  CLONEWARDEN_MEMBER_ROLE: (value) => memberRoleProblem('CLONEWARDEN_MEMBER_ROLE', String(value)),
 };
+
+/** The member role message, the same for the variable and for `--member-role`. */
+export function memberRoleProblem(origin: string, value: string): string {
+  return `${origin}=${shown(value, 80)} must be an IAM role name (optionally with its path), e.g. clonewarden-member`;
+}
 
 /** The topic ARN message, the same for the variable and for `--topic-arn`. */
 export function topicArnProblem(origin: string, value: string): string {

@@ -2,6 +2,8 @@ import { LedgerRequiredError, UsageError } from '../model/errors.js';
 import {
   type Environment,
   type LogLevel,
+  MEMBER_ROLE_NAME,
+  memberRoleProblem,
   readEnvironment,
   SNS_TOPIC_ARN,
   topicArnProblem,
@@ -33,6 +35,11 @@ export interface Settings {
    * without it the CLI falls back to the tags and says what that cannot guarantee.
    */
   ledgerTable?: string;
+  /**
+   * Organization mode, on when set: the role (name, or path/name) that the hub assumes in a member
+   * account to act where an event happened or a clone lives.
+   */
+  memberRole?: string;
 }
 
 /** The command-line flags that override a variable. */
@@ -42,6 +49,8 @@ export interface SettingFlags {
   dryRun?: boolean;
   /** `--reconcile-limit`, as typed. */
   reconcileLimit?: string;
+  /** `--member-role`, as typed. */
+  memberRole?: string;
 }
 
 /** Which variable each flag overrides: an overridden variable is not read, so a bad one cannot fail the run. */
@@ -50,6 +59,7 @@ const OVERRIDES: { [Flag in keyof SettingFlags]-?: keyof Environment } = {
   topicArn: 'CLONEWARDEN_ALERT_TOPIC_ARN',
   dryRun: 'CLONEWARDEN_DRY_RUN',
   reconcileLimit: 'CLONEWARDEN_RECONCILE_LIMIT',
+  memberRole: 'CLONEWARDEN_MEMBER_ROLE',
 };
 
 function checkFlags(flags: SettingFlags): void {
@@ -60,6 +70,9 @@ function checkFlags(flags: SettingFlags): void {
     throw new UsageError(
       `--reconcile-limit ${flags.reconcileLimit.slice(0, 20)} is not a whole number of clones`,
     );
+  }
+  if (flags.memberRole !== undefined && !MEMBER_ROLE_NAME.test(flags.memberRole)) {
+    throw new UsageError(memberRoleProblem('--member-role', flags.memberRole));
   }
 }
 
@@ -79,6 +92,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
   checkFlags(flags);
   const vars = readEnvironment(notOverridden(flags, env));
   const topicArn = flags.topicArn ?? vars.CLONEWARDEN_ALERT_TOPIC_ARN;
+  const memberRole = flags.memberRole ?? vars.CLONEWARDEN_MEMBER_ROLE;
   const reconcileLimit =
     flags.reconcileLimit !== undefined ? Number(flags.reconcileLimit) : vars.CLONEWARDEN_RECONCILE_LIMIT;
   return {
@@ -93,6 +107,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     ...(vars.CLONEWARDEN_LOG_LEVEL ? { logLevel: vars.CLONEWARDEN_LOG_LEVEL } : {}),
     ...(vars.CLONEWARDEN_IDEMPOTENCY_TABLE ? { idempotencyTable: vars.CLONEWARDEN_IDEMPOTENCY_TABLE } : {}),
     ...(vars.CLONEWARDEN_LEDGER_TABLE ? { ledgerTable: vars.CLONEWARDEN_LEDGER_TABLE } : {}),
+    ...(memberRole ? { memberRole } : {}),
   };
 }
 

@@ -92,4 +92,37 @@ describe('AWS: createAwsClients', () => {
     expect(first.unsupported.has('DisableImage')).toBe(false);
     expect(second.unsupported.has('DescribeVolumeStatus')).toBe(false);
   });
+
+  it('organization mode: one client set per account and region, each with its own optional-operation memory', () => {
+    // Prepare
+    const aws = createAwsClients({ region: 'eu-west-1', memberRole: 'security/clonewarden-member' });
+
+    // Act
+    const member = aws.forAccount('111122223333');
+    const memberElsewhere = aws.forAccount('111122223333', 'us-east-1');
+    const other = aws.forAccount('444455556666');
+
+    // Assess
+    expect(aws.accountId).toBeUndefined();
+    expect(member.accountId).toBe('111122223333');
+    expect(aws.forAccount('111122223333')).toBe(member);
+    expect(member.inRegion('us-east-1')).toBe(memberElsewhere);
+    expect(memberElsewhere.region).toBe('us-east-1');
+    // One AssumeRole per account across its clients is shown on moto (test/integration/organization.test.ts).
+    expect(other).not.toBe(member);
+    expect(member.unsupported).not.toBe(aws.unsupported);
+    expect(member.counter).toBe(aws.counter);
+    expect(aws.inRegion('eu-west-1')).toBe(aws);
+    expect(aws.inRegion('us-east-1').accountId).toBeUndefined();
+  });
+
+  it('organization mode: refuses without a member role, and refuses an id that is not an account', () => {
+    // Prepare
+    const single = createAwsClients({ region: 'eu-west-1' });
+    const hub = createAwsClients({ region: 'eu-west-1', memberRole: 'clonewarden-member' });
+
+    // Act & Assess
+    expect(() => single.forAccount('111122223333')).toThrow(/organization mode is off/);
+    expect(() => hub.forAccount('1111:role/x')).toThrow(/is not an AWS account id/);
+  });
 });

@@ -1,4 +1,5 @@
 import {
+  DescribeAccountCommand,
   DescribeOrganizationCommand,
   ListAccountsCommand,
   OrganizationsClient,
@@ -7,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { AwsOrganizationDirectory } from '../../shared/aws/organization-directory.js';
+import { OrganizationUnavailableError } from '../../shared/model/errors.js';
 
 // moto implements Organizations (test/integration/enforce-sharing.test.ts); refusals are easier to stage here.
 const organizationsMock = mockClient(OrganizationsClient);
@@ -71,5 +73,56 @@ describe('Adapter: our AWS Organization', () => {
       known: false,
       reason: 'AccessDeniedException: not allowed to DescribeOrganization',
     });
+  });
+
+  it('describes a member account once an hour, an outsider once every five minutes, and concurrent lookups once', async () => {
+    // Prepare
+    organizationsMock
+      .on(DescribeAccountCommand, { AccountId: '222233334444' })
+      .resolves({ Account: { Id: '222233334444', Name: 'payments-prod', Status: 'ACTIVE' } });
+    const notFound = Object.assign(new Error('no such account'), { name: 'AccountNotFoundException' });
+    organizationsMock.on(DescribeAccountCommand, { AccountId: '999999999999' }).rejects(notFound);
+    let clock = 0;
+    const directory = new AwsOrganizationDirectory(createAwsClients({ region: 'eu-west-1' }), {
+      log,
+      now: () => clock,
+    });
+    const callsFor = (id: string) =>
+      organizationsMock.commandCalls(DescribeAccountCommand).filter((c) => c.args[0].input.AccountId === id);
+
+    // Act
+    const [member, again] = await Promise.all([
+      directory.describe('222233334444'),
+      directory.describe('222233334444'),
+    ]);
+    const outsider = await directory.describe('999999999999');
+    clock = 6 * 60_000;
+    await directory.describe('222233334444');
+    await directory.describe('999999999999');
+
+    // Assess
+    expect(member).toEqual({ id: '222233334444', name: 'payments-prod', status: 'ACTIVE' });
+    expect(again).toBe(member);
+    expect(outsider).toBeUndefined();
+    expect(callsFor('222233334444')).toHaveLength(1);
+    expect(callsFor('999999999999')).toHaveLength(2);
+  });
+
+  it('says why membership cannot be checked when the hub may not ask, and does not keep a failure', async () => {
+    // Prepare
+    organizationsMock.on(DescribeAccountCommand).rejects(denied('DescribeAccount'));
+    const directory = new AwsOrganizationDirectory(createAwsClients({ region: 'eu-west-1' }), { log });
+
+    // Act
+    const refused = await directory.describe('222233334444').catch((error: unknown) => error);
+    organizationsMock
+      .on(DescribeAccountCommand)
+      .resolves({ Account: { Id: '222233334444', Name: 'payments-prod' } });
+    const later = await directory.describe('222233334444');
+
+    // Assess
+    expect(refused).toBeInstanceOf(OrganizationUnavailableError);
+    expect((refused as Error).message).toContain('delegated administrator');
+    expect(later).toEqual({ id: '222233334444', name: 'payments-prod' });
   });
 });

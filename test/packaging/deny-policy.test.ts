@@ -179,4 +179,32 @@ describe('Deny policy: docs/deny-policy.json', () => {
         ).toBe(false);
     }
   });
+
+  it('exempts the member role that member/clonewarden-member.yml creates, and no look-alike', () => {
+    // Prepare: the role name is the member template's MemberRoleName default.
+    const member = parse(readFileSync(join(ROOT, 'member/clonewarden-member.yml'), 'utf8'));
+    const roleName: string = member.Parameters.MemberRoleName.Default;
+    const exemptions = policy.Statement.filter((s) => s.Condition.ArnNotLike);
+
+    // Act
+    const memberRole = `arn:aws:iam::210987654321:role/${roleName}`;
+    const lookAlikes = [
+      `arn:aws:iam::210987654321:role/${roleName}-copy`,
+      `arn:aws:iam::210987654321:user/${roleName}`,
+    ];
+
+    // Assess
+    expect(exemptions.length).toBe(3);
+    for (const s of exemptions) {
+      expect(
+        enforcerPatterns(s).some((p) => iamGlobMatches(p, memberRole)),
+        s.Sid,
+      ).toBe(true);
+      for (const arn of lookAlikes)
+        expect(
+          enforcerPatterns(s).some((p) => iamGlobMatches(p, arn)),
+          `${s.Sid}: ${arn}`,
+        ).toBe(false);
+    }
+  });
 });

@@ -29,6 +29,19 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   '@aws-sdk/client-organizations': 'organizations',
 };
 
+/**
+ * Organization mode: a project file that calls `aws.forAccount(…)` makes the SDK's
+ * `fromTemporaryCredentials` assume the member role (clients.ts, which defines it, does not count).
+ * A test below checks the provider's call against the installed package.
+ */
+const MEMBER_ROLE_ACTION = 'sts:AssumeRole';
+const TEMPORARY_CREDENTIALS_PROVIDER =
+  '@aws-sdk/credential-providers/dist-es/fromTemporaryCredentials.base.js';
+const CLIENTS_FILE = 'shared/aws/clients.ts';
+
+/** "No permissions are required to perform this operation" (STS GetCallerIdentity): never granted. */
+const ACTIONS_NEEDING_NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
+
 /** The document client's commands are renamed wrappers of DynamoDB operations. */
 const LIB_DYNAMODB_ACTIONS: Record<string, string> = {
   Get: 'dynamodb:GetItem',
@@ -98,6 +111,7 @@ interface Statement {
 
 interface ServerlessConfig {
   provider: { iam?: unknown };
+  params: { default: Record<string, string> };
   functions: Record<string, { role?: unknown; destinations?: { onFailure?: { type?: string } } }>;
   // biome-ignore lint/suspicious/noExplicitAny: serverless.yml is read loosely; the assertions are the checks.
   resources: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
@@ -223,13 +237,36 @@ function platformActions(
   return actions;
 }
 
-function roleStatements(config: ServerlessConfig, role: string): Statement[] {
-  const resource = config.resources.Resources[role];
-  expect(resource?.Type, `resources.Resources.${role} must be an AWS::IAM::Role`).toBe('AWS::IAM::Role');
+interface InlinePolicy {
+  PolicyDocument: { Statement: Statement[] };
+}
+
+/**
+ * A role's statements. A policy under `Fn::If: [condition, policy, AWS::NoValue]` (organization
+ * mode) counts as granted: its true branch is what the role can do in that mode.
+ */
+function roleStatements(resources: ServerlessConfig['resources']['Resources'], role: string): Statement[] {
+  const resource = resources[role];
+  expect(resource?.Type, `Resources.${role} must be an AWS::IAM::Role`).toBe('AWS::IAM::Role');
   expect(resource?.Properties.ManagedPolicyArns, `${role} must not attach managed policies`).toBeUndefined();
-  return asList(resource?.Properties.Policies).flatMap(
-    (policy: { PolicyDocument: { Statement: Statement[] } }) => asList(policy.PolicyDocument.Statement),
-  );
+  return asList(resource?.Properties.Policies)
+    .map((policy: InlinePolicy | { 'Fn::If': [string, InlinePolicy, unknown] }) =>
+      'Fn::If' in policy ? policy['Fn::If'][1] : policy,
+    )
+    .flatMap((policy: InlinePolicy) => asList(policy.PolicyDocument.Statement));
+}
+
+/** The AWS actions the bundled project files of a function call, and the calls that could not be traced. */
+async function callsOfFunction(entry: string) {
+  const { project, packages } = await bundledProjectFiles(entry);
+  const sources = project.map((file) => [file, readFileSync(join(ROOT, file), 'utf8')] as const);
+  const scans = await Promise.all(sources.map(([file, code]) => scanForAwsCalls(file, code)));
+  const actions = new Set(scans.flatMap((scan) => [...scan.actions]));
+  if (sources.some(([file, code]) => file !== CLIENTS_FILE && /\.forAccount\(/.test(code))) {
+    actions.add(MEMBER_ROLE_ACTION);
+  }
+  for (const action of ACTIONS_NEEDING_NO_PERMISSION) actions.delete(action);
+  return { actions, untraced: scans.flatMap((scan) => scan.untraced), packages };
 }
 
 const config: ServerlessConfig = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'));
@@ -254,6 +291,17 @@ describe('IAM: serverless.yml', () => {
     // Assess
     expect([...actions].sort()).toEqual([...POWERTOOLS_IDEMPOTENCY_ACTIONS].sort());
   });
+
+  it('names the member role call exactly as the SDK credential provider makes it', () => {
+    // Prepare: it loads its STS client with `await import('./loadSts.js')`, which the scan cannot trace.
+    const code = readFileSync(join(ROOT, 'node_modules', TEMPORARY_CREDENTIALS_PROVIDER), 'utf8');
+
+    // Act
+    const commands = [...code.matchAll(/new\s+(\w+)Command\(/g)].map(([, name]) => `sts:${name}`);
+
+    // Assess
+    expect(commands).toEqual([MEMBER_ROLE_ACTION]);
+  });
 });
 
 describe.each(FUNCTIONS)('IAM: $name function ($role)', ({ name, entry, role }) => {
@@ -263,14 +311,11 @@ describe.each(FUNCTIONS)('IAM: $name function ($role)', ({ name, entry, role }) 
 
   beforeAll(async () => {
     // Prepare: the calls in the bundled project files, plus what the platform does for us.
-    statements = roleStatements(config, role);
-    const { project, packages } = await bundledProjectFiles(entry);
-    const scans = await Promise.all(
-      project.map((file) => scanForAwsCalls(file, readFileSync(join(ROOT, file), 'utf8'))),
-    );
-    used = new Set(scans.flatMap((scan) => [...scan.actions]));
-    untraced = scans.flatMap((scan) => scan.untraced);
-    for (const action of platformActions(config, name, used, packages)) used.add(action);
+    statements = roleStatements(config.resources.Resources, role);
+    const calls = await callsOfFunction(entry);
+    used = calls.actions;
+    untraced = calls.untraced;
+    for (const action of platformActions(config, name, used, calls.packages)) used.add(action);
   });
 
   it('traces every SDK command in the bundle to its client', () => {
@@ -342,7 +387,7 @@ describe('IAM: the restoring family (enforce function)', () => {
       ),
     );
   const resourcesFor = (action: string) =>
-    roleStatements(config, 'EnforceRole')
+    roleStatements(config.resources.Resources, 'EnforceRole')
       .filter((s) => asList(s.Action).includes(action))
       .flatMap(resolved)
       .sort();
@@ -360,5 +405,87 @@ describe('IAM: the restoring family (enforce function)', () => {
     expect(resourcesFor('ec2:DescribeNetworkInterfaces')).toEqual(['*']);
     expect(resourcesFor('ec2:TerminateInstances')).toEqual([]);
     expect(resourcesFor('ec2:DeleteVolume')).toEqual([]);
+  });
+});
+
+/** Every hub role name as serverless.yml writes it, in the member template's variables. */
+function hubRoleArnsForMember(): string[] {
+  return FUNCTIONS.map(({ role }) => {
+    const name: string = config.resources.Resources[role]?.Properties.RoleName;
+    const inMember = name
+      .replace(`\${sls:stage}`, `\${Stage}`)
+      .replace(`\${self:provider.region}`, `\${HubRegion}`);
+    return `arn:\${AWS::Partition}:iam::\${HubAccountId}:role/${inMember}`;
+  });
+}
+
+describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a member account)', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
+  const member: { Resources: ServerlessConfig['resources']['Resources']; Parameters: any } = parse(
+    readFileSync(join(ROOT, 'member/clonewarden-member.yml'), 'utf8'),
+  );
+  let statements: Statement[];
+  let used: Set<string>;
+
+  beforeAll(async () => {
+    // Prepare: what enforce and prune do in an account is EC2, and KMS for the clones' keys
+    // (alerts, idempotency, logs and Organizations stay in the hub).
+    statements = roleStatements(member.Resources, 'MemberRole');
+    const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));
+    used = new Set(calls.flatMap(({ actions }) => [...actions].filter((a) => /^(ec2|kms):/.test(a))));
+  });
+
+  it('grants exactly the EC2 and KMS calls that the enforce and prune code makes', () => {
+    // Act
+    const granted = new Set(statements.flatMap((s) => asList(s.Action)));
+    const missing = [...used].filter((a) => !granted.has(a)).sort();
+    const unused = [...granted].filter((a) => !used.has(a)).sort();
+
+    // Assess
+    expect(used.size).toBeGreaterThan(10);
+    expect({ missing, unused }).toEqual({ missing: [], unused: [] });
+  });
+
+  it('allows only, with unique Sids, no wildcard actions, and Resource "*" only for reads', () => {
+    // Act
+    const actions = statements.flatMap((s) => asList(s.Action));
+    const unscoped = statements
+      .filter((s) => asList(s.Resource).includes('*'))
+      .flatMap((s) => asList(s.Action))
+      .filter((a) => !isReadOnly(a));
+
+    // Assess
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(new Set(statements.map((s) => s.Sid)).size).toBe(statements.length);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    expect(unscoped).toEqual([]);
+  });
+
+  it('writes image and snapshot ARNs with an empty account field, key ARNs of any account, in any region', () => {
+    // Act
+    const arns = statements
+      .flatMap((s) => asList(s.Resource))
+      .filter((r): r is { 'Fn::Sub': string } => typeof r === 'object' && r !== null && 'Fn::Sub' in r)
+      .map((r) => r['Fn::Sub'].replace(`\${AWS::Partition}`, 'aws'));
+
+    // Assess
+    expect(arns.length).toBeGreaterThan(0);
+    for (const arn of arns) expect(arn).toMatch(/^arn:aws:(ec2:\*::(image|snapshot)|kms:\*:\*:key)\/\*$/);
+  });
+
+  it("is trusted by the hub's enforce and prune roles only, and only inside the organization", () => {
+    // Act
+    const role = member.Resources.MemberRole?.Properties;
+    const [trust, ...others] = role?.AssumeRolePolicyDocument.Statement ?? [];
+    const principals = asList(trust?.Principal?.AWS).map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+
+    // Assess
+    expect(others).toEqual([]);
+    expect(trust.Effect).toBe('Allow');
+    expect(trust.Action).toBe('sts:AssumeRole');
+    expect(principals.sort()).toEqual(hubRoleArnsForMember().sort());
+    expect(trust.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
+    expect(role?.RoleName).toEqual({ Ref: 'MemberRoleName' });
+    expect(member.Parameters.MemberRoleName.Default).toBe(config.params.default.memberRoleName);
   });
 });

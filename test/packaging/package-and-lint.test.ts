@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -12,6 +13,7 @@ const OUT = join(ROOT, '.serverless');
 const TEMPLATE = join(OUT, 'cloudformation-template-update-stack.json');
 const ZIP = join(OUT, 'enforce.zip');
 const CFN_LINT = join(ROOT, '.venv/bin/cfn-lint');
+const MEMBER_TEMPLATE = join(OUT, 'member', 'clonewarden-member.yml');
 
 /** The clone-creating calls, which the rule must route whatever other families are governed. */
 const CLONE_EVENT_NAMES = [
@@ -118,33 +120,42 @@ beforeAll(() => {
   template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
 });
 
+/** cfn-lint's findings on a template, read from its JSON (exit codes are bit flags: 2 errors, 4 warnings, 8 informational). */
+function cfnLint(file: string): CfnLintFinding[] {
+  // The pinned cfn-lint lives in the project venv; create it rather than skip.
+  if (!existsSync(CFN_LINT)) {
+    execFileSync('bash', ['scripts/emulator.sh', 'install'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+  expect(existsSync(CFN_LINT), `${CFN_LINT} is still missing after scripts/emulator.sh install`).toBe(true);
+  try {
+    return JSON.parse(execFileSync(CFN_LINT, ['--format', 'json', file], { cwd: ROOT, encoding: 'utf8' }));
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; status?: number };
+    if (!failed.stdout) throw new Error(`cfn-lint crashed (exit ${failed.status}): ${failed.stderr}`);
+    return JSON.parse(failed.stdout);
+  }
+}
+
+/**
+ * The findings, one line each. Warnings too: each one is fixed in the template's source, or the
+ * template would drift into noise.
+ */
+function lintLines(findings: CfnLintFinding[]): string[] {
+  return findings.map(
+    (f) => `${f.Rule.Id} ${f.Location.Path.join('/')} (line ${f.Location.Start.LineNumber}): ${f.Message}`,
+  );
+}
+
 describe('Packaging: CloudFormation template', () => {
   it('passes cfn-lint without errors or warnings', () => {
-    // Prepare: the pinned cfn-lint lives in the project venv; create it rather than skip.
-    if (!existsSync(CFN_LINT)) {
-      execFileSync('bash', ['scripts/emulator.sh', 'install'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-    }
-    expect(existsSync(CFN_LINT), `${CFN_LINT} is still missing after scripts/emulator.sh install`).toBe(true);
-
-    // Act: exit codes are bit flags (2 errors, 4 warnings, 8 informational), so read the JSON instead.
-    let stdout: string;
-    try {
-      stdout = execFileSync(CFN_LINT, ['--format', 'json', TEMPLATE], { cwd: ROOT, encoding: 'utf8' });
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string; status?: number };
-      if (!failed.stdout) throw new Error(`cfn-lint crashed (exit ${failed.status}): ${failed.stderr}`);
-      stdout = failed.stdout;
-    }
-    const findings: CfnLintFinding[] = JSON.parse(stdout);
+    // Act
+    const findings = cfnLint(TEMPLATE);
 
     // Assess
-    const show = (f: CfnLintFinding) =>
-      `${f.Rule.Id} ${f.Location.Path.join('/')} (line ${f.Location.Start.LineNumber}): ${f.Message}`;
-    // Warnings too: each one is fixed in serverless.yml, or the template would drift into noise.
-    expect(findings.map(show)).toEqual([]);
+    expect(lintLines(findings)).toEqual([]);
   });
 
   it('defines the enforce function on nodejs22.x, arm64, with its own role', () => {
@@ -166,6 +177,7 @@ describe('Packaging: CloudFormation template', () => {
       'CLONEWARDEN_ENFORCER_ROLE_ARN',
       'CLONEWARDEN_IDEMPOTENCY_TABLE',
       'CLONEWARDEN_LEDGER_TABLE',
+      'CLONEWARDEN_MEMBER_ROLE',
       'CLONEWARDEN_POLICY',
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -263,6 +275,95 @@ describe('Packaging: CloudFormation template', () => {
       expect(alarm?.Threshold).toBe(0);
       expect(alarm?.AlarmActions.map(referencedId)).toEqual(['AlertsTopic']);
     }
+  });
+});
+
+describe('Packaging: organization mode (hub parameters and member template)', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation is read loosely; the assertions are the checks.
+  let member: any;
+  beforeAll(() => {
+    member = parseYaml(readFileSync(MEMBER_TEMPLATE, 'utf8'));
+  });
+
+  it('passes cfn-lint without errors or warnings: the member template, as packaged', () => {
+    // Act
+    const findings = cfnLint(MEMBER_TEMPLATE);
+
+    // Assess
+    expect(lintLines(findings)).toEqual([]);
+  });
+
+  it('keeps single-account mode the default: every hub resource is conditional on an organization id', () => {
+    // Act
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation is read loosely.
+    const parameters = (template as any).Parameters;
+    const conditional = Object.entries(template.Resources)
+      .filter(([, r]) => (r as { Condition?: string }).Condition === 'OrganizationMode')
+      .map(([id]) => id)
+      .sort();
+    const variable =
+      template.Resources.EnforceLambdaFunction?.Properties?.Environment?.Variables.CLONEWARDEN_MEMBER_ROLE;
+
+    // Assess
+    expect(parameters.OrganizationId.Default).toBe('');
+    expect(conditional).toEqual([
+      'HubCloneEventsPermission',
+      'HubCloneEventsRule',
+      'HubEventBus',
+      'HubEventBusPolicy',
+    ]);
+    expect(variable).toEqual({ 'Fn::If': ['OrganizationMode', { Ref: 'MemberRoleName' }, ''] });
+  });
+
+  it("accepts events on the hub bus only from the organization, and routes them like the default bus's", () => {
+    // Act
+    const policy = template.Resources.HubEventBusPolicy?.Properties;
+    const hubRule = template.Resources.HubCloneEventsRule?.Properties;
+    const defaultRule = resourcesOfType(template, 'AWS::Events::Rule')
+      .map(([, r]) => r.Properties ?? {})
+      .find((r) => r.EventPattern && referencedId(r.EventBusName) !== 'HubEventBus');
+    const [target] = hubRule?.Targets ?? [];
+
+    // Assess
+    expect(policy?.Statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+    });
+    expect(referencedId(hubRule?.EventBusName)).toBe('HubEventBus');
+    expect(hubRule?.EventPattern).toEqual(defaultRule?.EventPattern);
+    expect(referencedId(target.Arn)).toBe('EnforceLambdaFunction');
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(referencedId(target.DeadLetterConfig.Arn)).toBe('EventBridgeDeadLetterQueue');
+    expect(referencedId(template.Resources.HubCloneEventsPermission?.Properties?.SourceArn)).toBe(
+      'HubCloneEventsRule',
+    );
+  });
+
+  it("forwards a member account's clone events to the hub bus, with a role, retries and its own DLQ", () => {
+    // Act
+    const rule = member.Resources.ForwardCloneEventsRule.Properties;
+    const [target] = rule.Targets;
+    const role = member.Resources[referencedId(target.RoleArn) ?? ''];
+    const dlq = referencedId(target.DeadLetterConfig.Arn) ?? '';
+    const queuePolicy = member.Resources.ForwardingDeadLetterQueuePolicy.Properties;
+
+    // Assess
+    expect(rule.EventPattern).toEqual(
+      resourcesOfType(template, 'AWS::Events::Rule')
+        .map(([, r]) => r.Properties ?? {})
+        .find((r) => r.EventPattern && referencedId(r.EventBusName) !== 'HubEventBus')?.EventPattern,
+    );
+    expect(target.Arn['Fn::Sub']).toMatch(/:event-bus\/clonewarden-\$\{Stage\}-hub$/);
+    expect(role.Type).toBe('AWS::IAM::Role');
+    expect(role.Properties.Policies[0].PolicyDocument.Statement[0].Action).toEqual(['events:PutEvents']);
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(member.Resources[dlq].Type).toBe('AWS::SQS::Queue');
+    expect(queuePolicy.Queues.map(referencedId)).toEqual([dlq]);
+    expect(queuePolicy.PolicyDocument.Statement[0].Condition.ArnEquals['aws:SourceArn']['Fn::Sub']).toContain(
+      `rule/${rule.Name['Fn::Sub']}`,
+    );
   });
 });
 

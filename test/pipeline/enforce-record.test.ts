@@ -5,7 +5,7 @@ import type { RestoreActions } from '../../shared/aws/ec2-restore-actions.js';
 import type { RestoreFactsReader } from '../../shared/aws/ec2-restore-facts.js';
 import type { ShareFactsReader } from '../../shared/aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
-import { CloneNotVisibleError } from '../../shared/model/errors.js';
+import { AccountOutsideOrganizationError, CloneNotVisibleError } from '../../shared/model/errors.js';
 import type { EnforcerLog } from '../../shared/model/log.js';
 import type { CloneFacts } from '../../shared/model/types.js';
 import type { EnforceContext } from '../../shared/pipeline/enforce-context.js';
@@ -213,5 +213,61 @@ describe('Pipeline: enforceRecord', () => {
     expect(actions.tag).not.toHaveBeenCalled();
     expect(alerts.publish).not.toHaveBeenCalled();
     expect(counts).toEqual({});
+  });
+
+  it("organization mode: reads and acts with the event's account's adapters, and names the account", async () => {
+    // Prepare: the hub's own adapters must not be used for another account's event.
+    const hub = aContext();
+    const member = aContext();
+    const open = vi.fn(async () => ({
+      accountName: 'payments-prod',
+      facts: member.context.facts,
+      shareFacts: member.context.shareFacts,
+      restoreFacts: member.context.restoreFacts,
+      actions: member.context.actions,
+      restoreActions: member.context.restoreActions,
+    }));
+    const context: EnforceContext = { ...hub.context, accounts: { open } };
+
+    // Act
+    const verdict = await enforceRecord(loadFixture('create-image-assumed-role'), context);
+
+    // Assess
+    expect(open).toHaveBeenCalledWith(verdict.account);
+    expect(verdict).toMatchObject({ status: 'compliant', accountName: 'payments-prod' });
+    expect(member.facts.collect).toHaveBeenCalledTimes(1);
+    expect(member.actions.tag).toHaveBeenCalledTimes(1);
+    expect(hub.adapterCalls()).toBe(0);
+  });
+
+  it('organization mode: rejects an event from outside the organization with the reason, touching nothing', async () => {
+    // Prepare
+    const { context, adapterCalls, counts } = aContext();
+    const reason = "account 123456789012 is not a member of the hub's organization";
+    const accounts = {
+      open: vi.fn(async (accountId: string): Promise<never> => {
+        throw new AccountOutsideOrganizationError(accountId, reason);
+      }),
+    };
+
+    // Act
+    const verdict = await enforceRecord(loadFixture('create-image-assumed-role'), { ...context, accounts });
+
+    // Assess
+    expect(verdict).toMatchObject({ status: 'rejected', reason, eventId: FIXTURE_EVENT_ID, actions: [] });
+    expect(adapterCalls()).toBe(0);
+    expect(counts).toEqual({ EventsRejected: 1 });
+  });
+
+  it('organization mode: an AWS failure while opening the account is thrown, so that the event is retried', async () => {
+    // Prepare
+    const { context } = aContext();
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    const accounts = { open: vi.fn(async (): Promise<never> => Promise.reject(throttled)) };
+
+    // Act & Assess
+    await expect(
+      enforceRecord(loadFixture('create-image-assumed-role'), { ...context, accounts }),
+    ).rejects.toBe(throttled);
   });
 });

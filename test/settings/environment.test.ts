@@ -27,6 +27,7 @@ describe('Settings: readEnvironment', () => {
       CLONEWARDEN_RECONCILE_LIMIT: '0',
       CLONEWARDEN_LOG_LEVEL: 'DEBUG',
       CLONEWARDEN_IDEMPOTENCY_TABLE: 'clonewarden-prod-idempotency',
+      CLONEWARDEN_MEMBER_ROLE: 'security/clonewarden-member',
       PATH: '/usr/bin',
     });
 
@@ -40,6 +41,7 @@ describe('Settings: readEnvironment', () => {
       CLONEWARDEN_RECONCILE_LIMIT: 0,
       CLONEWARDEN_LOG_LEVEL: 'debug',
       CLONEWARDEN_IDEMPOTENCY_TABLE: 'clonewarden-prod-idempotency',
+      CLONEWARDEN_MEMBER_ROLE: 'security/clonewarden-member',
     });
   });
 
@@ -68,6 +70,11 @@ describe('Settings: readEnvironment', () => {
       'CLONEWARDEN_IDEMPOTENCY_TABLE',
       'a b',
       'CLONEWARDEN_IDEMPOTENCY_TABLE=a b must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)',
+    ],
+    [
+      'CLONEWARDEN_MEMBER_ROLE',
+      'arn:aws:iam::111122223333:role/x',
+      'CLONEWARDEN_MEMBER_ROLE=arn:aws:iam::111122223333:role/x must be an IAM role name (optionally with its path), e.g. clonewarden-member',
     ],
     [
       'CLONEWARDEN_ALERT_TOPIC_ARN',

@@ -238,4 +238,29 @@ describe('Config: resolveSettings', () => {
     // Assess
     expect(settings).toMatchObject({ logLevel: 'info', idempotencyTable: 'clonewarden-idempotency' });
   });
+
+  it('turns organization mode on with the member role: the flag over the variable, which is then not read', () => {
+    // Act
+    const fromEnv = resolveSettings({}, { CLONEWARDEN_MEMBER_ROLE: 'clonewarden-member' });
+    const fromFlag = resolveSettings(
+      { memberRole: 'security/clonewarden-member' },
+      { CLONEWARDEN_MEMBER_ROLE: 'not a role' },
+    );
+    const off = resolveSettings({}, {});
+
+    // Assess
+    expect(fromEnv.memberRole).toBe('clonewarden-member');
+    expect(fromFlag.memberRole).toBe('security/clonewarden-member');
+    expect(off.memberRole).toBeUndefined();
+  });
+
+  it('refuses a --member-role that is not a role name, naming the flag', () => {
+    // Act
+    const error = errorOf(() => resolveSettings({ memberRole: 'clonewarden member' }, {}));
+
+    // Assess
+    expect((error as UsageError).message).toBe(
+      '--member-role=clonewarden member must be an IAM role name (optionally with its path), e.g. clonewarden-member',
+    );
+  });
 });

@@ -1,0 +1,80 @@
+import { AccountOutsideOrganizationError } from '../model/errors.js';
+import { type CallerIdentity, StsCallerIdentity } from './caller-identity.js';
+import type { AwsClients } from './clients.js';
+import type { OrganizationDirectory } from './organization-directory.js';
+
+/** An account opened for work: who it is, and the clients that act in it. */
+export interface OpenedAccount {
+  accountId: string;
+  /** Its name in the organization. */
+  accountName: string;
+  /** The hub's own clients for the hub's account, the member role's for any other. */
+  aws: AwsClients;
+}
+
+/** Opens the account an event or a clone belongs to: the one door to a member account. */
+interface AccountOpener {
+  /**
+   * The clients for `accountId`, with `region` as their home (default: the hub's region).
+   * @throws {AccountOutsideOrganizationError} for an id that is not an account of the organization.
+   */
+  open(accountId: string, region?: string): Promise<OpenedAccount>;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * Organization mode's account plumbing, for enforce, the CLI and (later) the prune fan-out:
+ * checks membership with Organizations (cached), then hands out the hub's own clients for the
+ * hub's account (no role to assume there) or `aws.forAccount` for a member account.
+ *
+ * @example
+ * const hub = createAwsClients({ region, memberRole: 'clonewarden-member' });
+ * const accounts = new MemberAccounts(hub, { directory: new AwsOrganizationDirectory(hub, { log }) });
+ * const { aws, accountName } = await accounts.open('111122223333', 'eu-west-1');
+ */
+export class MemberAccounts implements AccountOpener {
+  readonly #aws: AwsClients;
+  readonly #directory: Pick<OrganizationDirectory, 'describe'>;
+  readonly #identity: CallerIdentity;
+  #homeAccount: Promise<string | undefined> | undefined;
+
+  constructor(
+    aws: AwsClients,
+    options: { directory: Pick<OrganizationDirectory, 'describe'>; identity?: CallerIdentity },
+  ) {
+    this.#aws = aws;
+    this.#directory = options.directory;
+    this.#identity = options.identity ?? new StsCallerIdentity(aws);
+  }
+
+  async open(accountId: string, region = this.#aws.region): Promise<OpenedAccount> {
+    // The id comes from a CloudTrail record or a flag: it goes into a role ARN only once checked.
+    if (!ACCOUNT_ID.test(accountId)) {
+      const shown = JSON.stringify(accountId.slice(0, 40));
+      throw new AccountOutsideOrganizationError(accountId, `${shown} is not an AWS account id`);
+    }
+    const member = await this.#directory.describe(accountId);
+    if (!member) {
+      throw new AccountOutsideOrganizationError(
+        accountId,
+        `account ${accountId} is not a member of the hub's organization: nothing there is clonewarden's to act on`,
+      );
+    }
+    const home = await this.#home();
+    const aws = accountId === home ? this.#aws.inRegion(region) : this.#aws.forAccount(accountId, region);
+    return { accountId, accountName: member.name, aws };
+  }
+
+  /** The hub's own account (STS GetCallerIdentity, which needs no permission), asked once. */
+  #home(): Promise<string | undefined> {
+    this.#homeAccount ??= this.#identity.whoAmI().then(
+      (caller) => caller.account,
+      (error: unknown) => {
+        this.#homeAccount = undefined;
+        throw error;
+      },
+    );
+    return this.#homeAccount;
+  }
+}

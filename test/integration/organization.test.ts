@@ -1,0 +1,302 @@
+import { appendFileSync } from 'node:fs';
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  DescribeOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
+import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
+import { apiCallCounter } from '../../shared/aws/api-call-counter.js';
+import type { Verdict } from '../../shared/model/types.js';
+import { createAlertInbox, LABELS, snapshotTags, writeEnforcingPolicy } from '../support/aws-fixtures.js';
+import { useEmulatorRegion } from '../support/emulator.js';
+import { lambdaContext } from '../support/run-cli.js';
+
+/*
+ * Organization mode end to end on moto's multi-account support: moto keeps accounts apart by the
+ * credentials' account (an assumed role's access key belongs to the role's account). The hub is
+ * the emulator's default account; it creates an organization with two OUs and three member
+ * accounts. Events from member accounts go through the wrapped enforce handler with
+ * CLONEWARDEN_MEMBER_ROLE set, and the clones (and their shares) are read back in their own accounts.
+ * Per-OU policy overrides are not part of this change: the OUs are here so that they can be
+ * tested on the same organization (seam: `MemberAccount` in shared/aws/organization-directory.ts).
+ */
+const REGION = 'ap-northeast-2';
+const MEMBER_ROLE = 'clonewarden-member';
+const context = lambdaContext();
+
+interface Member {
+  id: string;
+  name: string;
+  ec2: EC2Client;
+}
+
+let handler: (event: unknown, context: Context) => Promise<Verdict>;
+let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
+let hubEc2: EC2Client;
+const members: Member[] = [];
+
+const developerIn = (account: string): Caller => ({
+  type: 'AssumedRole',
+  account,
+  role: 'Developer',
+  session: 'eve',
+});
+
+/** The member account's own EC2, as someone working in it (moto: the assumed role's account). */
+async function ec2In(account: string): Promise<EC2Client> {
+  const sts = new STSClient({ region: REGION });
+  const { Credentials } = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'test-setup',
+    }),
+  );
+  return new EC2Client({
+    region: REGION,
+    credentials: {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken!,
+    },
+  });
+}
+
+/** An organization with Production and Sandbox OUs and three member accounts (moto keeps one per account). */
+async function createOrganization(): Promise<void> {
+  const organizations = new OrganizationsClient({ region: REGION });
+  const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
+  if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  const ou = async (name: string) =>
+    (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: name })))
+      .OrganizationalUnit!.Id!;
+  const production = await ou(`Production-${Date.now()}`);
+  const sandbox = await ou(`Sandbox-${Date.now()}`);
+  for (const [name, parent] of [
+    ['payments-prod', production],
+    ['search-prod', production],
+    ['data-sandbox', sandbox],
+  ] as const) {
+    const created = await organizations.send(
+      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
+    );
+    const id = created.CreateAccountStatus!.AccountId!;
+    await organizations.send(
+      new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
+    );
+    members.push({ id, name, ec2: await ec2In(id) });
+  }
+}
+
+/** A snapshot made in `ec2`'s account by a developer (not allowed to clone: quarantined). */
+async function developerSnapshot(ec2: EC2Client) {
+  const { VolumeId } = await ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: `${REGION}a`,
+      Size: 4,
+      TagSpecifications: [
+        { ResourceType: 'volume', Tags: Object.entries(LABELS).map(([Key, Value]) => ({ Key, Value })) },
+      ],
+    }),
+  );
+  const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId }));
+  return { volumeId: VolumeId!, snapshotId: SnapshotId! };
+}
+
+const snapshotIdsIn = async (ec2: EC2Client) =>
+  ((await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots ?? []).map(
+    (s) => s.SnapshotId,
+  );
+
+beforeAll(async () => {
+  useEmulatorRegion(REGION);
+  hubEc2 = new EC2Client({ region: REGION });
+  inbox = await createAlertInbox(REGION, 'organization');
+  await createOrganization();
+  // The clone rules, and a sharing rule that needs the organization (read by the hub).
+  const policy = writeEnforcingPolicy();
+  appendFileSync(
+    policy,
+    `  - id: shares-stay-inside
+    type: allowed-sharing
+    severity: critical
+    action: revert
+    organization: true
+`,
+  );
+  Object.assign(process.env, {
+    CLONEWARDEN_POLICY: policy,
+    CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
+    CLONEWARDEN_MEMBER_ROLE: MEMBER_ROLE,
+    CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-test-enforce`,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  delete process.env.CLONEWARDEN_DRY_RUN;
+  delete process.env.CLONEWARDEN_IDEMPOTENCY_TABLE;
+  ({ handler } = (await import('../../functions/enforce.js')) as never);
+  await inbox.drain();
+}, 60_000);
+
+describe('Integration: organization mode (hub enforces in member accounts)', () => {
+  it('quarantines each member account’s clone in that account, names the account, and leaves the hub untouched', async () => {
+    // Prepare: one clone per member account, and one of the hub's own that no event is about.
+    const hubClone = await developerSnapshot(hubEc2);
+    const clones = [];
+    for (const member of members) clones.push({ member, ...(await developerSnapshot(member.ec2)) });
+
+    // Act
+    const verdicts: Verdict[] = [];
+    for (const { member, volumeId, snapshotId } of clones) {
+      const record = records.createSnapshot({
+        caller: developerIn(member.id),
+        region: REGION,
+        volumeId,
+        snapshotId,
+      });
+      verdicts.push(await handler(eventBridgeEnvelope(record), context));
+    }
+
+    // Assess: each clone is quarantined where it lives, and only there.
+    expect(verdicts.map((v) => [v.account, v.accountName, v.status])).toEqual(
+      members.map((m) => [m.id, m.name, 'quarantined']),
+    );
+    for (const { member, snapshotId } of clones) {
+      expect(await snapshotTags(member.ec2, snapshotId)).toMatchObject({
+        'clonewarden:status': 'quarantined',
+        'clonewarden:violations': 'who-may-clone',
+        'clonewarden:created-by': `arn:aws:sts::${member.id}:assumed-role/Developer/eve`,
+      });
+      for (const other of members.filter((m) => m !== member)) {
+        expect(await snapshotIdsIn(other.ec2)).not.toContain(snapshotId);
+      }
+      expect(await snapshotIdsIn(hubEc2)).not.toContain(snapshotId);
+    }
+    expect(await snapshotTags(hubEc2, hubClone.snapshotId)).toEqual({});
+    // One alert per event, from the hub's topic, naming the account and its name.
+    const alerts = await inbox.drain();
+    expect(alerts.map((a) => [a.attributes.account, a.attributes.accountName]).sort()).toEqual(
+      members.map((m) => [m.id, m.name]).sort(),
+    );
+    const documented = alerts.map((a) => (a.document.verdict as { accountName?: string }).accountName).sort();
+    expect(documented).toEqual(members.map((m) => m.name).sort());
+  });
+
+  it('assumes each member role once, then reuses its credentials for the next event', async () => {
+    // Prepare
+    const member = members[0]!;
+    const { volumeId, snapshotId } = await developerSnapshot(member.ec2);
+    const record = records.createSnapshot({
+      caller: developerIn(member.id),
+      region: REGION,
+      volumeId,
+      snapshotId,
+    });
+
+    // Act: the handler resets the counter per invocation.
+    const verdict = await handler(eventBridgeEnvelope(record), context);
+
+    // Assess
+    expect(verdict.status).toBe('quarantined');
+    expect(apiCallCounter.snapshot()['STS:AssumeRole']).toBeUndefined();
+    expect(apiCallCounter.snapshot()['Organizations:DescribeAccount']).toBeUndefined();
+    await inbox.drain();
+  });
+
+  it("acts in the hub's own account with the hub's own role when the event is the hub's", async () => {
+    // Prepare
+    const { volumeId, snapshotId } = await developerSnapshot(hubEc2);
+    const record = records.createSnapshot({
+      caller: developerIn(EMULATOR_ACCOUNT),
+      region: REGION,
+      volumeId,
+      snapshotId,
+    });
+
+    // Act
+    const verdict = await handler(eventBridgeEnvelope(record), context);
+
+    // Assess
+    expect(verdict.status).toBe('quarantined');
+    expect(await snapshotTags(hubEc2, snapshotId)).toMatchObject({ 'clonewarden:status': 'quarantined' });
+    expect(apiCallCounter.snapshot()['STS:AssumeRole']).toBeUndefined();
+    await inbox.drain();
+  });
+
+  it("reverts a member's share with a foreign account in that account, and keeps its share with another member", async () => {
+    // Prepare: a snapshot in one member account, shared for real with a sibling and an outsider.
+    const [owner, sibling] = [members[2]!, members[0]!];
+    const foreign = '444455556666';
+    const { snapshotId } = await developerSnapshot(owner.ec2);
+    await owner.ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: [foreign, sibling.id],
+      }),
+    );
+    const record = records.modifySnapshotAttribute({
+      caller: developerIn(owner.id),
+      region: REGION,
+      snapshotId,
+      add: [{ userId: foreign }, { userId: sibling.id }],
+    });
+
+    // Act
+    const verdict = await handler(eventBridgeEnvelope(record), context);
+
+    // Assess: the grant is removed where the snapshot lives; the organization's member stays.
+    const { CreateVolumePermissions } = await owner.ec2.send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+    );
+    expect(verdict).toMatchObject({ status: 'violation', account: owner.id, accountName: owner.name });
+    expect(verdict.violations.map((v) => v.rule)).toEqual(['shares-stay-inside']);
+    expect((CreateVolumePermissions ?? []).map((p) => p.UserId)).toEqual([sibling.id]);
+    const alerts = await inbox.drain();
+    expect(alerts.map((a) => [a.attributes.account, a.attributes.accountName])).toEqual([
+      [owner.id, owner.name],
+    ]);
+  });
+
+  it('rejects an event from an account outside the organization, with the reason, and changes nothing', async () => {
+    // Prepare: a real clone in an account that is not a member.
+    const outsider = '999988887777';
+    const ec2 = await ec2In(outsider);
+    const { volumeId, snapshotId } = await developerSnapshot(ec2);
+    const record = records.createSnapshot({
+      caller: developerIn(outsider),
+      region: REGION,
+      volumeId,
+      snapshotId,
+    });
+
+    // Act
+    const verdict = await handler(eventBridgeEnvelope(record), context);
+
+    // Assess
+    expect(verdict.status).toBe('rejected');
+    expect(verdict.account).toBe(outsider);
+    expect(verdict.reason).toBe(
+      `account ${outsider} is not a member of the hub's organization: nothing there is clonewarden's to act on`,
+    );
+    expect(await snapshotTags(ec2, snapshotId)).toEqual({});
+    expect(await inbox.drain()).toEqual([]);
+  });
+});
