@@ -461,7 +461,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(unscoped).toEqual([]);
   });
 
-  it('writes image and snapshot ARNs with an empty account field, key ARNs of any account, in any region', () => {
+  it('writes image and snapshot ARNs with an empty account field, restored resources in the member account, key ARNs of any account, in any region', () => {
     // Act
     const arns = statements
       .flatMap((s) => asList(s.Resource))
@@ -470,7 +470,11 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
 
     // Assess
     expect(arns.length).toBeGreaterThan(0);
-    for (const arn of arns) expect(arn).toMatch(/^arn:aws:(ec2:\*::(image|snapshot)|kms:\*:\*:key)\/\*$/);
+    // What a restore created lives in the member account itself: its own account id.
+    for (const arn of arns)
+      expect(arn).toMatch(
+        /^arn:aws:(ec2:\*::(image|snapshot)|ec2:\*:\$\{AWS::AccountId\}:(instance|volume|network-interface)|kms:\*:\*:key)\/\*$/,
+      );
   });
 
   it("is trusted by the hub's enforce and prune roles only, and only inside the organization", () => {
