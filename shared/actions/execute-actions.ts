@@ -150,7 +150,8 @@ async function recordQuarantines(
     const mirrored = new Set([item.id, ...item.backingSnapshotIds, ...clone.backingSnapshotIds]);
     for (const tag of result.actions) {
       if (tag.type === 'tag' && tag.region === item.region && mirrored.has(tag.target)) {
-        tag.tags = mirrorTags(item, tag.target);
+        // The ledger's values win for what it records; labels and other planned keys stay.
+        tag.tags = { ...tag.tags, ...mirrorTags(item, tag.target) };
       }
     }
   }

@@ -23,6 +23,7 @@ import {
   asTags,
   createAlertInbox,
   createIdempotencyTable,
+  createLedgerTable,
   imageTags,
   LABELS,
   launchInstance,
@@ -89,11 +90,13 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   const inbox = await createAlertInbox(REGION, 'state-change');
   await createIdempotencyTable(REGION, TABLE);
+  await createLedgerTable(REGION, 'state-change-ledger');
   policy = writeEnforcingPolicy();
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: policy,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: TABLE,
+    CLONEWARDEN_LEDGER_TABLE: 'state-change-ledger',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
@@ -125,9 +128,9 @@ describe('Integration: EC2 AMI State Change', () => {
   it('available finishes an image whose creation left its disks pending: labels, quarantine, then done', async () => {
     // Prepare: what a pending creation leaves on a quarantined image; its disk is shared.
     const { imageId, disks } = await labelledImage();
+    // (No lineage tags: the ledger, not a tag, decides the lineage the disks are given.)
     const verdictTags = {
       'clonewarden:status': 'quarantined',
-      'clonewarden:generation': '2',
       'clonewarden:disks': 'pending',
     };
     await ec2.send(new CreateTagsCommand({ Resources: [imageId], Tags: asTags(verdictTags) }));
@@ -149,7 +152,8 @@ describe('Integration: EC2 AMI State Change', () => {
     expect(await snapshotTags(ec2, disks[0]!)).toMatchObject({
       ...LABELS,
       'clonewarden:status': 'quarantined',
-      'clonewarden:generation': '2',
+      // The ledger's item (taken in on first use): an image of an instance of a base image.
+      'clonewarden:generation': '1',
       'clonewarden:quarantine-shares': 'u=444455556666',
     });
     const shares = await ec2.send(
