@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
@@ -22,7 +24,7 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS';
+export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'S3' | 'SecurityHub';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -36,6 +38,10 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
+  /** Loaded on first use: only the scheduled audit stores its report. */
+  s3(): Promise<S3Client>;
+  /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
+  securityHub(): Promise<SecurityHubClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -80,6 +86,8 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
   let sts: STSClient | undefined;
+  let s3: S3Client | undefined;
+  let securityHub: SecurityHubClient | undefined;
 
   return {
     region,
@@ -116,6 +124,22 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
         instrument(sts.middlewareStack, 'STS');
       }
       return sts;
+    },
+    async s3() {
+      if (!s3) {
+        const { S3Client } = await import('@aws-sdk/client-s3');
+        s3 = new S3Client({ ...common(), region });
+        instrument(s3.middlewareStack, 'S3');
+      }
+      return s3;
+    },
+    async securityHub() {
+      if (!securityHub) {
+        const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
+        securityHub = new SecurityHubClient({ ...common(), region });
+        instrument(securityHub.middlewareStack, 'SecurityHub');
+      }
+      return securityHub;
     },
   };
 }

@@ -18,6 +18,7 @@ import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { tagResources } from './ec2-tagging.js';
+import { createVolumePermissionToShare, launchPermissionToShare } from './share-permissions.js';
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();
@@ -111,9 +112,7 @@ export class Ec2CloneActions implements CloneActions {
     const attribute = await ec2.send(
       new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
     );
-    const current: Share[] = (attribute.CreateVolumePermissions ?? []).flatMap((p): Share[] =>
-      p.Group ? [{ kind: 'group', value: p.Group }] : p.UserId ? [{ kind: 'account', value: p.UserId }] : [],
-    );
+    const current = (attribute.CreateVolumePermissions ?? []).flatMap(createVolumePermissionToShare);
     await this.#recordShares(region, snapshotId, knownTags, current);
     if (current.length > 0) {
       // The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements.
@@ -177,15 +176,6 @@ export class Ec2CloneActions implements CloneActions {
       });
     }
   }
-}
-
-function launchPermissionToShare(permission: LaunchPermission): Share[] {
-  if (permission.Group) return [{ kind: 'group', value: permission.Group }];
-  if (permission.UserId) return [{ kind: 'account', value: permission.UserId }];
-  if (permission.OrganizationArn) return [{ kind: 'organization', value: permission.OrganizationArn }];
-  if (permission.OrganizationalUnitArn)
-    return [{ kind: 'organizational-unit', value: permission.OrganizationalUnitArn }];
-  return [];
 }
 
 export function shareToLaunchPermission(share: Share): LaunchPermission {
