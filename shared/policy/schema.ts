@@ -158,6 +158,26 @@ const pruneSchema = z
   })
   .prefault({});
 
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+  error: (issue) => `expected an AWS region such as eu-west-1, got ${JSON.stringify(issue.input)}`,
+});
+const accountId = z.string().regex(/^\d{12}$/, {
+  error: (issue) => `expected a 12-digit account id, got ${JSON.stringify(issue.input)}`,
+});
+
+/** `clonewarden audit` and the weekly audit function (docs/audit.md). */
+const auditSchema = z
+  .strictObject({
+    /** Regions to read besides the home region; empty: the home region only. */
+    regions: z.array(awsRegion).default(() => []),
+    /** The organisation's accounts: a share with any other account is a foreign share. */
+    organizationAccounts: z.array(accountId).default(() => []),
+    /** Share look-ups per region (one Describe…Attribute call per clone); the rest are reported unchecked. */
+    shareChecks: z.number().int().nonnegative().default(2000),
+    securityHub: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  })
+  .prefault({});
+
 /** The whole policy file. Parse with `parsePolicy`/`loadPolicy` for messages with line numbers. */
 export const PolicySchema = z.strictObject({
   version: z.literal(1, {
@@ -205,6 +225,7 @@ export const PolicySchema = z.strictObject({
   exemptions: z.array(ExemptionSchema).default(() => []),
   trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
   prune: pruneSchema,
+  audit: auditSchema,
 });
 
 /** A validated policy, defaults filled in. */

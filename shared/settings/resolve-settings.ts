@@ -28,6 +28,8 @@ export interface Settings {
   logLevel?: LogLevel;
   /** The DynamoDB table that makes the enforce function idempotent; unset, duplicates are enforced again. */
   idempotencyTable?: string;
+  /** The S3 bucket the scheduled audit writes its reports to. */
+  reportBucket?: string;
 }
 
 /** The command-line flags that override a variable. */
@@ -87,5 +89,6 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     ...(reconcileLimit !== undefined ? { reconcileLimit } : {}),
     ...(vars.CLONEWARDEN_LOG_LEVEL ? { logLevel: vars.CLONEWARDEN_LOG_LEVEL } : {}),
     ...(vars.CLONEWARDEN_IDEMPOTENCY_TABLE ? { idempotencyTable: vars.CLONEWARDEN_IDEMPOTENCY_TABLE } : {}),
+    ...(vars.CLONEWARDEN_REPORT_BUCKET ? { reportBucket: vars.CLONEWARDEN_REPORT_BUCKET } : {}),
   };
 }
