@@ -16,6 +16,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const FUNCTIONS = [
   { name: 'enforce', entry: 'functions/enforce.ts', role: 'EnforceRole' },
   { name: 'prune', entry: 'functions/prune.ts', role: 'PruneRole' },
+  { name: 'audit', entry: 'functions/audit.ts', role: 'AuditRole' },
 ];
 
 /** The IAM service prefix of each SDK client package the project may use. */
@@ -25,6 +26,8 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
   '@aws-sdk/client-sqs': 'sqs',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-securityhub': 'securityhub',
 };
 
 /** The document client's commands are renamed wrappers of DynamoDB operations. */
