@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
-import { Ec2CloneInventory } from '../aws/clone-inventory.js';
+import { Ec2CloneListing } from '../aws/clone-listing.js';
 import { Ec2CloneShareReader } from '../aws/clone-shares.js';
 import { SecurityHubFindings } from '../aws/security-hub-findings.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
@@ -29,7 +29,7 @@ export async function createAuditContext(options: AuditContextOptions): Promise<
   const { aws, account } = options;
   const regions = auditRegions(aws.region, options.regions ?? policy.audit.regions);
   const sources = {
-    inventory: new Ec2CloneInventory(aws, { log: options.log }),
+    listing: new Ec2CloneListing(aws),
     shares: new Ec2CloneShareReader(aws),
   };
   return {

@@ -1,4 +1,4 @@
-import type { CloneInventory } from '../aws/clone-inventory.js';
+import type { CloneListing } from '../aws/clone-listing.js';
 import type { CloneShareReader } from '../aws/clone-shares.js';
 import type { CloneRecord } from '../model/clone-record.js';
 import type { Share } from '../model/clonewarden-tags.js';
@@ -14,7 +14,7 @@ export interface EstateScope {
 
 /** The adapters that read one scope; organisation mode builds one set per account. */
 export interface EstateSources {
-  inventory: CloneInventory;
+  listing: CloneListing;
   shares: CloneShareReader;
 }
 
@@ -47,8 +47,8 @@ export async function readEstateScope(
   options: EstateReadOptions,
 ): Promise<EstateReading> {
   const clones: CloneRecord[] = [];
-  for await (const page of sources.inventory.images(scope.region, EVERY_TAG)) clones.push(...page);
-  for await (const page of sources.inventory.snapshots(scope.region, EVERY_TAG)) clones.push(...page);
+  for await (const page of sources.listing.images(scope.region, EVERY_TAG)) clones.push(...page);
+  for await (const page of sources.listing.snapshots(scope.region, EVERY_TAG)) clones.push(...page);
   const checked = clones.slice(0, options.shareChecks);
   const shares = new Map<string, Share[]>();
   await forEachConcurrently(checked, options.concurrency, async (clone) => {
