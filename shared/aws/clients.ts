@@ -65,6 +65,15 @@ export class UnsupportedOperations {
   }
 }
 
+/** A client built on its first use, once: its SDK package is imported only then. */
+function onFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () => {
+    client ??= build();
+    return client;
+  };
+}
+
 /**
  * Builds the clients lazily and caches them: nothing else in the code base constructs one.
  *
@@ -78,16 +87,16 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
   const common = () => (options.retryStrategy ? { ...retry, retryStrategy: options.retryStrategy() } : retry);
   // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
-  const instrument = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => {
-    countApiCalls(stack, service, counter);
-    options.decorateStack?.(stack, service);
+  const instrumented = <C extends { middlewareStack: MiddlewareStack<any, any> }>(
+    client: C,
+    service: ServiceLabel,
+  ) => {
+    countApiCalls(client.middlewareStack, service, counter);
+    options.decorateStack?.(client.middlewareStack, service);
+    return client;
   };
   const ec2Clients = new Map<string, EC2Client>();
-  let sns: SNSClient | undefined;
   let dynamodb: DynamoDBClient | undefined;
-  let sts: STSClient | undefined;
-  let s3: S3Client | undefined;
-  let securityHub: SecurityHubClient | undefined;
 
   return {
     region,
@@ -96,50 +105,30 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     ec2(inRegion = region) {
       let client = ec2Clients.get(inRegion);
       if (!client) {
-        client = new EC2Client({ ...common(), region: inRegion });
-        instrument(client.middlewareStack, 'EC2');
+        client = instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2');
         ec2Clients.set(inRegion, client);
       }
       return client;
     },
-    async sns() {
-      if (!sns) {
-        const { SNSClient } = await import('@aws-sdk/client-sns');
-        sns = new SNSClient({ ...common(), region });
-        instrument(sns.middlewareStack, 'SNS');
-      }
-      return sns;
-    },
+    sns: onFirstUse(async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      return instrumented(new SNSClient({ ...common(), region }), 'SNS');
+    }),
     dynamodb() {
-      if (!dynamodb) {
-        dynamodb = new DynamoDBClient({ ...common(), region });
-        instrument(dynamodb.middlewareStack, 'DynamoDB');
-      }
+      dynamodb ??= instrumented(new DynamoDBClient({ ...common(), region }), 'DynamoDB');
       return dynamodb;
     },
-    async sts() {
-      if (!sts) {
-        const { STSClient } = await import('@aws-sdk/client-sts');
-        sts = new STSClient({ ...common(), region });
-        instrument(sts.middlewareStack, 'STS');
-      }
-      return sts;
-    },
-    async s3() {
-      if (!s3) {
-        const { S3Client } = await import('@aws-sdk/client-s3');
-        s3 = new S3Client({ ...common(), region });
-        instrument(s3.middlewareStack, 'S3');
-      }
-      return s3;
-    },
-    async securityHub() {
-      if (!securityHub) {
-        const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
-        securityHub = new SecurityHubClient({ ...common(), region });
-        instrument(securityHub.middlewareStack, 'SecurityHub');
-      }
-      return securityHub;
-    },
+    sts: onFirstUse(async () => {
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      return instrumented(new STSClient({ ...common(), region }), 'STS');
+    }),
+    s3: onFirstUse(async () => {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      return instrumented(new S3Client({ ...common(), region }), 'S3');
+    }),
+    securityHub: onFirstUse(async () => {
+      const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
+      return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
+    }),
   };
 }
