@@ -255,7 +255,8 @@ const nextTokenXml = (token: string | undefined) => (token ? el('nextToken', tok
  */
 const FOREIGN_ACCOUNT = '999988887777';
 const sharedWithForeign = (id: string) => Number.parseInt(id.slice(-4), 16) % 50 === 7;
-const permissionXml = (id: string) => (sharedWithForeign(id) ? `<item>${el('userId', FOREIGN_ACCOUNT)}</item>` : '');
+const permissionXml = (id: string) =>
+  sharedWithForeign(id) ? `<item>${el('userId', FOREIGN_ACCOUNT)}</item>` : '';
 
 const HANDLERS: Record<string, Handler> = {
   DescribeImageAttribute(params, estate) {
