@@ -27,6 +27,7 @@ import type { Verdict } from '../shared/model/types.js';
 import { type Caller, eventBridgeEnvelope, records } from './lib/cloudtrail-records.js';
 import { showAuditReport } from './lib/demo-audit.js';
 import { seedEstate } from './lib/demo-estate.js';
+import { demoSharing } from './lib/demo-sharing.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
 import { createAlertInbox, createIdempotencyTable } from './lib/emulator-resources.js';
 
@@ -235,6 +236,8 @@ async function runDemo(endpoint: string): Promise<void> {
   console.log(
     'delivered again twice; the idempotency table answers with the stored verdict (no second alert below)',
   );
+
+  await demoSharing({ ec2, region: REGION, caller: developer, imageId: compliant.ImageId!, deliver });
 
   section('What the account looks like now (read back through the EC2 API)');
   const cloneIds = {

@@ -7,9 +7,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 REPORTS="$(mktemp -d)"
 trap 'rm -rf "$REPORTS"' EXIT
+# A log for people and CI files: no colour codes from any tool.
+export NO_COLOR=1 FORCE_COLOR=0
 stage() { printf '\n=== %s ===\n' "$1"; }
+# vitest's `minimal` reporter: the counts, and failing tests in full with their console output;
+# nothing from passing ones. The totals reporter records the counts for the last line, silently.
 vitest_project() {
-  npx vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$REPORTS/$1.json"
+  CLONEWARDEN_TEST_TOTALS="$REPORTS/$1.json" npx vitest run --project "$1" \
+    --reporter=minimal --reporter=./test/support/totals-reporter.ts
 }
 
 stage "node $(node --version) (Lambda runtime: nodejs22.x)"
@@ -36,9 +41,8 @@ node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
   for (const file of fs.readdirSync(process.argv[1])) {
-    const report = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
-    passed += report.numPassedTests; failed += report.numFailedTests;
-    skipped += report.numPendingTests + report.numTodoTests;
+    const totals = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
+    passed += totals.passed; failed += totals.failed; skipped += totals.skipped;
   }
   console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$REPORTS"

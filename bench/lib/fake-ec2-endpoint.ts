@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isInLaunchTemplate, isUsedByInstance, mixFor, VOLUMES } from './prune-estate.js';
 
+/** The account the fake endpoint answers as (the audit bench reads the estate as this account). */
 export const FAKE_ACCOUNT = '123456789012';
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 

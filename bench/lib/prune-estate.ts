@@ -4,7 +4,7 @@
  */
 
 /** An expiry date well in the past. */
-export const PAST = '2020-01-01';
+const PAST = '2020-01-01';
 
 /**
  * The tags of the i-th clone: the mix a real estate has, by share of the whole. Few tags each:

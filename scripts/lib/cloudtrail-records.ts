@@ -198,4 +198,49 @@ export const records = {
       },
       responseElements: { imageId: a.imageId },
     }),
+  /** `launchPermission` change as CloudTrail logs it: `add`/`remove` lists of `{userId}`, `{group}`, … */
+  modifyImageAttribute: (a: {
+    caller: Caller;
+    region: string;
+    imageId: string;
+    add?: Record<string, string>[];
+    remove?: Record<string, string>[];
+  }) =>
+    cloudTrailRecord({
+      eventName: 'ModifyImageAttribute',
+      caller: a.caller,
+      region: a.region,
+      requestParameters: {
+        imageId: a.imageId,
+        attributeType: 'launchPermission',
+        launchPermission: permissionChanges(a.add, a.remove),
+      },
+      responseElements: { requestId: randomUUID(), _return: true },
+    }),
+  /** `createVolumePermission` change, with `attributeType: CREATE_VOLUME_PERMISSION` as logged. */
+  modifySnapshotAttribute: (a: {
+    caller: Caller;
+    region: string;
+    snapshotId: string;
+    add?: Record<string, string>[];
+    remove?: Record<string, string>[];
+  }) =>
+    cloudTrailRecord({
+      eventName: 'ModifySnapshotAttribute',
+      caller: a.caller,
+      region: a.region,
+      requestParameters: {
+        snapshotId: a.snapshotId,
+        attributeType: 'CREATE_VOLUME_PERMISSION',
+        createVolumePermission: permissionChanges(a.add, a.remove),
+      },
+      responseElements: { requestId: randomUUID(), _return: true },
+    }),
 };
+
+function permissionChanges(add?: Record<string, string>[], remove?: Record<string, string>[]) {
+  return {
+    ...(add && add.length > 0 ? { add: { items: add } } : {}),
+    ...(remove && remove.length > 0 ? { remove: { items: remove } } : {}),
+  };
+}

@@ -183,9 +183,22 @@ function whatLines(verdict: Verdict, options: AlertOptions): string[] {
   if (options.policyName) lines.push(`  Policy:     ${plain(options.policyName, 64)}`);
   if (verdict.reason) lines.push(`  Reason:     ${plain(verdict.reason, 300)}`);
   if (verdict.exemption) lines.push(`  Exemption:  ${plain(verdict.exemption, 300)}`);
+  const labels = Object.entries(verdict.sourceLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+  // Labels are user-controlled text: cleaned like every other user value, the list capped.
+  if (verdict.sourceLabels) lines.push(`  Source labels: ${listInline(labels, 10, 200)} (as judged)`);
+  if (verdict.sharing) lines.push(...sharingLines(verdict.sharing));
   if (options.consoleRegionUrl) {
     for (const url of consoleUrls(verdict).slice(0, 20)) lines.push(`  Console:    ${url}`);
   }
+  return lines;
+}
+
+/** What a share call granted, what broke a rule, and the notes (an encrypted clone's KMS key). */
+function sharingLines(sharing: NonNullable<Verdict['sharing']>): string[] {
+  const lines = [`  Granted:    ${listInline(sharing.added, 20, 120)}`];
+  if (sharing.removed.length > 0) lines.push(`  Removed:    ${listInline(sharing.removed, 20, 120)}`);
+  if (sharing.denied.length > 0) lines.push(`  Denied:     ${listInline(sharing.denied, 20, 120)}`);
+  for (const note of sharing.notes.slice(0, 5)) lines.push(`  Note:       ${plain(note, 400)}`);
   return lines;
 }
 
@@ -280,6 +293,12 @@ function describeAction(action: PlannedAction, dryRun: boolean): string {
       if (skipped.length > 0) what += ` (steps skipped: ${skipped.join('; ')})`;
       break;
     }
+    case 'revert': {
+      const removed = action.removedShares ?? action.shares;
+      const verb = action.removedShares ? 'removed' : 'remove';
+      what = `revert the share of ${cleanPlainText(action.kind, 10)} ${target}${region}: ${verb} ${listInline(removed, 10, 120)}; other grants kept`;
+      break;
+    }
     case 'alert':
       what = `alert ${cleanPlainText(action.severity, 10)} to ${target} (this message)`;
       break;
@@ -316,7 +335,7 @@ function describeLineage(lineage: Lineage): string {
  * one for quarantine. Hints are fixed text around cleaned ids; the chat variant sanitises them
  * again for its markup.
  */
-export function fixHints(verdict: Verdict, dryRun: boolean): string[] {
+function fixHints(verdict: Verdict, dryRun: boolean): string[] {
   const byRule = new Map<string, { type?: string; resources: Set<string> }>();
   for (const violation of verdict.violations) {
     const entry = byRule.get(violation.rule) ?? { resources: new Set<string>() };

@@ -1,7 +1,7 @@
 import { describeError } from '../aws/aws-error.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
-import { shareToken } from '../model/clonewarden-tags.js';
+import { decodeShares, shareToken } from '../model/clonewarden-tags.js';
 import { ActionFailedError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
@@ -15,11 +15,12 @@ export interface ActionDependencies {
 
 type TagAction = Extract<PlannedAction, { type: 'tag' }>;
 type QuarantineAction = Extract<PlannedAction, { type: 'quarantine' }>;
+type RevertAction = Extract<PlannedAction, { type: 'revert' }>;
 
 /**
  * Carries out a verdict's planned actions, in the order that keeps a retry safe: tags first
  * (they also mark `status=quarantined`, which the deny policy acts on at once), then
- * quarantine, then the one alert, last, so that a failure before it leads to a retry that
+ * quarantine or the revert of a share's grants, then the one alert, last, so that a failure before it leads to a retry that
  * alerts once. Every step is idempotent. In dry-run nothing in the account changes: only the
  * alert (marked DRY RUN) is sent.
  *
@@ -44,6 +45,7 @@ export async function executeActions(
       }
       for (const action of result.actions) {
         if (action.type === 'quarantine') await quarantine(action, facts, deps.actions);
+        if (action.type === 'revert') await revert(action, deps.actions);
       }
     }
     for (const action of result.actions) {
@@ -93,6 +95,14 @@ async function quarantine(action: QuarantineAction, facts: CloneFacts, actions: 
   if (outcome.skipped.length > 0) action.skipped = outcome.skipped;
   // Also in the alert's JSON: the tags hold at most eight values' worth of shares.
   if (removed.length > 0) action.removedShares = removed;
+}
+
+/** Removes exactly the grants that broke a rule, recording on `action` those still granted. */
+async function revert(action: RevertAction, actions: CloneActions) {
+  const shares = decodeShares(action.shares);
+  const removed = await actions.revokeShares(action.region, action.kind, action.target, shares);
+  action.removedShares = removed.map(shareToken);
+  action.done = true;
 }
 
 const encodeShareTokens = (shares: Parameters<typeof shareToken>[0][]) => shares.map(shareToken);

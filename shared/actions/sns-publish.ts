@@ -43,7 +43,7 @@ export const SHRINK_LEVELS: readonly ShrinkLevel[] = [
 ];
 
 /** What one alert says, per reader, at one shrink level. */
-export interface AlertContent {
+interface AlertContent {
   /** Plain text for e-mail and every protocol without its own key (`default`). */
   text: string;
   /** The JSON document for SQS, Lambda and HTTP(S) subscribers. */

@@ -10,7 +10,7 @@ export function awsErrorName(error: unknown): string | undefined {
   return (error as SdkErrorShape | undefined)?.name;
 }
 
-export function httpStatusOf(error: unknown): number | undefined {
+function httpStatusOf(error: unknown): number | undefined {
   return (error as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
 }
 

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -24,7 +26,15 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'S3' | 'SecurityHub';
+export type ServiceLabel =
+  | 'EC2'
+  | 'SNS'
+  | 'DynamoDB'
+  | 'STS'
+  | 'KMS'
+  | 'Organizations'
+  | 'S3'
+  | 'SecurityHub';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -38,6 +48,16 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
   /** Loaded on first use: only `release` asks who the caller is. */
   sts(): Promise<STSClient>;
+  /**
+   * Loaded on first use, per region (a snapshot's key lives in the snapshot's region): only
+   * policies whose encryption rules judge keys call KMS.
+   */
+  kms(region?: string): Promise<KMSClient>;
+  /**
+   * Loaded on first use: only a share judged against `organization: true` reads our Organization.
+   * A global service: the SDK's endpoint rules send every region's calls to its one endpoint.
+   */
+  organizations(): Promise<OrganizationsClient>;
   /** Loaded on first use: only the scheduled audit stores its report. */
   s3(): Promise<S3Client>;
   /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
@@ -51,7 +71,7 @@ export interface AwsClients {
  * What an endpoint lacks (moto has no DescribeVolumeStatus, for one): asked once per client
  * set, then skipped. It lives with the clients because it is a fact about their endpoint.
  */
-export class UnsupportedOperations {
+class UnsupportedOperations {
   readonly #operations = new Set<string>();
 
   /** Whether `operation` was already found missing. */
@@ -63,15 +83,6 @@ export class UnsupportedOperations {
   remember(operation: string): void {
     this.#operations.add(operation);
   }
-}
-
-/** A client built on its first use, once: its SDK package is imported only then. */
-function onFirstUse<T>(build: () => Promise<T>): () => Promise<T> {
-  let client: Promise<T> | undefined;
-  return () => {
-    client ??= build();
-    return client;
-  };
 }
 
 /**
@@ -95,22 +106,21 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     options.decorateStack?.(client.middlewareStack, service);
     return client;
   };
-  const ec2Clients = new Map<string, EC2Client>();
   let dynamodb: DynamoDBClient | undefined;
+  const ec2In = perRegion((inRegion) =>
+    instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2'),
+  );
+  const kmsIn = perRegion(async (inRegion) => {
+    const { KMSClient } = await import('@aws-sdk/client-kms');
+    return instrumented(new KMSClient({ ...common(), region: inRegion }), 'KMS');
+  });
 
   return {
     region,
     counter,
     unsupported: new UnsupportedOperations(),
-    ec2(inRegion = region) {
-      let client = ec2Clients.get(inRegion);
-      if (!client) {
-        client = instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2');
-        ec2Clients.set(inRegion, client);
-      }
-      return client;
-    },
-    sns: onFirstUse(async () => {
+    ec2: (inRegion = region) => ec2In(inRegion),
+    sns: lazily(async () => {
       const { SNSClient } = await import('@aws-sdk/client-sns');
       return instrumented(new SNSClient({ ...common(), region }), 'SNS');
     }),
@@ -118,17 +128,44 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
       dynamodb ??= instrumented(new DynamoDBClient({ ...common(), region }), 'DynamoDB');
       return dynamodb;
     },
-    sts: onFirstUse(async () => {
+    sts: lazily(async () => {
       const { STSClient } = await import('@aws-sdk/client-sts');
       return instrumented(new STSClient({ ...common(), region }), 'STS');
     }),
-    s3: onFirstUse(async () => {
+    kms: (inRegion = region) => kmsIn(inRegion),
+    organizations: lazily(async () => {
+      const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
+      return instrumented(new OrganizationsClient({ ...common(), region }), 'Organizations');
+    }),
+    s3: lazily(async () => {
       const { S3Client } = await import('@aws-sdk/client-s3');
       return instrumented(new S3Client({ ...common(), region }), 'S3');
     }),
-    securityHub: onFirstUse(async () => {
+    securityHub: lazily(async () => {
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
       return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
     }),
+  };
+}
+
+/** One client per region, built on first use and then reused. */
+function perRegion<Client>(build: (region: string) => Client): (region: string) => Client {
+  const clients = new Map<string, Client>();
+  return (region) => {
+    let client = clients.get(region);
+    if (client === undefined) {
+      client = build(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
+}
+
+/** A client built on first use (its package loaded then too), and the same one afterwards. */
+function lazily<T>(build: () => Promise<T>): () => Promise<T> {
+  let client: Promise<T> | undefined;
+  return () => {
+    client ??= build();
+    return client;
   };
 }

@@ -12,10 +12,10 @@ import type { AwsClients } from './clients.js';
 import { type CloneListing, Ec2CloneListing } from './clone-listing.js';
 
 /** Instance states in which an instance still uses its AMI: everything but terminated. */
-export const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
 
 /** One launch template version whose image EC2 cannot tell us, e.g. `resolve:ssm:/golden/ami`. */
-export interface UnresolvedTemplateImage {
+interface UnresolvedTemplateImage {
   launchTemplateId: string;
   version: number;
   imageId: string;

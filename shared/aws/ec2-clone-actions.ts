@@ -1,6 +1,4 @@
 import {
-  DescribeImageAttributeCommand,
-  DescribeSnapshotAttributeCommand,
   DisableImageCommand,
   EnableImageDeprecationCommand,
   type LaunchPermission,
@@ -13,12 +11,14 @@ import {
   recordedShares,
   type Share,
   shareTagKey,
+  shareToken,
 } from '../model/clonewarden-tags.js';
 import type { EnforcerLog } from '../model/log.js';
+import type { CloneKind } from '../model/types.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { type CloneShareReader, Ec2CloneShareReader } from './clone-shares.js';
 import { tagResources } from './ec2-tagging.js';
-import { createVolumePermissionToShare, launchPermissionToShare } from './share-permissions.js';
 
 function uniqueShares(shares: Share[]): Share[] {
   const seen = new Set<string>();
@@ -49,15 +49,20 @@ export interface CloneActions {
     snapshotId: string,
     knownTags: Record<string, string>,
   ): Promise<QuarantineResult>;
+  /** Removes those of `shares` the clone still grants, keeps every other grant; returns what it removed. */
+  revokeShares(region: string, kind: CloneKind, id: string, shares: Share[]): Promise<Share[]>;
 }
 
 export class Ec2CloneActions implements CloneActions {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
   readonly #now: () => Date;
+  /** The same share reader the audit uses: one place turns EC2's permissions into shares. */
+  readonly #shares: CloneShareReader;
 
   constructor(aws: AwsClients, options: { log: EnforcerLog; now?: () => Date }) {
     this.#aws = aws;
+    this.#shares = new Ec2CloneShareReader(aws);
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
   }
@@ -77,10 +82,7 @@ export class Ec2CloneActions implements CloneActions {
     knownTags: Record<string, string>,
   ): Promise<QuarantineResult> {
     const ec2 = this.#aws.ec2(region);
-    const attribute = await ec2.send(
-      new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
-    );
-    const current = (attribute.LaunchPermissions ?? []).flatMap(launchPermissionToShare);
+    const current = await this.#shares.shares(region, 'image', imageId);
     await this.#recordShares(region, imageId, knownTags, current);
     if (current.length > 0) {
       await ec2.send(
@@ -102,30 +104,48 @@ export class Ec2CloneActions implements CloneActions {
     return { removedShares: current, skipped };
   }
 
+  async revokeShares(region: string, kind: CloneKind, id: string, shares: Share[]): Promise<Share[]> {
+    const ec2 = this.#aws.ec2(region);
+    const current = await this.#shares.shares(region, kind, id);
+    // Only what is still granted: a retry after a partial run removes nothing twice.
+    const granted = new Set(current.map(shareToken));
+    const removing = uniqueShares(shares).filter((share) => granted.has(shareToken(share)));
+    if (removing.length === 0) return [];
+    if (kind === 'image') {
+      await ec2.send(
+        new ModifyImageAttributeCommand({
+          ImageId: id,
+          LaunchPermission: { Remove: removing.map(shareToLaunchPermission) },
+        }),
+      );
+    } else {
+      await this.#removeVolumePermissions(region, id, removing);
+    }
+    return removing;
+  }
+
+  /** The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements. */
+  async #removeVolumePermissions(region: string, snapshotId: string, shares: Share[]): Promise<void> {
+    await this.#aws.ec2(region).send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'remove',
+        UserIds: shares.filter((s) => s.kind === 'account').map((s) => s.value),
+        GroupNames: shares.filter((s) => s.kind === 'group').map((s) => s.value as 'all'),
+      }),
+    );
+  }
+
   /** Records `createVolumePermission` in a tag, then removes it. */
   async quarantineSnapshot(
     region: string,
     snapshotId: string,
     knownTags: Record<string, string>,
   ): Promise<QuarantineResult> {
-    const ec2 = this.#aws.ec2(region);
-    const attribute = await ec2.send(
-      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-    );
-    const current = (attribute.CreateVolumePermissions ?? []).flatMap(createVolumePermissionToShare);
+    const current = await this.#shares.shares(region, 'snapshot', snapshotId);
     await this.#recordShares(region, snapshotId, knownTags, current);
-    if (current.length > 0) {
-      // The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements.
-      await ec2.send(
-        new ModifySnapshotAttributeCommand({
-          SnapshotId: snapshotId,
-          Attribute: 'createVolumePermission',
-          OperationType: 'remove',
-          UserIds: current.filter((s) => s.kind === 'account').map((s) => s.value),
-          GroupNames: current.filter((s) => s.kind === 'group').map((s) => s.value as 'all'),
-        }),
-      );
-    }
+    if (current.length > 0) await this.#removeVolumePermissions(region, snapshotId, current);
     return { removedShares: current, skipped: [] };
   }
 

@@ -8,12 +8,16 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-ec2';
 import { CloneNotVisibleError } from '../model/errors.js';
+import { kmsAliasRegion } from '../model/kms-alias.js';
 import type { EnforcerLog } from '../model/log.js';
 import type {
   CloneEvent,
   CloneFact,
   CloneFacts,
   CloneKind,
+  DiskEncryption,
+  FactNeeds,
+  KmsKeyFact,
   OriginFact,
   SourceFact,
   SourceRef,
@@ -22,6 +26,7 @@ import type {
 import { describeError, isNotFound, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { isDeprecated, missingSource, SOURCE_READERS } from './ec2-source-readers.js';
+import type { KmsKeyReader } from './kms-keys.js';
 import { tagsToRecord } from './tag-set.js';
 
 /** Fetches what the engine needs to judge one event. The only way the engine sees AWS. */
@@ -43,6 +48,10 @@ export interface Ec2CloneFactsOptions {
   retry?: VisibilityRetry;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
+  /** Extra facts the policy's rules ask for (see `factNeedsOf`); none when absent. */
+  needs?: FactNeeds;
+  /** Describes KMS keys; passed only where a rule may need it, so that other bundles lack KMS. */
+  kms?: KmsKeyReader;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -58,6 +67,8 @@ export class Ec2CloneFacts implements CloneFactsReader {
   readonly #retry: VisibilityRetry;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => Date;
+  readonly #needs: FactNeeds | undefined;
+  readonly #kms: KmsKeyReader | undefined;
 
   constructor(aws: AwsClients, options: Ec2CloneFactsOptions) {
     this.#aws = aws;
@@ -65,6 +76,8 @@ export class Ec2CloneFacts implements CloneFactsReader {
     this.#retry = options.retry ?? DEFAULT_VISIBILITY_RETRY;
     this.#sleep = options.sleep ?? defaultSleep;
     this.#now = options.now ?? (() => new Date());
+    this.#needs = options.needs;
+    this.#kms = options.kms;
   }
 
   async collect(event: CloneEvent): Promise<CloneFacts> {
@@ -94,12 +107,56 @@ export class Ec2CloneFacts implements CloneFactsReader {
       }));
     }
     const origin = clonesAndOrigin.origin ?? separateOrigin;
+    const clones = await this.#withDiskEncryption(clonesAndOrigin.clones, event.region, gaps);
+    const kmsKeys = await this.#readKmsKeys(clones);
     return {
-      clones: clonesAndOrigin.clones,
+      clones,
       ...(source ? { source } : {}),
       ...(origin ? { origin } : {}),
+      ...(kmsKeys ? { kmsKeys } : {}),
       gaps,
     };
+  }
+
+  /**
+   * Images carry no encryption of their own: their backing snapshots do (DescribeImages reports
+   * a KmsKeyId only for RunInstances-style mappings, "EbsBlockDevice"). One DescribeSnapshots
+   * for every image of the event, only when a rule asks. An image whose disks cannot all be read
+   * keeps its encryption unknown.
+   */
+  async #withDiskEncryption(clones: CloneFact[], region: string, gaps: string[]): Promise<CloneFact[]> {
+    const images = clones.filter((clone) => clone.kind === 'image');
+    if (!this.#needs?.diskEncryption || images.length === 0) return clones;
+    const ids = [...new Set(images.flatMap((image) => image.backingSnapshotIds))];
+    const disks =
+      ids.length > 0 ? await this.#describeTogether('snapshot', region, ids, undefined) : new Map();
+    return clones.map((clone) => {
+      if (clone.kind !== 'image') return clone;
+      const missing = clone.backingSnapshotIds.filter((id) => !disks.get(id)?.encryption);
+      if (missing.length > 0) {
+        gaps.push(`disks of ${clone.id} could not be read (${missing.join(', ')}): encryption unknown`);
+        return clone;
+      }
+      return { ...clone, encryption: clone.backingSnapshotIds.flatMap((id) => disks.get(id)!.encryption!) };
+    });
+  }
+
+  /** The clones' KMS keys and the policy's aliases, described only when a rule asks. */
+  async #readKmsKeys(clones: CloneFact[]): Promise<KmsKeyFact[] | undefined> {
+    const needs = this.#needs;
+    if (!this.#kms || !needs || (!needs.kmsKeyManager && needs.kmsAliases.length === 0)) return undefined;
+    const refs: { ref: string; region: string }[] = [];
+    for (const clone of clones) {
+      if (needs.kmsKeyManager) {
+        for (const disk of clone.encryption ?? []) {
+          if (disk.kmsKeyId) refs.push({ ref: disk.kmsKeyId, region: clone.region });
+        }
+      }
+      for (const alias of needs.kmsAliases) {
+        refs.push({ ref: alias, region: kmsAliasRegion(alias, clone.region) });
+      }
+    }
+    return refs.length > 0 ? this.#kms.describe(refs) : undefined;
   }
 
   /** The source, through the reader for its kind; a source EC2 does not know is a gap. */
@@ -145,7 +202,8 @@ export class Ec2CloneFacts implements CloneFactsReader {
         await this.#sleep(delay);
       }
     }
-    throw new CloneNotVisibleError(cloneIds.join(', '), this.#retry.attempts, {
+    const where = { region: event.region, account: event.account };
+    throw new CloneNotVisibleError(cloneIds.join(', '), this.#retry.attempts, where, {
       cause: new Error(lastProblem),
     });
   }
@@ -286,6 +344,15 @@ function snapshotFact(snapshot: Snapshot, region: string): CloneFact {
     backingSnapshotIds: [],
     ...(snapshot.VolumeId ? { volumeId: snapshot.VolumeId } : {}),
     ...(snapshot.VolumeSize !== undefined ? { sizeGiB: snapshot.VolumeSize } : {}),
+    ...(snapshot.Encrypted !== undefined ? { encryption: [diskEncryption(snapshot)] } : {}),
+  };
+}
+
+function diskEncryption(snapshot: Snapshot): DiskEncryption {
+  return {
+    snapshotId: snapshot.SnapshotId!,
+    encrypted: snapshot.Encrypted === true,
+    ...(snapshot.KmsKeyId ? { kmsKeyId: snapshot.KmsKeyId } : {}),
   };
 }
 

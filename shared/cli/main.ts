@@ -1,3 +1,4 @@
+import { describeError } from '../aws/aws-error.js';
 import { CloneWardenError, PolicyValidationError, UsageError } from '../model/errors.js';
 import { type CliCommand, EXIT } from './cli-command.js';
 import { cliVersion } from './cli-version.js';
@@ -81,9 +82,17 @@ export async function main(argv: string[]): Promise<number> {
       if (error instanceof UsageError) process.stderr.write(`\n${command.usage}\n`);
       return EXIT.usage;
     }
-    const message =
-      error instanceof CloneWardenError ? error.message : ((error as Error)?.stack ?? String(error));
-    process.stderr.write(`clonewarden ${name}: ${message}\n`);
+    process.stderr.write(`clonewarden ${name}: ${unexpectedErrorText(error)}\n`);
     return EXIT.failed;
   }
+}
+
+/**
+ * One line for an error the command did not expect (a refused connection, an AWS error): its
+ * name and message, with the stack only at CLONEWARDEN_LOG_LEVEL=debug, where it is asked for.
+ */
+function unexpectedErrorText(error: unknown): string {
+  if (error instanceof CloneWardenError) return error.message;
+  if (process.env.CLONEWARDEN_LOG_LEVEL === 'debug') return (error as Error)?.stack ?? String(error);
+  return `${describeError(error)} (CLONEWARDEN_LOG_LEVEL=debug shows the stack)`;
 }

@@ -6,6 +6,7 @@ import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 function humanReport(report: PruneReport): string {
@@ -64,6 +65,7 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       ...(values['dry-run'] ? { dryRun: true } : {}),
       ...(values['reconcile-limit'] !== undefined ? { reconcileLimit: values['reconcile-limit'] } : {}),
     });
+    await notePolicyWarnings('prune', settings.policyPath, new Date());
     const aws = await connectAws(values.region, { checkCredentials: true });
     const context = await createPruneContext({
       settings,

@@ -6,8 +6,9 @@ import type { EnforceContext } from '../pipeline/enforce-context.js';
 import { enforceRecord } from '../pipeline/enforce-record.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
-import type { CliCommand } from './cli-command.js';
+import { type CliCommand, EXIT } from './cli-command.js';
 import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 /** The line `replay --json` prints per record: a fixed shape that scripts may rely on. */
@@ -47,16 +48,29 @@ function humanLine(verdict: Verdict): string {
 
 export const replayCommand: CliCommand = withCredentialHint('replay', {
   usage: [
-    'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json]',
+    'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--no-alerts] [--json]',
     '',
     '  Each file may hold a bare CloudTrail record, an EventBridge envelope, a CloudTrail log file',
     '  {"Records":[…]}, a JSON array or JSON lines of those; gzip is detected and unpacked.',
+    '  EC2 is read in the region each record names (awsRegion); --region is home for the alert topic.',
+    '',
+    '                   tags and quarantine   alert',
+    '    (no flag)      as the policy says    sent',
+    '    --dry-run      nothing changes       sent, marked DRY RUN',
+    '    --no-alerts    as the policy says    not sent',
+    '    both           nothing changes       not sent: a read-only check of the records',
     '  --json   one JSON object per record, then {"summary":{…}}',
-    '  Exit 0 when every record was processed (violations are not errors), 1 when one failed,',
-    '  2 on bad usage or an invalid policy.',
+    '',
+    '  Exit 0 when every record was processed (violations are not errors; skipped records, calls',
+    '  clonewarden does not govern, are not either), 1 when a record was rejected (not a CloudTrail',
+    '  record it can read) or failed, a file could not be read or held no record; 2 on bad usage',
+    '  or an invalid policy.',
   ].join('\n'),
   async run(args) {
-    const { values, positionals } = parseFlags(args, SETTING_FLAGS);
+    const { values, positionals } = parseFlags(args, {
+      ...SETTING_FLAGS,
+      'no-alerts': { type: 'boolean' },
+    });
     if (positionals.length === 0)
       throw new UsageError('replay needs at least one file of CloudTrail records');
     const settings = resolveSettings({
@@ -64,14 +78,22 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
       ...(values['topic-arn'] ? { topicArn: values['topic-arn'] } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
     });
+    await notePolicyWarnings('replay', settings.policyPath, new Date());
     const log = createStderrLog(settings.logLevel);
     const metrics = new TallyMetrics();
     // Records carry their own region; this one is home for the alert topic. Credentials are not
     // checked up front: records that are skipped or rejected need none.
     const aws = await connectAws(values.region, { checkCredentials: false });
     const context = await createEnforceContext({ settings, aws, log, metrics });
+    // No topic, no alert action: the engine plans none, so the verdicts show none.
+    if (values['no-alerts']) delete context.topicArn;
 
-    const tally: ReplayTally = { records: 0, byStatus: {}, failures: [] };
+    const tally: ReplayTally = {
+      records: 0,
+      byStatus: {},
+      failures: [],
+      warnMissingTopic: !values['no-alerts'] && context.topicArn === undefined,
+    };
     for (const file of positionals) await replayFile(file, context, tally, values.json === true);
     const { records, byStatus, failures } = tally;
     const summary = {
@@ -85,9 +107,9 @@ export const replayCommand: CliCommand = withCredentialHint('replay', {
     writeLine(
       values.json
         ? JSON.stringify({ summary })
-        : `\n${records} record(s): ${JSON.stringify(byStatus)}${failures.length ? `, ${failures.length} FAILED` : ''}${context.dryRun ? ' (dry run: nothing changed)' : ''}`,
+        : `\n${records} record(s): ${JSON.stringify(byStatus)}${failures.length ? `, ${failures.length} FAILED` : ''}${context.dryRun ? ' (dry run: nothing changed)' : ''}${values['no-alerts'] ? ' (--no-alerts: none sent)' : ''}`,
     );
-    return failures.length > 0 ? 1 : 0;
+    return failures.length > 0 || (byStatus.rejected ?? 0) > 0 ? EXIT.failed : EXIT.ok;
   },
 });
 
@@ -96,6 +118,8 @@ interface ReplayTally {
   records: number;
   byStatus: Record<string, number>;
   failures: { eventId: string; error: string; actions?: unknown }[];
+  /** True until the run has said, once, that violations went unalerted for want of a topic. */
+  warnMissingTopic: boolean;
 }
 
 const writeLine = (line: string) => process.stdout.write(`${line}\n`);
@@ -108,6 +132,13 @@ async function replayFile(file: string, context: EnforceContext, tally: ReplayTa
     // An unreadable file fails the run (exit 1) but not the other files: their verdicts stand.
     tally.failures.push({ eventId: '', error: (error as Error).message });
     process.stderr.write(`clonewarden replay: ${(error as Error).message}\n`);
+    return;
+  }
+  if (inputs.length === 0) {
+    // A file that holds no record checks nothing: that is not a success.
+    const error = `${file} holds no CloudTrail record`;
+    tally.failures.push({ eventId: '', error });
+    process.stderr.write(`clonewarden replay: ${error}\n`);
     return;
   }
   for (const input of inputs) {
@@ -123,6 +154,12 @@ async function replayRecord(input: unknown, context: EnforceContext, tally: Repl
     const verdict = await enforceRecord(input, context);
     tally.byStatus[verdict.status] = (tally.byStatus[verdict.status] ?? 0) + 1;
     writeLine(json ? JSON.stringify(verdictLine(verdict)) : humanLine(verdict));
+    if (tally.warnMissingTopic && verdict.violations.length > 0) {
+      tally.warnMissingTopic = false;
+      process.stderr.write(
+        'clonewarden replay: violations found, but no alert is sent: no alert topic (give --topic-arn, set CLONEWARDEN_ALERT_TOPIC_ARN or alerts.topicArn in the policy; --no-alerts silences this)\n',
+      );
+    }
   } catch (error) {
     // A failed record has no verdict status of its own: it is reported on stderr
     // and in the summary's `failures`, and makes the exit code 1.

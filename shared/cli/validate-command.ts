@@ -1,20 +1,24 @@
 import { PolicyValidationError } from '../model/errors.js';
-import { describeRuleTypes, loadPolicy } from '../policy/load-policy.js';
+import { checkPolicyFile, describeRuleTypes } from '../policy/load-policy.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
 
 export const validateCommand: CliCommand = {
   usage: [
-    'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--rule-types]',
+    'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--strict] [--rule-types]',
     '',
     '  Exit 0 when the policy is valid, 2 when it is not (each problem names its path and line).',
+    '  A valid policy may still hold parts that can never take effect (no rules, an expired',
+    '  exemption, a rule that can not fire, alerts above every severity): each is a warning on stderr.',
+    '  --strict       exit 2 on warnings too (for CI)',
     '  --rule-types   list the rule types with an example of each',
   ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       policy: { type: 'string' },
       json: { type: 'boolean' },
+      strict: { type: 'boolean' },
       'rule-types': { type: 'boolean' },
     });
     if (values['rule-types']) {
@@ -24,18 +28,22 @@ export const validateCommand: CliCommand = {
     const path =
       positionals[0] ?? resolveSettings({ ...(values.policy ? { policy: values.policy } : {}) }).policyPath;
     try {
-      const policy = await loadPolicy(path);
+      const { policy, warnings } = await checkPolicyFile(path, new Date());
       if (values.json) {
         process.stdout.write(
-          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id) })}\n`,
+          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id), warnings })}\n`,
         );
       } else {
         process.stdout.write(
-          `${path}: valid — ${policy.rules.length} rule(s): ${policy.rules.map((r) => `${r.id} (${r.type})`).join(', ')}` +
+          `${path}: valid — ${policy.rules.length} rule(s)${policy.rules.map((r, i) => `${i ? ',' : ':'} ${r.id} (${r.type})`).join('')}` +
             `${policy.dryRun ? '; dryRun is on' : ''}\n`,
         );
+        if (warnings.length > 0) {
+          const count = warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`;
+          process.stderr.write(`${path}: ${count}\n${warnings.map((w) => `  ${w}`).join('\n')}\n`);
+        }
       }
-      return 0;
+      return values.strict && warnings.length > 0 ? 2 : 0;
     } catch (error) {
       if (!(error instanceof PolicyValidationError)) throw error;
       if (values.json) {

@@ -1,6 +1,4 @@
-import { compileArnGlob } from '../model/arn-glob.js';
 import { fitTagValue, joinIdsForTag, TAG, TAG_LIMITS, TAG_PREFIX } from '../model/clonewarden-tags.js';
-import { highestSeverity, meetsMinSeverity } from '../model/severity.js';
 import type {
   CloneEvent,
   CloneFact,
@@ -14,6 +12,7 @@ import type {
 import type { Policy, RuleConfig } from '../policy/schema.js';
 import { ruleTypeByName } from '../rules/registry.js';
 import { resolveLineage } from './resolve-lineage.js';
+import { asksForQuarantine, decideAlert, exemptionFor, matchesAny, statusOf } from './verdict-rules.js';
 
 export interface EvaluationOptions {
   now: Date;
@@ -21,22 +20,6 @@ export interface EvaluationOptions {
   dryRun: boolean;
   /** Effective alert topic: the flag/env var, else `alerts.topicArn`. */
   topicArn?: string;
-}
-
-/** Whether any of the globs matches any of the names. */
-function matchesAny(globs: readonly string[], names: readonly (string | undefined)[]): boolean {
-  const matchers = globs.map(compileArnGlob);
-  return names.some((name) => name !== undefined && matchers.some((matches) => matches(name)));
-}
-
-function exemptionFor(policy: Policy, event: CloneEvent, cloneId: string, now: Date): string | undefined {
-  for (const exemption of policy.exemptions) {
-    if (exemption.expires && new Date(exemption.expires).getTime() < now.getTime()) continue;
-    const byPrincipal = 'principals' in exemption && matchesAny(exemption.principals, [event.principal.arn]);
-    const byResource = 'resources' in exemption && exemption.resources.includes(cloneId);
-    if (byPrincipal || byResource) return exemption.reason;
-  }
-  return undefined;
 }
 
 /**
@@ -65,6 +48,7 @@ export function evaluatePolicy(
     resources: facts.clones.map((clone) => clone.id),
     status: statuses.verdict,
     ...(judged.exemptions.size > 0 ? { exemption: [...new Set(judged.exemptions.values())].join('; ') } : {}),
+    ...(judged.sourceLabels ? { sourceLabels: judged.sourceLabels } : {}),
     violations: judged.violations,
     unknowns: judged.unknowns,
     actions,
@@ -82,6 +66,8 @@ interface Judgement {
   inherited: Map<string, Record<string, string>>;
   /** Clone id → the reason of the policy exemption that covers it. */
   exemptions: Map<string, string>;
+  /** The source's labels that rules judged by, as they were (allowed-sources). */
+  sourceLabels?: Record<string, string>;
 }
 
 /** Rules of the creation family judge a clone's birth; the other families have their own step. */
@@ -101,7 +87,7 @@ function judgeClones(
     event.principal.invokedBy,
   ]);
   for (const clone of facts.clones) {
-    const exemption = exemptionFor(policy, event, clone.id, now);
+    const exemption = exemptionFor(policy, event.principal, clone.id, now);
     if (exemption) judged.exemptions.set(clone.id, exemption);
     for (const rule of policy.rules) {
       if (!judgesBirth(rule) || !rule.resources.includes(clone.kind)) continue;
@@ -119,6 +105,7 @@ function judgeClones(
       for (const message of outcome.unknowns ?? []) {
         judged.unknowns.push({ rule: rule.id, resource: clone.id, message });
       }
+      if (outcome.sourceLabels) judged.sourceLabels = { ...judged.sourceLabels, ...outcome.sourceLabels };
       if (outcome.inheritTags) {
         judged.inherited.set(clone.id, { ...judged.inherited.get(clone.id), ...outcome.inheritTags });
       }
@@ -134,19 +121,6 @@ interface Statuses {
   /** Each clone's violations that mark it (action `tag` or `quarantine`, not exempt). */
   marked: Map<string, Violation[]>;
 }
-
-/**
- * The one status rule, for a clone and for the verdict alike: exempt when the policy exempts
- * it, else quarantined when a violation that counts asks for quarantine, else violation when
- * there is one, else compliant.
- */
-function statusOf(exempt: boolean, quarantine: boolean, violated: boolean): VerdictStatus {
-  if (exempt) return 'exempt';
-  if (quarantine) return 'quarantined';
-  return violated ? 'violation' : 'compliant';
-}
-
-const asksForQuarantine = (violation: Violation) => violation.action === 'quarantine';
 
 /**
  * Step 2: each clone's status, from its own violations that mark it (not exempt, not
@@ -204,14 +178,6 @@ function planCloneActions(
     }
   }
   return actions;
-}
-
-/** Step 4: one alert, when there is a topic and the worst violation meets `alerts.minSeverity`. */
-function decideAlert(violations: readonly Violation[], policy: Policy, topicArn?: string): PlannedAction[] {
-  const top = highestSeverity(violations);
-  if (!top || !topicArn || !meetsMinSeverity(top, policy.alerts.minSeverity)) return [];
-  const chatbot = policy.alerts.chatbot ? { chatbot: true } : {};
-  return [{ type: 'alert', target: topicArn, severity: top, ...chatbot, done: false }];
 }
 
 function evaluateRule(rule: RuleConfig, input: Parameters<ReturnType<typeof ruleTypeByName>['evaluate']>[1]) {

@@ -3,9 +3,9 @@ import * as z from 'zod';
 /** Longest id-like value we accept: event ids, account ids, principal ids, resource ids. */
 export const MAX_ID_LENGTH = 256;
 /** Longest `eventName`. */
-export const MAX_EVENT_NAME_LENGTH = 128;
+const MAX_EVENT_NAME_LENGTH = 128;
 /** Longest ARN (IAM allows role paths of up to 512 characters; ARNs in general up to 2048). */
-export const MAX_ARN_LENGTH = 2048;
+const MAX_ARN_LENGTH = 2048;
 /** Longest free-text value we read (names, descriptions, tag keys and values, user agents). */
 export const MAX_TEXT_LENGTH = 4096;
 
@@ -72,7 +72,7 @@ export const EventTimeSchema = z
   });
 
 /** `userIdentity.sessionContext.sessionIssuer`: the role (or user) that issued temporary credentials. */
-export const SessionIssuerSchema = z.looseObject({
+const SessionIssuerSchema = z.looseObject({
   type: idString.nullish(),
   principalId: principalId.nullish(),
   arn: principalArn.nullish(),
@@ -195,5 +195,3 @@ export const EventBridgeCloudTrailSchema = EventBridgeSchema.extend({
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
 /** A validated CloudTrail `userIdentity`. */
 export type UserIdentity = z.infer<typeof UserIdentitySchema>;
-/** A validated EventBridge envelope around an EC2 CloudTrail record. */
-export type EventBridgeCloudTrailEvent = z.infer<typeof EventBridgeCloudTrailSchema>;

@@ -1,5 +1,9 @@
+import type { Principal } from '../model/types.js';
+import type { CloudTrailRecord } from './cloudtrail-schema.js';
 import type { EventFamily } from './event-family.js';
 import { creationFamily } from './families/creation.js';
+import { sharingFamily } from './families/sharing.js';
+import type { ParsedInput, RecordContext } from './parsed-input.js';
 
 /**
  * The event families clonewarden governs, one file each under `families/`: its event names with
@@ -8,12 +12,13 @@ import { creationFamily } from './families/creation.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily] as const;
+export const EVENT_FAMILIES = [creationFamily, sharingFamily] as const;
 
-type FamilyOf<Name> = Extract<(typeof EVENT_FAMILIES)[number], { entries: Record<Name & string, unknown> }>;
+/** Each family's own names, distributed over the families (a plain `keyof` of the union is empty). */
+type EntryNames<Family> = Family extends { entries: infer Entries } ? keyof Entries & string : never;
 
 /** A CloudTrail event name clonewarden governs. */
-export type GovernedEventName = keyof (typeof EVENT_FAMILIES)[number]['entries'];
+export type GovernedEventName = EntryNames<(typeof EVENT_FAMILIES)[number]>;
 
 const FAMILY_BY_EVENT: ReadonlyMap<string, (typeof EVENT_FAMILIES)[number]> = new Map(
   EVENT_FAMILIES.flatMap((family) => Object.keys(family.entries).map((name) => [name, family] as const)),
@@ -30,9 +35,23 @@ export function isGovernedEventName(eventName: string): eventName is GovernedEve
   return FAMILY_BY_EVENT.has(eventName);
 }
 
-/** The family that reads a governed event. */
-export function familyOf<Name extends GovernedEventName>(eventName: Name): FamilyOf<Name> {
-  return FAMILY_BY_EVENT.get(eventName) as FamilyOf<Name>;
+/** A family's reader, taking any of its own event names. */
+type FamilyReader = (
+  eventName: GovernedEventName,
+  record: CloudTrailRecord,
+  principal: Principal,
+  context: RecordContext,
+) => ParsedInput;
+
+/** Reads a governed record with its family's reader: the table pairs each name with its family. */
+export function readGovernedRecord(
+  eventName: GovernedEventName,
+  record: CloudTrailRecord,
+  principal: Principal,
+  context: RecordContext,
+): ParsedInput {
+  const read = FAMILY_BY_EVENT.get(eventName)!.read as FamilyReader;
+  return read(eventName, record, principal, context);
 }
 
 /** The governed event names of one family, in table order. */

@@ -12,7 +12,7 @@ import {
   EventBridgeSchema,
   MAX_ID_LENGTH,
 } from './cloudtrail-schema.js';
-import { familyOf, type GovernedEventName, isGovernedEventName } from './event-table.js';
+import { type GovernedEventName, isGovernedEventName, readGovernedRecord } from './event-table.js';
 import { type ParsedInput, type RecordSummary, rejected, skipped, withPrefix } from './parsed-input.js';
 import { resolvePrincipal } from './resolve-principal.js';
 
@@ -71,7 +71,7 @@ export function parseCloneEvent(input: unknown, options: ParseCloneEventOptions 
   if (principal.arn && matchesAny(options.enforcerPrincipals ?? [], principal.arn)) {
     return skipped(`call made by the enforcer itself (${principal.arn})`, summary);
   }
-  return familyOf(eventName).read(eventName, record, principal, { pathPrefix, summary, account });
+  return readGovernedRecord(eventName, record, principal, { pathPrefix, summary, account });
 }
 
 /** The CloudTrail record inside an EventBridge envelope, or why there is none to read. */

@@ -6,7 +6,7 @@ import { CloneWardenError, EventValidationError } from '../model/errors.js';
 const gunzipAsync = promisify(gunzip);
 
 /** A decompressed file larger than this is refused (CloudTrail log files are a few MB at most). */
-export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
 /**
  * Reads the records in a file for `clonewarden replay`. The file holds a bare CloudTrail record,
@@ -53,7 +53,7 @@ function isGzip(bytes: Buffer): boolean {
  * The records in `text`, read from `name` (used in messages only). See {@link readRecordsFromFile}.
  * @throws {EventValidationError} when the text is neither JSON nor JSON lines.
  */
-export function parseRecordsText(text: string, name: string): unknown[] {
+function parseRecordsText(text: string, name: string): unknown[] {
   if (text.trim() === '') throw new EventValidationError(`${name} is empty: expected JSON or JSON lines`);
   let whole: unknown;
   try {

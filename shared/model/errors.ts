@@ -47,14 +47,25 @@ export class PolicyValidationError extends CloneWardenError {
   }
 }
 
-/** The new clone is still not visible after bounded retries (EC2 is eventually consistent). */
+/**
+ * The new clone is still not visible after bounded retries (EC2 is eventually consistent). The
+ * message names where it looked: the region and account the record names, because the usual
+ * cause of a clone that never appears is a record from another account or region than the
+ * credentials can see, not EC2's delay.
+ */
 export class CloneNotVisibleError extends CloneWardenError {
   constructor(
     readonly resourceId: string,
     readonly attempts: number,
+    readonly where: { region: string; account: string },
     options?: ErrorOptions,
   ) {
-    super(`${resourceId} is still not visible after ${attempts} attempts`, options);
+    super(
+      `${resourceId} is still not visible in ${where.region} after ${attempts} attempts; ` +
+        `EC2 was asked in the region the record names (awsRegion ${where.region}, account ${where.account}): ` +
+        'check that your credentials are for that account and the clone still exists there',
+      options,
+    );
     this.name = 'CloneNotVisibleError';
   }
 }

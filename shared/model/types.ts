@@ -3,6 +3,7 @@
  * Everything here is plain data, so that the engine stays pure and easy to test.
  */
 
+import type { Share } from './clonewarden-tags.js';
 import type { Severity } from './severity.js';
 
 export type { Severity };
@@ -81,12 +82,35 @@ export interface CloneEvent {
 }
 
 /**
+ * A call that changes who may use a clone (`ModifyImageAttribute` launchPermission,
+ * `ModifySnapshotAttribute` createVolumePermission), normalised.
+ */
+export interface ShareEvent {
+  /** The event family that governs it: who a clone is shared with. */
+  family: 'sharing';
+  eventId: string;
+  eventName: string;
+  /** ISO 8601. */
+  eventTime: string;
+  region: string;
+  account: string;
+  principal: Principal;
+  /** The image or snapshot whose permissions changed. */
+  clone: CloneRef;
+  /** The grants the call added: what the rules judge. */
+  added: Share[];
+  /** The grants the call removed: never a violation, recorded for the verdict. */
+  removed: Share[];
+  userAgent?: string;
+}
+
+/**
  * A governed event, normalised by its family's reader (`shared/events/families/`). Each family
  * adds its member here, with a `family` tag that the pipeline dispatches on.
  */
-export type GovernedEvent = CloneEvent;
+export type GovernedEvent = CloneEvent | ShareEvent;
 
-/** The families of governed events: `creation` (a clone's birth) today. */
+/** The families of governed events: `creation` (a clone's birth), `sharing` (who may use it). */
 export type EventFamily = GovernedEvent['family'];
 
 /** What an image or snapshot looks like in EC2 right now. */
@@ -107,6 +131,46 @@ export interface CloneFact {
   sourceImageId?: string;
   sourceInstanceId?: string;
   deprecated?: boolean;
+  /**
+   * The encryption of the clone's data, one entry per EBS snapshot: a snapshot's own, an
+   * image's backing snapshots' (read only when a rule asks, see {@link FactNeeds}). Absent when
+   * not read; an image without EBS snapshots (instance store) has none.
+   */
+  encryption?: DiskEncryption[];
+}
+
+/** Whether one EBS snapshot is encrypted, and with which KMS key (its ARN, as EC2 reports it). */
+export interface DiskEncryption {
+  snapshotId: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+}
+
+/**
+ * A KMS key as `DescribeKey` saw it. `ref` is what was asked: a clone's key ARN, or an alias the
+ * policy names (resolved in `region`). `unknown` says why nothing could be learnt (AccessDenied,
+ * a key in another account, an endpoint without KMS).
+ */
+export interface KmsKeyFact {
+  ref: string;
+  region: string;
+  arn?: string;
+  /** `CUSTOMER` for a customer-managed key, `AWS` for an AWS managed key such as `aws/ebs`. */
+  keyManager?: 'CUSTOMER' | 'AWS';
+  unknown?: string;
+}
+
+/**
+ * Facts that cost extra calls, fetched only when a policy rule asks for them (a rule type's
+ * `needs`): the enforcer does not pay for what no rule reads.
+ */
+export interface FactNeeds {
+  /** Each image's disk encryption, from its backing snapshots (one DescribeSnapshots). */
+  diskEncryption: boolean;
+  /** KMS DescribeKey of each clone's key: is it customer-managed? */
+  kmsKeyManager: boolean;
+  /** Aliases (`alias/…` or alias ARNs) to resolve to key ARNs with DescribeKey, per clone region. */
+  kmsAliases: string[];
 }
 
 export type StatusCheck =
@@ -175,6 +239,8 @@ export interface CloneFacts {
   clones: CloneFact[];
   source?: SourceFact;
   origin?: OriginFact;
+  /** KMS keys described for rules that judge the clones' keys (only when one asks). */
+  kmsKeys?: KmsKeyFact[];
   /** Facts that could not be fetched and why, e.g. "DescribeVolumeStatus not supported". */
   gaps: string[];
 }
@@ -212,6 +278,56 @@ export interface RuleOutcome {
   unknowns?: string[];
   /** Tags to copy onto the clone from its source (required-tags with `inheritFromSource`). */
   inheritTags?: Record<string, string>;
+  /** The source's labels the rule judged by (allowed-sources), for the verdict's `sourceLabels`. */
+  sourceLabels?: Record<string, string>;
+}
+
+/** What an image or snapshot whose permissions changed looks like now. */
+export interface SharedCloneFact {
+  kind: CloneKind;
+  id: string;
+  region: string;
+  /** False when EC2 no longer knows it (deregistered or deleted since the call). */
+  found: boolean;
+  ownerId?: string;
+  tags: Record<string, string>;
+  /** Its status, read by `CloneStatusReader` (today the `clonewarden:status` tag). */
+  status?: string;
+  encrypted: boolean;
+  /** The KMS keys of its encrypted disks: each must be shared too for the grantee to use it. */
+  kmsKeyIds: string[];
+  backingSnapshotIds: string[];
+}
+
+/** Our AWS Organization, as far as the role may read it. */
+export type OrganizationFact =
+  | {
+      known: true;
+      /** `arn:aws:organizations::<management>:organization/o-…`. */
+      arn: string;
+      id: string;
+      /** The member accounts; `undefined` when ListAccounts was refused (only the management or a delegated admin may call it). */
+      accounts?: ReadonlySet<string>;
+      /** Why the accounts are unknown. */
+      accountsUnknown?: string;
+    }
+  | { known: false; reason: string };
+
+/** Everything the adapters fetched to judge one share. */
+export interface ShareFacts {
+  clone: SharedCloneFact;
+  /** Read only when a rule needs it (`organization: true`). */
+  organization?: OrganizationFact;
+  gaps: string[];
+}
+
+/** The context a sharing rule judges one added grant in. Only data: rules never call AWS. */
+export interface ShareRuleInput {
+  event: ShareEvent;
+  clone: SharedCloneFact;
+  grant: Share;
+  organization?: OrganizationFact;
+  now: Date;
 }
 
 export interface Violation {
@@ -249,6 +365,19 @@ export type PlannedAction =
       removedShares?: string[];
     }
   | {
+      /** Removes the grants that broke a sharing rule, and keeps the others. */
+      type: 'revert';
+      target: string;
+      kind: CloneKind;
+      region: string;
+      /** The grants to remove, as share tokens (`u=<account>`, `g=all`, `o=…`, `ou=…`). */
+      shares: string[];
+      /** The grants actually removed (those still granted when the action ran). */
+      removedShares?: string[];
+      done: boolean;
+      error?: string;
+    }
+  | {
       type: 'alert';
       target: string;
       severity: Severity;
@@ -274,5 +403,20 @@ export interface Verdict {
   principal?: Principal;
   lineage?: Record<string, Lineage>;
   exemption?: string;
+  /**
+   * The source's labels that rules judged by (allowed-sources), as they were when the event was
+   * judged: only the keys the policy names. Absent when no rule judged labels. Added in v1, optional.
+   */
+  sourceLabels?: Record<string, string>;
+  /**
+   * Sharing events only: the grants the call added and removed, those that broke a rule (as
+   * share tokens, see `shareToken`), and notes such as the KMS key an encrypted clone needs shared.
+   */
+  sharing?: {
+    added: string[];
+    removed: string[];
+    denied: string[];
+    notes: string[];
+  };
   dryRun: boolean;
 }

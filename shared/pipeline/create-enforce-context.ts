@@ -1,8 +1,13 @@
 import type { AwsClients } from '../aws/clients.js';
+import { TAG_CLONE_STATUS } from '../aws/clone-status.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
+import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
+import { KmsKeys } from '../aws/kms-keys.js';
+import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import type { EnforceContext } from './enforce-context.js';
 
@@ -38,7 +43,14 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     facts: new Ec2CloneFacts(options.aws, {
       log: options.log,
       now,
+      needs: factNeedsOf(policy.rules),
+      kms: new KmsKeys(options.aws, options.log),
       ...(visibilityRetry ? { retry: visibilityRetry } : {}),
+    }),
+    // One context per container: the Organization is read at most once per container.
+    shareFacts: new Ec2ShareFacts(options.aws, {
+      status: TAG_CLONE_STATUS,
+      organization: new AwsOrganizationDirectory(options.aws, { log: options.log }),
     }),
     actions: new Ec2CloneActions(options.aws, { log: options.log, now }),
     alerts: new SnsAlertPublisher(options.aws),

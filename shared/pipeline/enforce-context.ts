@@ -1,5 +1,6 @@
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
+import type { ShareFactsReader } from '../aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
@@ -13,6 +14,8 @@ export interface EnforceContext {
   topicArn?: string;
   enforcerPrincipals: string[];
   facts: CloneFactsReader;
+  /** The facts of the sharing family: the shared clone, its status, our Organization. */
+  shareFacts: ShareFactsReader;
   actions: CloneActions;
   alerts: AlertPublisher;
   log: EnforcerLog;

@@ -1,5 +1,5 @@
 import { parseCloneEvent } from '../events/parse-clone-event.js';
-import type { Verdict } from '../model/types.js';
+import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { FAMILY_PIPELINES } from './family-pipelines.js';
 
@@ -26,7 +26,12 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
     return verdict;
   }
 
-  return FAMILY_PIPELINES[parsed.event.family](parsed.event, context);
+  // FAMILY_PIPELINES pairs each family with the pipeline of its own event type.
+  const pipeline = FAMILY_PIPELINES[parsed.event.family] as (
+    event: GovernedEvent,
+    context: EnforceContext,
+  ) => Promise<Verdict>;
+  return pipeline(parsed.event, context);
 }
 
 function unprocessedVerdict(

@@ -1,6 +1,7 @@
 import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { enforceCreation } from './families/creation.js';
+import { enforceSharing } from './families/sharing.js';
 
 type FamilyPipeline<Family extends GovernedEvent['family']> = (
   event: Extract<GovernedEvent, { family: Family }>,
@@ -14,4 +15,5 @@ type FamilyPipeline<Family extends GovernedEvent['family']> = (
  */
 export const FAMILY_PIPELINES: { readonly [Family in GovernedEvent['family']]: FamilyPipeline<Family> } = {
   creation: enforceCreation,
+  sharing: enforceSharing,
 };

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { PolicyValidationError } from '../model/errors.js';
 import { RULE_TYPES } from '../rules/registry.js';
 import { suggestion } from './did-you-mean.js';
+import { policyWarnings } from './policy-warnings.js';
 import { type Policy, PolicySchema } from './schema.js';
 
 type Path = readonly PropertyKey[];
@@ -16,6 +17,17 @@ type Path = readonly PropertyKey[];
  * const policy = parsePolicy(await readFile('clonewarden.yml', 'utf8'), 'clonewarden.yml');
  */
 export function parsePolicy(yamlText: string, fileName = 'policy'): Policy {
+  return parsePolicyDocument(yamlText, fileName).policy;
+}
+
+/** A valid policy with the YAML it came from, to give findings about it their line numbers. */
+interface ParsedPolicy {
+  policy: Policy;
+  /** The line of the deepest node on `path`, as for validation problems. */
+  lineOf(path: Path): number | undefined;
+}
+
+function parsePolicyDocument(yamlText: string, fileName: string): ParsedPolicy {
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number | undefined) =>
@@ -48,7 +60,9 @@ export function parsePolicy(yamlText: string, fileName = 'policy'): Policy {
   }
 
   const result = PolicySchema.safeParse(data, { error: plainMessage });
-  if (result.success) return result.data;
+  if (result.success) {
+    return { policy: result.data, lineOf: (path) => lineOf(offsetOf(doc.contents, path)) };
+  }
 
   const problems = result.error.issues
     .flatMap((issue) => explainIssue(issue, data))
@@ -67,9 +81,31 @@ export function parsePolicy(yamlText: string, fileName = 'policy'): Policy {
  * A missing file is a `PolicyValidationError` that says how to point clonewarden at the right one.
  */
 export async function loadPolicy(path: string): Promise<Policy> {
-  let text: string;
+  return parsePolicy(await readPolicyText(path), path);
+}
+
+/**
+ * Reads and validates the policy at `path`, then lists what in it can never take effect (see
+ * `policyWarnings`), each as `path.in.file: why (line N)`. For `clonewarden validate`.
+ */
+export async function checkPolicyFile(
+  path: string,
+  now: Date,
+): Promise<{ policy: Policy; warnings: string[] }> {
+  const { policy, lineOf } = parsePolicyDocument(await readPolicyText(path), path);
+  const warnings = policyWarnings(policy, now)
+    .map((warning) => ({
+      line: lineOf(warning.path),
+      text: `${formatPath(warning.path)}: ${warning.message}`,
+    }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    .map(({ line, text }) => withLine(text, line));
+  return { policy, warnings };
+}
+
+async function readPolicyText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? 'policy file not found' : `cannot read policy file (${code ?? 'error'})`;
@@ -79,7 +115,6 @@ export async function loadPolicy(path: string): Promise<Policy> {
       { cause: error },
     );
   }
-  return parsePolicy(text, path);
 }
 
 /** The registered rule types with their summaries and a complete example each, for `validate --help`. */

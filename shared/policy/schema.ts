@@ -64,7 +64,7 @@ function ruleEntrySchema(rule: RuleType) {
 const knownTypes = `known types: ${RULE_TYPE_NAMES.join(', ')}`;
 
 /** One rule entry of any registered type. */
-export const RuleConfigSchema = z.discriminatedUnion(
+const RuleConfigSchema = z.discriminatedUnion(
   'type',
   RULE_TYPES.map((rule) => ruleEntrySchema(rule)) as unknown as RuleEntrySchemas<typeof RULE_TYPES>,
   {

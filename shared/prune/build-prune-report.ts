@@ -61,6 +61,7 @@ export function buildPruneReport(
     deferredDeletions: applied.deferredDeletions,
     failures: [...plan.reconcile.failures, ...applied.failures],
     ...(plan.account !== undefined ? { account: plan.account } : {}),
+    ...(plan.blockPublicAccess ? { blockPublicAccess: plan.blockPublicAccess } : {}),
   };
 }
 

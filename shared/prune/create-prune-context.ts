@@ -1,3 +1,4 @@
+import { Ec2BlockPublicAccess } from '../aws/block-public-access.js';
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneDeleter } from '../aws/clone-deleter.js';
 import { Ec2CloneInventory } from '../aws/clone-inventory.js';
@@ -39,6 +40,7 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
     dryRun,
     ...(topicArn ? { topicArn } : {}),
     inventory: new Ec2CloneInventory(aws, { log }),
+    publicAccess: new Ec2BlockPublicAccess(aws),
     deleter: new Ec2CloneDeleter(aws),
     reconciler: createReconciler({
       policy,

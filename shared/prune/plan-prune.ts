@@ -1,3 +1,4 @@
+import type { BlockPublicAccess } from '../aws/block-public-access.js';
 import type { CloneRecord } from '../model/clone-record.js';
 import type { CloneKind } from '../model/types.js';
 import { type ClonePlan, planClone } from './plan-clone.js';
@@ -30,6 +31,8 @@ export interface PrunePlan {
   readonly clones: readonly PlannedClone[];
   readonly notes: readonly PruneNote[];
   readonly reconcile: ReconcileOutcome;
+  /** The account's block public access, when the run reads it. */
+  readonly blockPublicAccess?: BlockPublicAccess;
 }
 
 /**
@@ -39,6 +42,7 @@ export interface PrunePlan {
  */
 export async function planPrune(context: PruneContext): Promise<PrunePlan> {
   const startedAt = context.now();
+  const blockPublicAccess = context.publicAccess?.read(context.region);
   const scan = await scanInUse(context, startedAt);
   const decisions = new Decisions(context, scan.index, startedAt);
   for (const { record, candidacy } of scan.images) decisions.consider(record, candidacy);
@@ -59,6 +63,7 @@ export async function planPrune(context: PruneContext): Promise<PrunePlan> {
     clones: decisions.clones,
     notes: decisions.notes,
     reconcile,
+    ...(blockPublicAccess ? { blockPublicAccess: await blockPublicAccess } : {}),
   };
 }
 

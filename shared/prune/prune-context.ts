@@ -1,3 +1,4 @@
+import type { BlockPublicAccessReader } from '../aws/block-public-access.js';
 import type { CloneDeleter } from '../aws/clone-deleter.js';
 import type { CloneInventory } from '../aws/clone-inventory.js';
 import type { AlertPublisher } from '../aws/sns-alert-publisher.js';
@@ -13,6 +14,8 @@ export interface PruneContext {
   dryRun: boolean;
   topicArn?: string;
   inventory: CloneInventory;
+  /** The account's image and snapshot block public access; the run reports it when given. */
+  publicAccess?: BlockPublicAccessReader;
   deleter: CloneDeleter;
   reconciler: Reconciler;
   alerts: AlertPublisher;

@@ -1,11 +1,12 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { cleanPlainText, sanitizeUserText } from '../actions/sanitize-text.js';
 import { buildSnsPublish, fitSubject, stringAttribute } from '../actions/sns-publish.js';
+import { UNBLOCKED } from '../aws/block-public-access.js';
 import type { CloneKind } from '../model/types.js';
 import type { PruneAction } from './plan-clone.js';
 import type { PrunedClone, PruneReport, ReconcileFinding } from './prune-report.js';
 
-export const PRUNE_DIGEST_SCHEMA = 'clonewarden.prune-digest/v1';
+const PRUNE_DIGEST_SCHEMA = 'clonewarden.prune-digest/v1';
 
 /** A run with nothing new (only clones still waiting out their grace period) sends no digest. */
 export function digestWorthSending(report: PruneReport): boolean {
@@ -16,10 +17,17 @@ export function digestWorthSending(report: PruneReport): boolean {
   });
   return (
     acted ||
+    publicSharingOpen(report) ||
     report.failures.length > 0 ||
     report.reconcile.violationsTotal > 0 ||
     report.deferredDeletions > 0
   );
+}
+
+/** Image or snapshot block public access is off: anyone in the account can make a clone public. */
+export function publicSharingOpen(report: PruneReport): boolean {
+  const state = report.blockPublicAccess;
+  return state !== undefined && (state.image === UNBLOCKED || state.snapshot === UNBLOCKED);
 }
 
 /** How the digest names an action; dry-run never claims that something happened. */
@@ -133,6 +141,7 @@ function listWithMore<T>(
 function digestText(report: PruneReport, limit: number): string {
   return [
     ...headerLines(report),
+    ...publicAccessLines(report),
     ...savingLines(report),
     ...cloneLines(report, limit),
     ...reconcileLines(report.reconcile, limit),
@@ -166,6 +175,27 @@ function headerLines(report: PruneReport): string[] {
   lines.push(`  By reason: ${reasons}`);
   const protections = Object.entries(report.byProtection).map(([name, count]) => `${name} ${count}`);
   if (protections.length > 0) lines.push(`  Kept (in use or not provably unused): ${protections.join(', ')}`);
+  return lines;
+}
+
+/** Named when either setting is off (or could not be read while the digest goes out anyway). */
+function publicAccessLines(report: PruneReport): string[] {
+  const state = report.blockPublicAccess;
+  if (!state) return [];
+  if (!publicSharingOpen(report) && state.image !== 'unknown' && state.snapshot !== 'unknown') return [];
+  const lines = [
+    '',
+    'BLOCK PUBLIC ACCESS',
+    `  Images:    ${cleanPlainText(state.image, 40)}${state.image === UNBLOCKED ? ' (OFF: any AMI here can be made public)' : ''}`,
+    `  Snapshots: ${cleanPlainText(state.snapshot, 40)}${state.snapshot === UNBLOCKED ? ' (OFF: any snapshot here can be made public)' : ''}`,
+  ];
+  for (const gap of state.gaps.slice(0, 2)) lines.push(`  Not read: ${cleanPlainText(gap, 200)}`);
+  if (publicSharingOpen(report)) {
+    lines.push(
+      '  Turn it on: aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing;',
+      '  aws ec2 enable-snapshot-block-public-access --state block-all-sharing.',
+    );
+  }
   return lines;
 }
 

@@ -4,7 +4,6 @@ import type { Policy } from '../policy/schema.js';
 
 /** Why a clone may go. */
 export type PruneReason = 'expired' | 'max-age' | 'quarantine-too-long';
-export const PRUNE_REASONS: readonly PruneReason[] = ['expired', 'max-age', 'quarantine-too-long'];
 
 export type PruneSettings = Policy['prune'];
 

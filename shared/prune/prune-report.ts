@@ -1,3 +1,4 @@
+import type { BlockPublicAccess } from '../aws/block-public-access.js';
 import type { CloneKind, Severity } from '../model/types.js';
 import type { PruneAction } from './plan-clone.js';
 import type { Hold, Protection } from './protection.js';
@@ -112,6 +113,8 @@ export interface PruneReport {
   /** Deletions left for the next run because the run ran out of time. */
   readonly deferredDeletions: number;
   readonly failures: readonly PruneFailure[];
+  /** Image and snapshot block public access in this account and region, when read. */
+  readonly blockPublicAccess?: BlockPublicAccess;
   /** SDK calls by operation, added by the entry point that owns the client's counter. */
   readonly apiCalls?: Record<string, number>;
 }

@@ -9,15 +9,15 @@ import type { CloneEvent, Principal, SourceRef, Verdict } from '../model/types.j
 import type { Policy } from '../policy/schema.js';
 
 /** The event name reconciled verdicts carry, in reports and in the `clonewarden:event-id` tag. */
-export const RECONCILE_EVENT_NAME = 'Reconcile';
+const RECONCILE_EVENT_NAME = 'Reconcile';
 
 /**
  * Clones younger than this are left to enforce: EventBridge and Lambda keep retrying an event
  * for up to a day (see serverless.yml), so a missing verdict before then is not yet "missed".
  */
-export const RECONCILE_SETTLE_MS = 24 * 3600 * 1000;
+const RECONCILE_SETTLE_MS = 24 * 3600 * 1000;
 
-export const UNKNOWN_PRINCIPAL: Principal = {
+const UNKNOWN_PRINCIPAL: Principal = {
   type: 'Unknown',
   arn: '',
   display: 'unknown (no CloudTrail event)',
@@ -54,7 +54,7 @@ function sourceOf(record: CloneRecord): SourceRef | undefined {
  * The event enforce would have seen, rebuilt from the clone itself: the caller is unknown, so
  * rules that need it report an unknown rather than a violation; `noReboot` was not recorded.
  */
-export function reconcileEvent(record: CloneRecord): CloneEvent {
+function reconcileEvent(record: CloneRecord): CloneEvent {
   const source = sourceOf(record);
   return {
     family: 'creation',

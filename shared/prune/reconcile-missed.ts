@@ -6,7 +6,7 @@ import { isOutOfTime, type PruneContext } from './prune-context.js';
 import type { PruneFailure } from './prune-report.js';
 
 /** What the report needs of one reconciled verdict. */
-export type ReconciledVerdict = Pick<Verdict, 'status' | 'violations' | 'unknowns'>;
+type ReconciledVerdict = Pick<Verdict, 'status' | 'violations' | 'unknowns'>;
 
 /** The clones that never got a verdict, and what reconciling them this run found. */
 export interface ReconcileOutcome {

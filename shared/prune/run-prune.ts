@@ -25,7 +25,14 @@ export async function runPrune(context: PruneContext): Promise<PruneReport> {
 
 /** One digest for the whole run, when there is news; a failure to send it is reported, not thrown. */
 async function sendDigest(context: PruneContext, report: PruneReport): Promise<PruneFailure | undefined> {
-  if (!context.topicArn || !digestWorthSending(report)) return undefined;
+  if (!digestWorthSending(report)) return undefined;
+  if (!context.topicArn) {
+    // News that reaches no one is a quiet success: say so where the run is read.
+    context.log.warn(
+      'the prune digest is not sent: no alert topic (--topic-arn, CLONEWARDEN_ALERT_TOPIC_ARN or alerts.topicArn)',
+    );
+    return undefined;
+  }
   try {
     await context.alerts.publish(buildPruneDigest(report, { topicArn: context.topicArn }));
     return undefined;

@@ -8,7 +8,7 @@ import { type PruneCandidacy, pruneCandidacy } from './prune-reasons.js';
 import type { PruneReport } from './prune-report.js';
 
 /** One self-owned image and why it may go, decided once and reused. */
-export interface ScannedImage {
+interface ScannedImage {
   record: CloneRecord;
   candidacy: PruneCandidacy;
 }

@@ -127,6 +127,12 @@ async function alertRelease(
   if (request.dryRun || !topicArn) {
     const detail = request.dryRun ? 'dry run' : 'no alert topic configured';
     result.steps.push({ step: 'alert', outcome: 'skipped', detail });
+    // A lifted quarantine is a security decision; its alert is the record others read.
+    if (!request.dryRun) {
+      deps.log.warn(
+        'the release alert is not sent: no alert topic (--topic-arn, CLONEWARDEN_ALERT_TOPIC_ARN or alerts.topicArn)',
+      );
+    }
     return;
   }
   await step('alert', async () => {

@@ -1,9 +1,12 @@
 import { PolicyValidationError } from '../model/errors.js';
 import { allowedPrincipalsRule } from './allowed-principals.js';
+import { allowedSharingRule } from './allowed-sharing.js';
+import { allowedSourcesRule } from './allowed-sources.js';
 import { consistentCaptureRule } from './consistent-capture.js';
 import { healthySourceRule } from './healthy-source.js';
 import { maxGenerationRule } from './max-generation.js';
 import { maxSourceAgeRule } from './max-source-age.js';
+import { requiredEncryptionRule } from './required-encryption.js';
 import { requiredTagsRule } from './required-tags.js';
 import type { RuleType } from './rule-type.js';
 
@@ -18,6 +21,9 @@ export const RULE_TYPES = [
   healthySourceRule,
   consistentCaptureRule,
   maxSourceAgeRule,
+  requiredEncryptionRule,
+  allowedSourcesRule,
+  allowedSharingRule,
 ] as const;
 
 const byName: ReadonlyMap<string, RuleType> = new Map(

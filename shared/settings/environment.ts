@@ -66,7 +66,7 @@ export const ENVIRONMENT_SCHEMA = z.object({
 
 /** The environment, parsed: absent means unset (or blank). */
 export type Environment = z.infer<typeof ENVIRONMENT_SCHEMA>;
-export type VariableName = keyof Environment;
+type VariableName = keyof Environment;
 
 /** A value in an error message: one line, bounded. The environment is the operator's, but still. */
 const shown = (value: unknown, max = 120) =>

@@ -390,7 +390,9 @@ describe('Alerts: buildAlert', () => {
     expect(document.rules).toHaveLength(7);
   });
 
-  it('keeps even absurd verdicts under the limit', () => {
+  // It builds 5000 distinct 50 KB resource ids (250 MB of strings) on purpose: under a loaded
+  // `npm test` that alone took 9 s, past vitest's 5 s default. The timeout bounds a hang only.
+  it('keeps even absurd verdicts under the limit', { timeout: 60_000 }, () => {
     // Prepare
     const huge = 'x'.repeat(50_000);
     const verdict = aVerdict({
@@ -458,5 +460,40 @@ describe('Alerts: buildAlert', () => {
 
     // Assess
     expect(example?.[1]).toBe(`Subject: ${input.Subject}\n\n${variantsOf(input.Message).email}`);
+  });
+});
+
+describe('Alerts: the source labels a rule judged by', () => {
+  it('shows them in the text and the JSON, exact, with a hostile value cleaned in the text', () => {
+    // Prepare
+    const verdict = aVerdict({
+      violations: [aViolation({ rule: 'approved-workloads', ruleType: 'allowed-sources' })],
+      sourceLabels: { DataClass: 'secret', Team: 'web\r\nBcc: evil@x' },
+    });
+
+    // Act
+    const input = buildAlert(verdict, OPTIONS);
+
+    // Assess
+    const text = variantsOf(input.Message).email;
+    expect(text).toContain('Source labels: DataClass=secret, Team=web');
+    expect(text).not.toContain('\r\nBcc:');
+    expect(documentOf(input.Message).verdict.sourceLabels?.DataClass).toBe('secret');
+    expect(text).toContain('approved-workloads: The source may not be cloned under this policy');
+  });
+
+  it('names CopyImage/CopySnapshot with Encrypted=true in the fix of a required-encryption violation', () => {
+    // Prepare
+    const verdict = aVerdict({
+      violations: [aViolation({ rule: 'encrypted-clones', ruleType: 'required-encryption' })],
+    });
+
+    // Act
+    const text = variantsOf(buildAlert(verdict, OPTIONS).Message).email;
+
+    // Assess
+    expect(text).toContain(
+      'encrypted-clones: Make an encrypted copy: CopyImage or CopySnapshot with Encrypted=true',
+    );
   });
 });

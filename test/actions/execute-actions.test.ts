@@ -3,9 +3,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { executeActions } from '../../shared/actions/execute-actions.js';
 import type { CloneActions, QuarantineResult } from '../../shared/aws/ec2-clone-actions.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
+import { type Share, shareToken } from '../../shared/model/clonewarden-tags.js';
 import { ActionFailedError } from '../../shared/model/errors.js';
 import type { EnforcerLog } from '../../shared/model/log.js';
-import type { CloneFacts, PlannedAction, Verdict } from '../../shared/model/types.js';
+import type { CloneFacts, CloneKind, PlannedAction, Verdict } from '../../shared/model/types.js';
 import {
   anAlertAction,
   aQuarantineAction,
@@ -34,6 +35,11 @@ function fakeCloneActions(journal: string[], overrides: Partial<CloneActions> = 
     quarantineSnapshot: vi.fn(async (_region: string, id: string, _known: Record<string, string>) => {
       journal.push(`quarantineSnapshot ${id}`);
       return unquarantined;
+    }),
+    // The clone still grants everything asked but account 999999999999 (removed already).
+    revokeShares: vi.fn(async (_region: string, kind: CloneKind, id: string, shares: Share[]) => {
+      journal.push(`revokeShares ${kind} ${id} ${shares.map(shareToken).join(' ')}`);
+      return shares.filter((share) => share.value !== '999999999999');
     }),
   };
   return Object.assign(actions, overrides);
@@ -312,5 +318,63 @@ describe('Actions: the alert format', () => {
     const message = JSON.parse(alerts.publish.mock.calls[0]![0].Message!) as Record<string, string>;
     expect(JSON.parse(message.https!)).toMatchObject({ version: '1.0', source: 'custom' });
     expect(JSON.parse(message.sqs!)).toMatchObject({ schema: 'clonewarden.alert/v1' });
+  });
+
+  it('reverts a share after the tags and before the alert, recording the grants it removed', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal);
+    const revert: PlannedAction = {
+      type: 'revert',
+      target: IMAGE_ID,
+      kind: 'image',
+      region: 'us-east-1',
+      shares: ['g=all', 'u=444455556666', 'u=999999999999'],
+      done: false,
+    };
+    const verdict = aPlannedVerdict({
+      status: 'violation',
+      actions: [revert, anAlertAction({ done: false })],
+    });
+
+    // Act
+    const alerts = fakeAlerts(journal);
+    const result = await executeActions(verdict, aFacts(), { actions, alerts, log: aLog() });
+
+    // Assess
+    expect(journal).toEqual([
+      `revokeShares image ${IMAGE_ID} g=all u=444455556666 u=999999999999`,
+      `alert ${TOPIC_ARN}`,
+    ]);
+    expect(result.actions[0]).toMatchObject({ done: true, removedShares: ['g=all', 'u=444455556666'] });
+    const message = JSON.parse(alerts.publish.mock.calls[0]![0].Message!) as Record<string, string>;
+    expect(message.email).toContain('removed g=all, u=444455556666; other grants kept -> done');
+  });
+
+  it('reverts nothing in dry-run: the alert alone goes out', async () => {
+    // Prepare
+    const journal: string[] = [];
+    const actions = fakeCloneActions(journal);
+    const revert: PlannedAction = {
+      type: 'revert',
+      target: IMAGE_ID,
+      kind: 'image',
+      region: 'us-east-1',
+      shares: ['g=all'],
+      done: false,
+    };
+    const verdict = aPlannedVerdict({ dryRun: true, actions: [revert, anAlertAction({ done: false })] });
+
+    // Act
+    const result = await executeActions(verdict, aFacts(), {
+      actions,
+      alerts: fakeAlerts(journal),
+      log: aLog(),
+    });
+
+    // Assess
+    expect(journal).toEqual([`alert ${TOPIC_ARN}`]);
+    expect(actions.revokeShares).not.toHaveBeenCalled();
+    expect(result.actions[0]).toMatchObject({ done: false });
   });
 });

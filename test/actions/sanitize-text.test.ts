@@ -172,7 +172,11 @@ describe('Sanitize: sanitizeUserText', () => {
     expect(twice).toBe(once);
   });
 
-  it('for any string, never throws and returns one clean line within the cap', () => {
+  // 500 generated strings × six checks: a fraction of a second on an idle core, but up to 20 s
+  // measured on the 2-core test machine under a full `npm test` (load average 18). The timeout
+  // bounds a hang, not the speed, which is not this test's business; the runs stay at 500 so
+  // that the input space is covered as before.
+  it('for any string, never throws and returns one clean line within the cap', { timeout: 60_000 }, () => {
     // Prepare
     const anyText = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 400 }),
@@ -198,7 +202,8 @@ describe('Sanitize: sanitizeUserText', () => {
     );
   });
 
-  it('for any value at all, never throws', () => {
+  // Generated inputs, like the test above: the timeout bounds a hang on a loaded machine.
+  it('for any value at all, never throws', { timeout: 60_000 }, () => {
     // Act & Assess
     fc.assert(
       fc.property(fc.anything(), (value) => {
@@ -243,7 +248,8 @@ describe('Sanitize: sanitizeSubject', () => {
     expect(output.endsWith('...')).toBe(true);
   });
 
-  it('for any string, returns printable ASCII that fits SNS', () => {
+  // Generated inputs: the timeout bounds a hang on a loaded machine (see sanitizeUserText's).
+  it('for any string, returns printable ASCII that fits SNS', { timeout: 60_000 }, () => {
     // Act & Assess
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 500 }), (input) => {

@@ -287,6 +287,10 @@ describe('Adapter: Ec2CloneFacts', () => {
     // Assess
     await expect(collecting).rejects.toBeInstanceOf(CloneNotVisibleError);
     await expect(collecting).rejects.toMatchObject({ resourceId: CLONE_IMAGE, attempts: 4 });
+    // It names where it looked: the region and account the record names.
+    await expect(collecting).rejects.toThrow(
+      `${CLONE_IMAGE} is still not visible in us-east-1 after 4 attempts; EC2 was asked in the region the record names (awsRegion us-east-1, account 111122223333)`,
+    );
     expect(ec2Mock.commandCalls(DescribeImagesCommand)).toHaveLength(4);
     expect(sleep.mock.calls).toEqual([[100], [200], [400]]);
   });
@@ -527,5 +531,104 @@ describe('Adapter: combineInstanceChecks', () => {
 
     // Assess
     expect(combined).toBe('unknown');
+  });
+});
+
+describe('Adapter: Ec2CloneFacts, disk encryption and KMS keys', () => {
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1111aaaa-2222-3333-4444-555566667777';
+  const ENCRYPTION_NEEDS = { diskEncryption: true, kmsKeyManager: true, kmsAliases: ['alias/clone-key'] };
+
+  beforeEach(() => {
+    ec2Mock.reset();
+  });
+
+  function anEncryptionReader(needs = ENCRYPTION_NEEDS) {
+    const aws = createAwsClients({ region: 'us-east-1' });
+    const kms = {
+      describe: vi.fn(async (refs: readonly { ref: string; region: string }[]) =>
+        refs.map((ref) => ({ ...ref, arn: KEY, keyManager: 'CUSTOMER' as const })),
+      ),
+    };
+    const reader = new Ec2CloneFacts(aws, { log: aLog(), retry: NO_WAIT, now: () => NOW, needs, kms });
+    return { reader, kms };
+  }
+
+  it("reads an image's encryption from its backing snapshots, then describes its key and the policy's aliases", async () => {
+    // Prepare
+    mockRunningInstance();
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [cloneImage(), originImageDescription()] });
+    ec2Mock
+      .on(DescribeSnapshotsCommand)
+      .resolves({ Snapshots: [{ SnapshotId: BACKING_SNAPSHOT, Encrypted: true, KmsKeyId: KEY }] });
+    const { reader, kms } = anEncryptionReader();
+
+    // Act
+    const facts = await reader.collect(createImageEvent());
+
+    // Assess
+    expect(ec2Mock.commandCalls(DescribeSnapshotsCommand)[0]!.args[0].input).toEqual({
+      SnapshotIds: [BACKING_SNAPSHOT],
+    });
+    expect(facts.clones[0]!.encryption).toEqual([
+      { snapshotId: BACKING_SNAPSHOT, encrypted: true, kmsKeyId: KEY },
+    ]);
+    expect(kms.describe).toHaveBeenCalledWith([
+      { ref: KEY, region: 'us-east-1' },
+      { ref: 'alias/clone-key', region: 'us-east-1' },
+    ]);
+    expect(facts.kmsKeys).toHaveLength(2);
+  });
+
+  it('costs no extra call when no rule asks for encryption', async () => {
+    // Prepare
+    mockRunningInstance();
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [cloneImage(), originImageDescription()] });
+    const { reader, kms } = anEncryptionReader({
+      diskEncryption: false,
+      kmsKeyManager: false,
+      kmsAliases: [],
+    });
+
+    // Act
+    const facts = await reader.collect(createImageEvent());
+
+    // Assess
+    expect(ec2Mock.commandCalls(DescribeSnapshotsCommand)).toHaveLength(0);
+    expect(kms.describe).not.toHaveBeenCalled();
+    expect(facts.clones[0]!.encryption).toBeUndefined();
+    expect(facts.kmsKeys).toBeUndefined();
+  });
+
+  it("keeps an image's encryption unknown, with a gap, when a backing snapshot is gone", async () => {
+    // Prepare
+    mockRunningInstance();
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [cloneImage(), originImageDescription()] });
+    ec2Mock.on(DescribeSnapshotsCommand).rejects(ec2Error('InvalidSnapshot.NotFound', 400));
+    const { reader } = anEncryptionReader({ diskEncryption: true, kmsKeyManager: false, kmsAliases: [] });
+
+    // Act
+    const facts = await reader.collect(createImageEvent());
+
+    // Assess
+    expect(facts.clones[0]!.encryption).toBeUndefined();
+    expect(facts.gaps).toContain(
+      `disks of ${CLONE_IMAGE} could not be read (${BACKING_SNAPSHOT}): encryption unknown`,
+    );
+  });
+
+  it('gives a snapshot clone its own encryption at no extra cost', async () => {
+    // Prepare
+    mockAttachedVolume();
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [{ SnapshotId: CLONE_SNAPSHOT, VolumeId: VOLUME, State: 'pending', Encrypted: false }],
+    });
+    ec2Mock.on(DescribeVolumeStatusCommand).resolves({ VolumeStatuses: [] });
+    const { reader } = anEncryptionReader({ diskEncryption: true, kmsKeyManager: false, kmsAliases: [] });
+
+    // Act
+    const facts = await reader.collect(createSnapshotEvent());
+
+    // Assess
+    expect(facts.clones[0]!.encryption).toEqual([{ snapshotId: CLONE_SNAPSHOT, encrypted: false }]);
   });
 });

@@ -194,6 +194,7 @@ describe('CLI: main', () => {
             'consistent-capture',
             'fresh-source',
           ],
+          warnings: [],
         },
       },
       {
@@ -214,6 +215,34 @@ describe('CLI: main', () => {
       expect(jsonLines(result.stdout)).toEqual([expected]);
     });
 
+    it('warns on stderr about what can never take effect, exits 0, and 2 with --strict', async () => {
+      // Prepare
+      const file = join(workDir, 'stale.yml');
+      writeFileSync(
+        file,
+        'version: 1\nrules: []\nexemptions:\n  - resources: [ami-0123456789abcdef0]\n    reason: old\n    expires: 2019-01-01\n',
+      );
+
+      // Act
+      const plain = await run('validate', file);
+      const strict = await run('validate', '--strict', file);
+      const json = await run('validate', '--json', file);
+
+      // Assess
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toBe(`${file}: valid — 0 rule(s)\n`);
+      expect(plain.stderr.split('\n')).toEqual([
+        `${file}: 2 warnings`,
+        '  rules: no rules: every clone is compliant, and no alert is ever sent (line 2)',
+        '  exemptions[0].expires: expired 2019-01-01: it exempts nothing any more; remove it, or renew it with a new date (line 6)',
+        '',
+      ]);
+      expect(strict.code).toBe(2);
+      expect(strict.stderr).toBe(plain.stderr);
+      expect(json.code).toBe(0);
+      expect(jsonLines(json.stdout)[0].warnings).toHaveLength(2);
+    });
+
     it('reports a missing policy file and exits 2', async () => {
       // Act
       const { code, stdout } = await run('validate', '--json', join(workDir, 'nope.yml'));
@@ -222,6 +251,26 @@ describe('CLI: main', () => {
       expect(code).toBe(2);
       const [line] = jsonLines(stdout);
       expect(line.valid).toBe(false);
+    });
+  });
+
+  describe('unexpected errors', () => {
+    it('prints one line, not a stack trace, when AWS can not be reached; the stack at debug level', async () => {
+      // Prepare: nothing listens on the endpoint (beforeEach); one attempt, so that it fails fast.
+      vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+
+      // Act
+      const plain = await run('prune', '--policy', MINIMAL_POLICY);
+      vi.stubEnv('CLONEWARDEN_LOG_LEVEL', 'debug');
+      const debug = await run('prune', '--policy', MINIMAL_POLICY);
+
+      // Assess
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toMatch(
+        /^clonewarden prune: Error: connect ECONNREFUSED 127\.0\.0\.1:9 \(CLONEWARDEN_LOG_LEVEL=debug shows the stack\)\n$/,
+      );
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toMatch(/ECONNREFUSED[^\n]*\n\s+at /);
     });
   });
 
@@ -259,7 +308,7 @@ describe('CLI: main', () => {
       expect(stderr).toContain('invalid-many.yml is not a valid clonewarden policy');
     });
 
-    it('reports records it skips or rejects with --json, then a summary, and calls no AWS API', async () => {
+    it('reports records it skips or rejects with --json, then a summary, calls no AWS API, and exits 1 for the rejected one', async () => {
       // Prepare
       const failedCall = {
         ...loadFixture('create-image-assumed-role'),
@@ -277,8 +326,8 @@ describe('CLI: main', () => {
       // Act
       const { code, stdout } = await run('replay', '--json', '--policy', MINIMAL_POLICY, file);
 
-      // Assess
-      expect(code).toBe(0);
+      // Assess: skipped records are calls clonewarden does not govern; a rejected one is a failure.
+      expect(code).toBe(1);
       const lines = jsonLines(stdout);
       expect(lines).toHaveLength(5);
       expect(lines.slice(0, 4).map((line) => line.status)).toEqual([
@@ -331,7 +380,7 @@ describe('CLI: main', () => {
       expect(stdout).toContain('1 record(s): {"skipped":1}');
     });
 
-    it('honours --dry-run in the summary', async () => {
+    it('honours --dry-run in the summary, and exits 1 when the file holds no CloudTrail record', async () => {
       // Prepare
       const file = join(workDir, 'garbage.json');
       writeFileSync(file, '"garbage"');
@@ -340,8 +389,53 @@ describe('CLI: main', () => {
       const { code, stdout } = await run('replay', '--json', '--dry-run', '--policy', MINIMAL_POLICY, file);
 
       // Assess
-      expect(code).toBe(0);
+      expect(code).toBe(1);
       expect(jsonLines(stdout).at(-1).summary).toMatchObject({ dryRun: true, byStatus: { rejected: 1 } });
+    });
+
+    it('says on stderr, before any record, what in the policy can never take effect', async () => {
+      // Prepare
+      const policy = join(workDir, 'no-rules.yml');
+      writeFileSync(policy, 'version: 1\nrules: []\n');
+      const file = join(workDir, 'skipped.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ ...loadFixture('create-image-assumed-role'), errorCode: 'Client.X' }),
+      );
+
+      // Act
+      const { code, stderr } = await run('replay', '--policy', policy, file);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stderr).toBe(
+        'clonewarden replay: policy: rules: no rules: every clone is compliant, and no alert is ever sent (line 2)\n',
+      );
+    });
+
+    it('exits 1 for a file that holds no record at all, naming it', async () => {
+      // Prepare
+      const file = join(workDir, 'empty-log.json');
+      writeFileSync(file, JSON.stringify({ Records: [] }));
+
+      // Act
+      const { code, stdout, stderr } = await run('replay', '--policy', MINIMAL_POLICY, file);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(stderr).toContain(`clonewarden replay: ${file} holds no CloudTrail record`);
+      expect(stdout).toContain('0 record(s): {}, 1 FAILED');
+    });
+
+    it('documents which of --dry-run and --no-alerts does what, and the exit codes, in --help', async () => {
+      // Act
+      const { code, stdout } = await run('replay', '--help');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/--dry-run +nothing changes +sent, marked DRY RUN/);
+      expect(stdout).toMatch(/--no-alerts +as the policy says +not sent/);
+      expect(stdout).toMatch(/1 when a record was rejected/);
     });
 
     it('exits 1 naming a replay file that does not exist, and still prints the summary', async () => {

@@ -525,3 +525,41 @@ describe('Engine: evaluatePolicy', () => {
     expect({ policy, event, facts }).toEqual(snapshot);
   });
 });
+
+describe('Engine: evaluatePolicy, the source labels a rule judged by', () => {
+  const LABEL_POLICY = `
+version: 1
+rules:
+  - id: approved-workloads
+    type: allowed-sources
+    severity: high
+    action: quarantine
+    sourceTags: { DataClass: [public, internal] }
+`;
+
+  it('records the labels as they were on the verdict, and quarantines a clone of a refused source', () => {
+    // Prepare
+    const policy = parsePolicy(LABEL_POLICY, 'labels.yml');
+    const { event, facts } = aScenario({
+      facts: { source: instanceSource({ tags: { DataClass: 'secret', Team: 'web' } }) },
+    });
+
+    // Act
+    const verdict = evaluatePolicy(policy, event, facts, OPTIONS);
+
+    // Assess
+    expect(verdict.sourceLabels).toEqual({ DataClass: 'secret' });
+    expect(verdict.status).toBe('quarantined');
+    expect(verdict.violations.map((v) => v.message)).toEqual([
+      `source ${INSTANCE} is labelled DataClass=secret; allowed: public, internal`,
+    ]);
+  });
+
+  it('leaves sourceLabels out when no rule judged labels, so older verdicts keep their shape', () => {
+    // Act
+    const verdict = evaluatePolicy(aPolicy(), aScenario().event, aScenario().facts, OPTIONS);
+
+    // Assess
+    expect(verdict).not.toHaveProperty('sourceLabels');
+  });
+});

@@ -7,7 +7,9 @@ import type { CloneEvent } from '../../shared/model/types.js';
 import { ENVELOPE_FIXTURES, inEnvelope, type Json, loadFixture, RECORD_FIXTURES } from './fixtures.js';
 
 function expectEvent(parsed: ParsedInput): CloneEvent {
-  if (parsed.kind !== 'event') throw new Error(`expected an event, got ${JSON.stringify(parsed)}`);
+  if (parsed.kind !== 'event' || parsed.event.family !== 'creation') {
+    throw new Error(`expected a creation event, got ${JSON.stringify(parsed)}`);
+  }
   return parsed.event;
 }
 
@@ -283,7 +285,7 @@ describe('Events: parseCloneEvent', () => {
       });
     });
 
-    it.each(['RunInstances', 'ModifyImageAttribute', 'DeleteSnapshot'])(
+    it.each(['RunInstances', 'ResetImageAttribute', 'DeleteSnapshot'])(
       'skips %s as not governed, naming the event',
       (eventName) => {
         // Prepare
@@ -306,6 +308,8 @@ describe('Events: parseCloneEvent', () => {
       // Prepare
       const record = loadFixture('modify-image-attribute-failed');
       delete record.errorCode;
+      // ModifyImageAttribute is governed (sharing); a reset only takes grants away and is not.
+      record.eventName = 'ResetImageAttribute';
       record.userIdentity.arn = 12;
 
       // Act

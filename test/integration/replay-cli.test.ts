@@ -126,6 +126,54 @@ describe('Integration: clonewarden replay', () => {
     expect(alerts[0]!.attributes.dryRun).toBe('true');
   });
 
+  it('warns once when violations go unalerted for want of a topic; --no-alerts sends none and says nothing', async () => {
+    // Prepare: two clones by someone not allowed to clone, in one file.
+    const clones = [await makeSharedImage(), await makeSharedImage()];
+    const file = join(dir, 'no-topic.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        clones.map(({ imageId, instanceId }) =>
+          records.createImage({
+            caller: developer,
+            region: REGION,
+            instanceId,
+            imageId,
+            noReboot: false,
+            name: 'n',
+          }),
+        ),
+      ),
+    );
+    const warning = /violations found, but no alert is sent: no alert topic/g;
+
+    // Act
+    const noTopic = await runCli(['replay', file, '--policy', policy, '--dry-run', '--json']);
+    const noAlerts = await runCli([
+      'replay',
+      file,
+      '--policy',
+      policy,
+      '--topic-arn',
+      inbox.topicArn,
+      '--dry-run',
+      '--no-alerts',
+      '--json',
+    ]);
+
+    // Assess
+    expect(noTopic.code).toBe(0);
+    expect(noTopic.stderr.match(warning)).toHaveLength(1);
+    expect(noAlerts.code).toBe(0);
+    expect(noAlerts.stderr).not.toMatch(warning);
+    const verdicts = noAlerts.lines.slice(0, 2).map((line) => JSON.parse(line));
+    expect(verdicts.map((verdict) => verdict.status)).toEqual(['quarantined', 'quarantined']);
+    for (const verdict of verdicts) {
+      expect(verdict.actions.filter((action: { type: string }) => action.type === 'alert')).toEqual([]);
+    }
+    expect(await inbox.drain()).toEqual([]);
+  });
+
   it('--json prints one line per record in the documented shape, then a summary; violations exit 0', async () => {
     // Prepare: a CloudTrail log file, gzipped, with a governed record, a failed call and a non-EC2 record.
     const { imageId, instanceId } = await makeSharedImage();
@@ -231,6 +279,10 @@ describe('Integration: clonewarden replay', () => {
     expect(parsed[0]).toMatchObject({ status: 'compliant', resources: [imageId] });
     expect(parsed.at(-1).summary).toMatchObject({ records: 2, failed: 1 });
     expect(parsed.at(-1).summary.failures[0].error).toMatch(/ami-0000000000000dead.*not visible/);
+    // It names the region and account it looked in: those the record names.
+    expect(parsed.at(-1).summary.failures[0].error).toContain(
+      `not visible in ${REGION} after 2 attempts; EC2 was asked in the region the record names (awsRegion ${REGION}, account ${EMULATOR_ACCOUNT})`,
+    );
     expect(stderr).toMatch(/FAILED/);
   });
 

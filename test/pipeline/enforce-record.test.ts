@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CloneActions } from '../../shared/aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../../shared/aws/ec2-clone-facts.js';
+import type { ShareFactsReader } from '../../shared/aws/ec2-share-facts.js';
 import type { AlertPublisher } from '../../shared/aws/sns-alert-publisher.js';
 import { CloneNotVisibleError } from '../../shared/model/errors.js';
 import type { EnforcerLog } from '../../shared/model/log.js';
@@ -45,7 +46,9 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
       removedShares: [],
       skipped: [],
     })),
+    revokeShares: vi.fn<CloneActions['revokeShares']>(async () => []),
   };
+  const shareFacts = { collect: vi.fn<ShareFactsReader['collect']>() };
   const alerts = { publish: vi.fn<AlertPublisher['publish']>(async () => 'message-1') };
   const log: EnforcerLog = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
   const counts: Record<string, number> = {};
@@ -60,6 +63,7 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     topicArn: 'arn:aws:sns:us-east-1:210987654321:clonewarden-alerts',
     enforcerPrincipals: overrides.enforcerPrincipals ?? [ENFORCER_ROLE],
     facts,
+    shareFacts,
     actions,
     alerts,
     log,
@@ -71,6 +75,8 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     actions.tag.mock.calls.length +
     actions.quarantineImage.mock.calls.length +
     actions.quarantineSnapshot.mock.calls.length +
+    actions.revokeShares.mock.calls.length +
+    shareFacts.collect.mock.calls.length +
     alerts.publish.mock.calls.length;
   return { context, facts, actions, alerts, counts, adapterCalls };
 }
@@ -175,7 +181,10 @@ describe('Pipeline: enforceRecord', () => {
 
   it('lets CloneNotVisibleError from the facts propagate, so that Lambda retries the event', async () => {
     // Prepare
-    const notVisible = new CloneNotVisibleError(FIXTURE_IMAGE, 6);
+    const notVisible = new CloneNotVisibleError(FIXTURE_IMAGE, 6, {
+      region: 'us-east-1',
+      account: '123456789012',
+    });
     const { context, actions, alerts, counts } = aContext({
       facts: async () => {
         throw notVisible;

@@ -323,4 +323,23 @@ describe('Prune run: reconcile and digest', () => {
     expect(busy.alerts.publish).toHaveBeenCalledTimes(1);
     expect(quiet.alerts.publish).not.toHaveBeenCalled();
   });
+
+  it('says so when a run with news has no alert topic to send its digest to', async () => {
+    // Prepare
+    const busy = aContext({ snapshots: [aSnapshot({ tags: EXPIRED })] });
+    delete busy.topicArn;
+    const quiet = aContext({ snapshots: [aSnapshot({ tags: { 'clonewarden:status': 'compliant' } })] });
+    delete quiet.topicArn;
+
+    // Act
+    await runPrune(busy);
+    await runPrune(quiet);
+
+    // Assess
+    expect(busy.log.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^the prune digest is not sent: no alert topic/),
+    );
+    expect(quiet.log.warn).not.toHaveBeenCalled();
+    expect(busy.alerts.publish).not.toHaveBeenCalled();
+  });
 });

@@ -108,6 +108,29 @@ describe('Release: lifting a quarantine', () => {
     ]);
   });
 
+  it('releases without a topic but says that no alert was sent; a dry run says nothing', async () => {
+    // Prepare
+    const deps = aReleaser(quarantinedImage());
+    const dryDeps = aReleaser(quarantinedImage());
+    const { topicArn: _none, ...withoutTopic } = request;
+
+    // Act
+    const result = await releaseClone(withoutTopic, deps);
+    await releaseClone({ ...withoutTopic, dryRun: true }, dryDeps);
+
+    // Assess
+    expect(result.steps.at(-1)).toEqual({
+      step: 'alert',
+      outcome: 'skipped',
+      detail: 'no alert topic configured',
+    });
+    expect(deps.log.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^the release alert is not sent: no alert topic/),
+    );
+    expect(dryDeps.log.warn).not.toHaveBeenCalled();
+    expect(deps.alerts.publish).not.toHaveBeenCalled();
+  });
+
   it('changes the status last, so that a release that fails half-way can simply be run again', async () => {
     // Prepare
     const deps = aReleaser(quarantinedImage());

@@ -8,7 +8,7 @@ import { aVerdict, aViolation, TOPIC_ARN } from '../support/verdict.js';
 const policyWith = (rules: unknown[]) => ({ version: 1, rules });
 
 describe('Registry: rule types', () => {
-  it('has six rule types with unique names', () => {
+  it('has nine rule types with unique names', () => {
     // Act
     const names = RULE_TYPES.map((rule) => rule.type);
 
@@ -21,6 +21,9 @@ describe('Registry: rule types', () => {
       'healthy-source',
       'consistent-capture',
       'max-source-age',
+      'required-encryption',
+      'allowed-sources',
+      'allowed-sharing',
     ]);
   });
 

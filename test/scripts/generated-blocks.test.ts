@@ -76,7 +76,7 @@ describe('Scripts: generated blocks', () => {
     expect(generated).toBe(
       `Governs (<!-- generated:creation-events -->${eventNamesOf('creation').join(', ')}<!-- /generated -->), ` +
         'that is <!-- generated:governed-events -->`CreateImage`, `CreateSnapshot`, `CreateSnapshots`, ' +
-        '`CopyImage`, `CopySnapshot` and `RegisterImage`<!-- /generated -->.',
+        '`CopyImage`, `CopySnapshot`, `RegisterImage`, `ModifyImageAttribute` and `ModifySnapshotAttribute`<!-- /generated -->.',
     );
   });
 

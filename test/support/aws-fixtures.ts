@@ -86,11 +86,7 @@ export async function snapshotTags(ec2: EC2Client, snapshotId: string): Promise<
   return tagsOf(snapshot.Tags);
 }
 
-export {
-  createAlertInbox,
-  createIdempotencyTable,
-  type ReceivedAlert,
-} from '../../scripts/lib/emulator-resources.js';
+export { createAlertInbox, createIdempotencyTable } from '../../scripts/lib/emulator-resources.js';
 
 /** The README's example policy ("Writing a policy"), enforcing, written to a temporary file. */
 export function writeEnforcingPolicy(overrides: { dryRun?: boolean; max?: number } = {}): string {

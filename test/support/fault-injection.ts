@@ -18,7 +18,7 @@ import type { ClientStackDecorator, ServiceLabel } from '../../shared/aws/client
  */
 
 export type FaultKind = 'throttle' | 'http500' | 'http503' | 'drop' | 'timeout' | 'lostResponse';
-export const FAULT_KINDS: readonly FaultKind[] = [
+const FAULT_KINDS: readonly FaultKind[] = [
   'throttle',
   'http500',
   'http503',
@@ -46,11 +46,11 @@ export interface Attempt {
  * `crash` (throw a non-AWS error, as a bug or an out-of-memory would); before or after, `hang`
  * (never answer: the invocation is abandoned, as when Lambda times out or the process dies).
  */
-export type ScriptedFault = { before: FaultKind | 'hang' } | { after: 'crash' | 'hang' | 'lostResponse' };
+type ScriptedFault = { before: FaultKind | 'hang' } | { after: 'crash' | 'hang' | 'lostResponse' };
 
 export type FaultScript = (attempt: Attempt) => ScriptedFault | undefined;
 
-export class LambdaCrashError extends Error {
+class LambdaCrashError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LambdaCrashError';
@@ -262,12 +262,26 @@ const WIRE_ERRORS: Partial<Record<ServiceLabel, Record<'throttle' | 'http500' | 
     http500: { status: 500, code: 'InternalFailure', message: 'Internal failure' },
     http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
   },
+  KMS: {
+    throttle: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
+    http500: { status: 500, code: 'KMSInternalException', message: 'Internal error' },
+    http503: { status: 503, code: 'ServiceUnavailableException', message: 'Service unavailable' },
+  },
+  Organizations: {
+    throttle: { status: 400, code: 'TooManyRequestsException', message: 'Rate exceeded' },
+    http500: { status: 500, code: 'ServiceException', message: 'Internal error' },
+    http503: { status: 503, code: 'ServiceUnavailable', message: 'Service unavailable' },
+  },
 };
 
 function errorResponse(service: ServiceLabel, kind: 'throttle' | 'http500' | 'http503') {
   const wire = WIRE_ERRORS[service]?.[kind];
   if (!wire) throw new Error(`no wire error for ${service}: add it to WIRE_ERRORS`);
-  return service === 'DynamoDB' ? jsonError(wire) : queryError(service, wire);
+  if (service === 'DynamoDB') return jsonError(wire, `com.amazonaws.dynamodb.v20120810#${wire.code}`);
+  // KMS and Organizations speak JSON 1.1 with the bare code as their type.
+  if (service === 'KMS' || service === 'Organizations')
+    return jsonError(wire, wire.code, 'application/x-amz-json-1.1');
+  return queryError(service, wire);
 }
 
 function queryError(service: ServiceLabel, { status, code, message }: WireError) {
@@ -283,11 +297,12 @@ function queryError(service: ServiceLabel, { status, code, message }: WireError)
   };
 }
 
-function jsonError({ status, code, message }: WireError) {
-  const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}`, message });
+/** A JSON-protocol error: DynamoDB (1.0, namespaced type), KMS and Organizations (1.1, bare code). */
+function jsonError({ status, message }: WireError, type: string, contentType = 'application/x-amz-json-1.0') {
+  const body = JSON.stringify({ __type: type, message });
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() },
+    headers: { 'content-type': contentType, 'x-amzn-requestid': randomUUID() },
     body: encoder.encode(body),
   };
 }

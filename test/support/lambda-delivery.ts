@@ -16,16 +16,16 @@ import { TIME_SCALE } from './fault-injection.js';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<Verdict>;
 
-export const LAMBDA_ATTEMPTS = 3;
+const LAMBDA_ATTEMPTS = 3;
 /** Lambda retries an async event after about one, then two minutes; on the tests' 20x clock. */
-export const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000 / TIME_SCALE, 120_000 / TIME_SCALE];
+const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000 / TIME_SCALE, 120_000 / TIME_SCALE];
 
 import { lambdaContext } from './run-cli.js';
 
 export { lambdaContext };
 
 /** What became of one event. */
-export interface DeliveryOutcome {
+interface DeliveryOutcome {
   event: Record<string, unknown>;
   eventId: string;
   /** One entry per invocation: the error name and message, or `ok`. */
@@ -35,7 +35,7 @@ export interface DeliveryOutcome {
 }
 
 /** The on-failure destination's record: the whole event and why it failed. */
-export interface DeadLetter {
+interface DeadLetter {
   event: Record<string, unknown>;
   errors: string[];
 }

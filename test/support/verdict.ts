@@ -8,7 +8,7 @@ import type { Lineage, PlannedAction, Principal, Verdict, Violation } from '../.
 
 export const IMAGE_ID = 'ami-0abc1234def567890';
 export const SNAPSHOT_ID = 'snap-0123456789abcdef0';
-export const EVENT_ID = '3f9c1d2e-7a41-4b9e-9c55-0d8e2f6a1b23';
+const EVENT_ID = '3f9c1d2e-7a41-4b9e-9c55-0d8e2f6a1b23';
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:clonewarden-alerts';
 
 export function aPrincipal(overrides: Partial<Principal> = {}): Principal {
@@ -35,7 +35,7 @@ export function aViolation(overrides: Partial<Violation> = {}): Violation {
   };
 }
 
-export function aLineage(overrides: Partial<Lineage> = {}): Lineage {
+function aLineage(overrides: Partial<Lineage> = {}): Lineage {
   return {
     source: 'i-0123456789abcdef0',
     parent: 'ami-0fedcba9876543210',

@@ -1,0 +1,40 @@
+import { executeActions } from '../../actions/execute-actions.js';
+import { evaluateSharing, needsOrganization } from '../../engine/evaluate-sharing.js';
+import type { CloneFacts, ShareEvent, ShareFacts, Verdict } from '../../model/types.js';
+import type { EnforceContext } from '../enforce-context.js';
+
+/** A clone shared: facts about the clone (and our Organization) → verdict → revert, quarantine, alert. */
+export async function enforceSharing(event: ShareEvent, context: EnforceContext): Promise<Verdict> {
+  const facts = await context.shareFacts.collect(event, {
+    organization: needsOrganization(context.policy, event),
+  });
+  const planned = evaluateSharing(context.policy, event, facts, {
+    now: context.now(),
+    dryRun: context.dryRun,
+    ...(context.topicArn ? { topicArn: context.topicArn } : {}),
+  });
+  const verdict = await executeActions(planned, asCloneFacts(facts), context);
+
+  context.metrics.count('EventsEnforced');
+  context.metrics.count(`Verdict_${verdict.status}`);
+  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
+  context.log.info('verdict', {
+    eventId: verdict.eventId,
+    eventName: verdict.eventName,
+    status: verdict.status,
+    resources: verdict.resources,
+    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
+    unknowns: verdict.unknowns.length,
+    gaps: facts.gaps,
+    dryRun: verdict.dryRun,
+    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
+  });
+  return verdict;
+}
+
+/** What quarantine needs of the clone (its tags and disks), in the form the actions read. */
+function asCloneFacts({ clone, gaps }: ShareFacts): CloneFacts {
+  if (!clone.found) return { clones: [], gaps };
+  const { kind, id, region, tags, backingSnapshotIds } = clone;
+  return { clones: [{ kind, id, region, tags, backingSnapshotIds }], gaps };
+}
