@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { SEVERITIES } from '../model/severity.js';
 import { type CloneKind, RULE_ACTIONS } from '../model/types.js';
-import { isoDate, positiveInteger, principalGlob, principalGlobs } from '../rules/option-fields.js';
+import {
+  accountId,
+  isoDate,
+  positiveInteger,
+  principalGlob,
+  principalGlobs,
+} from '../rules/option-fields.js';
 import { RULE_TYPE_NAMES, RULE_TYPES } from '../rules/registry.js';
 import type { RuleType } from '../rules/rule-type.js';
 import { suggestion } from './did-you-mean.js';
@@ -160,9 +166,6 @@ const pruneSchema = z
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
   error: (issue) => `expected an AWS region such as eu-west-1, got ${JSON.stringify(issue.input)}`,
-});
-const accountId = z.string().regex(/^\d{12}$/, {
-  error: (issue) => `expected a 12-digit account id, got ${JSON.stringify(issue.input)}`,
 });
 
 /** `clonewarden audit` and the weekly audit function (docs/audit.md). */
