@@ -13,7 +13,7 @@ const LAYERS = [
   ['engine'],
   ['actions'],
   ['pipeline'],
-  ['prune', 'release', 'report', 'audit', 'ledger', 'organization'],
+  ['prune', 'release', 'audit', 'ledger', 'organization'],
   ['cli'],
 ];
 

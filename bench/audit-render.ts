@@ -16,7 +16,7 @@ import {
   renderAuditCsv,
   renderAuditHtml,
   renderAuditJson,
-} from '../shared/report/index.js';
+} from '../shared/audit/report/index.js';
 import { AUDIT_NOW, AUDIT_POLICY, generateAuditEstate } from './lib/audit-estate.js';
 
 const SIZES = [

@@ -25,6 +25,7 @@ import {
 import { buildAlert } from '../shared/actions/alert-message.js';
 import type { Verdict } from '../shared/model/types.js';
 import { type Caller, eventBridgeEnvelope, records } from './lib/cloudtrail-records.js';
+import { showAuditReport } from './lib/demo-audit.js';
 import { seedEstate } from './lib/demo-estate.js';
 import { demoPendingImage } from './lib/demo-pending-image.js';
 import { demoRestore } from './lib/demo-restore.js';
@@ -305,6 +306,7 @@ async function runDemo(endpoint: string): Promise<void> {
     ).email;
     console.log(email);
   }
+  await showAuditReport(REGION);
 }
 
 async function printEstate(ec2: EC2Client): Promise<void> {

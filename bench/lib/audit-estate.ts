@@ -1,4 +1,4 @@
-import type { AuditPolicyFigures, EstateRecord } from '../../shared/report/index.js';
+import type { AuditPolicyFigures, EstateRecord } from '../../shared/audit/report/index.js';
 
 /**
  * A generated estate for the audit-render benchmark: families of images (rooted at servers,

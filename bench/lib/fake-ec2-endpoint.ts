@@ -1,6 +1,6 @@
 /**
  * A paginated fake of the EC2 Query API on 127.0.0.1, for benchmarks only: just the reads a
- * prune dry run makes, answered in EC2's XML from in-memory arrays, with real pagination
+ * prune dry run and an audit make, answered in EC2's XML from in-memory arrays, with real pagination
  * (MaxResults / NextToken, within each API's limits) and O(page) work per call, since every
  * resource's XML item is rendered once when the estate is built.
  *
@@ -14,7 +14,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isInLaunchTemplate, isUsedByInstance, mixFor, VOLUMES } from './prune-estate.js';
 
-const FAKE_ACCOUNT = '123456789012';
+/** The account the fake endpoint answers as (the audit bench reads the estate as this account). */
+export const FAKE_ACCOUNT = '123456789012';
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
 export interface FakeEstateOptions {
@@ -249,7 +250,30 @@ type Handler = (params: Params, estate: Estate, region: string) => string;
 
 const nextTokenXml = (token: string | undefined) => (token ? el('nextToken', token) : '');
 
+/**
+ * Share look-ups (the audit's): every 50th clone is shared with a foreign account, so the
+ * report has foreign shares to find; nothing is public.
+ */
+const FOREIGN_ACCOUNT = '999988887777';
+const sharedWithForeign = (id: string) => Number.parseInt(id.slice(-4), 16) % 50 === 7;
+const permissionXml = (id: string) =>
+  sharedWithForeign(id) ? `<item>${el('userId', FOREIGN_ACCOUNT)}</item>` : '';
+
 const HANDLERS: Record<string, Handler> = {
+  DescribeImageAttribute(params, estate) {
+    const id = params.get('ImageId') ?? '';
+    byIds([id], estate.imageById, 'InvalidAMIID.NotFound', 'image id');
+    if (params.get('Attribute') !== 'launchPermission')
+      throw new Ec2Fault('InvalidParameterValue', 'Only launchPermission is implemented by this fake');
+    return `${el('imageId', id)}<launchPermission>${permissionXml(id)}</launchPermission>`;
+  },
+  DescribeSnapshotAttribute(params, estate) {
+    const id = params.get('SnapshotId') ?? '';
+    byIds([id], estate.snapshotById, 'InvalidSnapshot.NotFound', 'snapshot');
+    if (params.get('Attribute') !== 'createVolumePermission')
+      throw new Ec2Fault('InvalidParameterValue', 'Only createVolumePermission is implemented by this fake');
+    return `${el('snapshotId', id)}<createVolumePermission>${permissionXml(id)}</createVolumePermission>`;
+  },
   DescribeSnapshots(params, estate) {
     const ids = list(params, 'SnapshotId');
     rejectIdsWithPaging(params, ids, 'snapshotId');

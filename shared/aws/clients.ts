@@ -2,6 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -32,7 +34,15 @@ export interface AwsClientOptions {
 }
 
 /** The label each client's calls are counted under. */
-export type ServiceLabel = 'EC2' | 'SNS' | 'DynamoDB' | 'STS' | 'KMS' | 'Organizations';
+export type ServiceLabel =
+  | 'EC2'
+  | 'SNS'
+  | 'DynamoDB'
+  | 'STS'
+  | 'KMS'
+  | 'Organizations'
+  | 'S3'
+  | 'SecurityHub';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -74,6 +84,10 @@ export interface AwsClients {
   forAccount(accountId: string, region?: string): AwsClients;
   /** The same credentials (the caller's, or this set's member role) with `region` as home; cached. */
   inRegion(region: string): AwsClients;
+  /** Loaded on first use: only the scheduled audit stores its report. */
+  s3(): Promise<S3Client>;
+  /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
+  securityHub(): Promise<SecurityHubClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -211,6 +225,14 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     organizations: lazily(async () => {
       const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
       return instrumented(new OrganizationsClient({ ...common(), region }), 'Organizations');
+    }),
+    s3: lazily(async () => {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      return instrumented(new S3Client({ ...common(), region }), 'S3');
+    }),
+    securityHub: lazily(async () => {
+      const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
+      return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
     }),
   };
 }

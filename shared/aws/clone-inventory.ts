@@ -1,19 +1,15 @@
 import {
   DescribeImageReferencesCommand,
   DescribeInstancesCommand,
-  type Image,
-  paginateDescribeImages,
   paginateDescribeInstances,
   paginateDescribeLaunchTemplates,
   paginateDescribeLaunchTemplateVersions,
-  paginateDescribeSnapshots,
-  type Snapshot,
-  type Tag,
 } from '@aws-sdk/client-ec2';
-import { awsServiceOwner, type CloneRecord, describedImageId } from '../model/clone-record.js';
+import type { CloneRecord } from '../model/clone-record.js';
 import type { EnforcerLog } from '../model/log.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { type CloneListing, Ec2CloneListing } from './clone-listing.js';
 
 /** Instance states in which an instance still uses its AMI: everything but terminated. */
 const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
@@ -38,13 +34,9 @@ export interface LaunchTemplateImages {
 export type ImageReferences = Map<string, { resourceType: string; arn: string }[]>;
 
 /** Reads the account's clones and what uses them. Pages through everything, one page at a time. */
-export interface CloneInventory {
+export interface CloneInventory extends CloneListing {
   /** AMI ids of every instance that is not terminated. */
   imagesUsedByInstances(region: string): Promise<Set<string>>;
-  /** Self-owned images, disabled ones included. */
-  images(region: string, keepTag: (key: string) => boolean): AsyncIterable<CloneRecord[]>;
-  /** Self-owned snapshots. */
-  snapshots(region: string, keepTag: (key: string) => boolean): AsyncIterable<CloneRecord[]>;
   /**
    * `DescribeImageReferences` over every resource type it knows, or `undefined` where the
    * endpoint does not implement it.
@@ -57,25 +49,21 @@ export interface CloneInventory {
 }
 
 /** Page sizes: the largest each API accepts, so that 10,000 snapshots take ten calls. */
-const PAGE = { images: 1000, snapshots: 1000, instances: 1000, templates: 200, versions: 200 } as const;
+const PAGE = { instances: 1000, templates: 200, versions: 200 } as const;
 /** DescribeImageReferences: image ids per request. */
 const REFERENCE_BATCH = 100;
 /** Check every launch template version, not only the 10 most recent (the API's default depth). */
 const ALL_VERSIONS = '10000';
 
-const keptTags = (tags: Tag[] | undefined, keep: (key: string) => boolean): Record<string, string> => {
-  const kept: Record<string, string> = {};
-  for (const tag of tags ?? []) if (tag.Key && keep(tag.Key)) kept[tag.Key] = tag.Value ?? '';
-  return kept;
-};
-
 export class Ec2CloneInventory implements CloneInventory {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
+  readonly #listing: Ec2CloneListing;
 
   constructor(aws: AwsClients, options: { log: EnforcerLog }) {
     this.#aws = aws;
     this.#log = options.log;
+    this.#listing = new Ec2CloneListing(aws);
   }
 
   async imagesUsedByInstances(region: string): Promise<Set<string>> {
@@ -94,23 +82,12 @@ export class Ec2CloneInventory implements CloneInventory {
     return used;
   }
 
-  async *images(region: string, keepTag: (key: string) => boolean): AsyncIterable<CloneRecord[]> {
-    const pages = paginateDescribeImages(
-      { client: this.#aws.ec2(region), pageSize: PAGE.images },
-      { Owners: ['self'], IncludeDisabled: true },
-    );
-    for await (const page of pages)
-      yield (page.Images ?? []).map((image) => imageRecord(image, region, keepTag));
+  images(region: string, keepTag: (key: string) => boolean): AsyncIterable<CloneRecord[]> {
+    return this.#listing.images(region, keepTag);
   }
 
-  async *snapshots(region: string, keepTag: (key: string) => boolean): AsyncIterable<CloneRecord[]> {
-    const pages = paginateDescribeSnapshots(
-      { client: this.#aws.ec2(region), pageSize: PAGE.snapshots },
-      { OwnerIds: ['self'] },
-    );
-    for await (const page of pages) {
-      yield (page.Snapshots ?? []).map((snapshot) => snapshotRecord(snapshot, region, keepTag));
-    }
+  snapshots(region: string, keepTag: (key: string) => boolean): AsyncIterable<CloneRecord[]> {
+    return this.#listing.snapshots(region, keepTag);
   }
 
   async imageReferences(region: string, imageIds: string[]): Promise<ImageReferences | undefined> {
@@ -205,49 +182,4 @@ export class Ec2CloneInventory implements CloneInventory {
     );
     return (result.Reservations ?? []).flatMap((r) => (r.Instances ?? []).flatMap((i) => i.InstanceId ?? []));
   }
-}
-
-function imageRecord(image: Image, region: string, keepTag: (key: string) => boolean): CloneRecord {
-  const tags = keptTags(image.Tags, keepTag);
-  const managedBy = awsServiceOwner(tags, image.Description);
-  const mappings = image.BlockDeviceMappings ?? [];
-  return {
-    kind: 'image',
-    id: image.ImageId!,
-    region,
-    ...(image.OwnerId ? { ownerId: image.OwnerId } : {}),
-    ...(image.CreationDate ? { createdAt: image.CreationDate } : {}),
-    ...(image.State ? { state: image.State } : {}),
-    sizeGiB: mappings.reduce((sum, m) => sum + (m.Ebs?.VolumeSize ?? 0), 0),
-    ...(image.Name ? { name: image.Name.slice(0, 128) } : {}),
-    tags,
-    backingSnapshotIds: mappings.flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [])),
-    ...(image.SourceInstanceId ? { sourceInstanceId: image.SourceInstanceId } : {}),
-    ...(image.SourceImageId ? { sourceImageId: image.SourceImageId } : {}),
-    ...(image.SourceImageRegion ? { sourceImageRegion: image.SourceImageRegion } : {}),
-    ...(managedBy ? { managedBy } : {}),
-  };
-}
-
-/** Copies and some service snapshots report this placeholder instead of a real volume. */
-const NO_VOLUME = 'vol-ffffffff';
-
-function snapshotRecord(snapshot: Snapshot, region: string, keepTag: (key: string) => boolean): CloneRecord {
-  const tags = keptTags(snapshot.Tags, keepTag);
-  const managedBy = awsServiceOwner(tags, snapshot.Description);
-  const imageId = describedImageId(snapshot.Description);
-  return {
-    kind: 'snapshot',
-    id: snapshot.SnapshotId!,
-    region,
-    ...(snapshot.OwnerId ? { ownerId: snapshot.OwnerId } : {}),
-    ...(snapshot.StartTime ? { createdAt: snapshot.StartTime.toISOString() } : {}),
-    ...(snapshot.State ? { state: snapshot.State } : {}),
-    sizeGiB: snapshot.VolumeSize ?? 0,
-    tags,
-    backingSnapshotIds: [],
-    ...(snapshot.VolumeId && snapshot.VolumeId !== NO_VOLUME ? { volumeId: snapshot.VolumeId } : {}),
-    ...(managedBy ? { managedBy } : {}),
-    ...(imageId ? { describedImageId: imageId } : {}),
-  };
 }

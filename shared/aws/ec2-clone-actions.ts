@@ -1,6 +1,4 @@
 import {
-  DescribeImageAttributeCommand,
-  DescribeSnapshotAttributeCommand,
   DisableImageCommand,
   EnableImageDeprecationCommand,
   type LaunchPermission,
@@ -19,6 +17,7 @@ import type { EnforcerLog } from '../model/log.js';
 import type { CloneKind } from '../model/types.js';
 import { describeError, isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { type CloneShareReader, Ec2CloneShareReader } from './clone-shares.js';
 import { tagResources } from './ec2-tagging.js';
 import { untagResources } from './ec2-untagging.js';
 
@@ -66,9 +65,12 @@ export class Ec2CloneActions implements CloneActions {
   readonly #aws: AwsClients;
   readonly #log: EnforcerLog;
   readonly #now: () => Date;
+  /** The same share reader the audit uses: one place turns EC2's permissions into shares. */
+  readonly #shares: CloneShareReader;
 
   constructor(aws: AwsClients, options: { log: EnforcerLog; now?: () => Date }) {
     this.#aws = aws;
+    this.#shares = new Ec2CloneShareReader(aws);
     this.#log = options.log;
     this.#now = options.now ?? (() => new Date());
   }
@@ -93,7 +95,7 @@ export class Ec2CloneActions implements CloneActions {
     recordShares?: RecordShares,
   ): Promise<QuarantineResult> {
     const ec2 = this.#aws.ec2(region);
-    const current = await this.#launchPermissions(imageId, region);
+    const current = await this.#shares.shares(region, 'image', imageId);
     if (current.length > 0) await recordShares?.(current);
     await this.#recordShares(region, imageId, knownTags, current);
     if (current.length > 0) {
@@ -118,10 +120,7 @@ export class Ec2CloneActions implements CloneActions {
 
   async revokeShares(region: string, kind: CloneKind, id: string, shares: Share[]): Promise<Share[]> {
     const ec2 = this.#aws.ec2(region);
-    const current =
-      kind === 'image'
-        ? await this.#launchPermissions(id, region)
-        : await this.#volumePermissions(id, region);
+    const current = await this.#shares.shares(region, kind, id);
     // Only what is still granted: a retry after a partial run removes nothing twice.
     const granted = new Set(current.map(shareToken));
     const removing = uniqueShares(shares).filter((share) => granted.has(shareToken(share)));
@@ -137,24 +136,6 @@ export class Ec2CloneActions implements CloneActions {
       await this.#removeVolumePermissions(region, id, removing);
     }
     return removing;
-  }
-
-  async #launchPermissions(imageId: string, region: string): Promise<Share[]> {
-    const attribute = await this.#aws
-      .ec2(region)
-      .send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
-    return (attribute.LaunchPermissions ?? []).flatMap(launchPermissionToShare);
-  }
-
-  async #volumePermissions(snapshotId: string, region: string): Promise<Share[]> {
-    const attribute = await this.#aws
-      .ec2(region)
-      .send(
-        new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-      );
-    return (attribute.CreateVolumePermissions ?? []).flatMap((p): Share[] =>
-      p.Group ? [{ kind: 'group', value: p.Group }] : p.UserId ? [{ kind: 'account', value: p.UserId }] : [],
-    );
   }
 
   /** The flat OperationType/UserIds/GroupNames form: equivalent in AWS, and the one moto implements. */
@@ -177,7 +158,7 @@ export class Ec2CloneActions implements CloneActions {
     knownTags: Record<string, string>,
     recordShares?: RecordShares,
   ): Promise<QuarantineResult> {
-    const current = await this.#volumePermissions(snapshotId, region);
+    const current = await this.#shares.shares(region, 'snapshot', snapshotId);
     if (current.length > 0) await recordShares?.(current);
     await this.#recordShares(region, snapshotId, knownTags, current);
     if (current.length > 0) await this.#removeVolumePermissions(region, snapshotId, current);
@@ -231,15 +212,6 @@ export class Ec2CloneActions implements CloneActions {
       });
     }
   }
-}
-
-function launchPermissionToShare(permission: LaunchPermission): Share[] {
-  if (permission.Group) return [{ kind: 'group', value: permission.Group }];
-  if (permission.UserId) return [{ kind: 'account', value: permission.UserId }];
-  if (permission.OrganizationArn) return [{ kind: 'organization', value: permission.OrganizationArn }];
-  if (permission.OrganizationalUnitArn)
-    return [{ kind: 'organizational-unit', value: permission.OrganizationalUnitArn }];
-  return [];
 }
 
 export function shareToLaunchPermission(share: Share): LaunchPermission {

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, CommandEntry> = {
       'mark, then after a grace period delete, expired clones that nothing uses; reconcile missed ones',
     load: async () => (await import('./prune-command.js')).pruneCommand,
   },
+  audit: {
+    summary: 'write the estate report: family trees, findings, spend (html, json or csv); Security Hub',
+    load: async () => (await import('./audit-command.js')).auditCommand,
+  },
   release: {
     summary: 'lift a quarantine after review: restore shares, re-enable, mark exempt, alert',
     load: async () => (await import('./release-command.js')).releaseCommand,

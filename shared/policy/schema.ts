@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { SEVERITIES } from '../model/severity.js';
 import { type CloneKind, RULE_ACTIONS } from '../model/types.js';
-import { isoDate, positiveInteger, principalGlob, principalGlobs } from '../rules/option-fields.js';
+import {
+  accountId,
+  isoDate,
+  positiveInteger,
+  principalGlob,
+  principalGlobs,
+} from '../rules/option-fields.js';
 import { RULE_TYPE_NAMES, RULE_TYPES } from '../rules/registry.js';
 import type { RuleType } from '../rules/rule-type.js';
 import { suggestion } from './did-you-mean.js';
@@ -158,6 +164,23 @@ const pruneSchema = z
   })
   .prefault({});
 
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+  error: (issue) => `expected an AWS region such as eu-west-1, got ${JSON.stringify(issue.input)}`,
+});
+
+/** `clonewarden audit` and the weekly audit function (docs/audit.md). */
+const auditSchema = z
+  .strictObject({
+    /** Regions to read besides the home region; empty: the home region only. */
+    regions: z.array(awsRegion).default(() => []),
+    /** The organisation's accounts: a share with any other account is a foreign share. */
+    organizationAccounts: z.array(accountId).default(() => []),
+    /** Share look-ups per region (one Describe…Attribute call per clone); the rest are reported unchecked. */
+    shareChecks: z.number().int().nonnegative().default(2000),
+    securityHub: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+  })
+  .prefault({});
+
 /** The whole policy file. Parse with `parsePolicy`/`loadPolicy` for messages with line numbers. */
 export const PolicySchema = z.strictObject({
   version: z.literal(1, {
@@ -212,6 +235,7 @@ export const PolicySchema = z.strictObject({
   prune: pruneSchema,
   /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
   ledgerRetentionDays: positiveInteger().optional(),
+  audit: auditSchema,
 });
 
 /** A validated policy, defaults filled in. */

@@ -1,7 +1,7 @@
 import { describeError } from '../aws/aws-error.js';
 import { TAG } from '../model/clonewarden-tags.js';
+import { forEachConcurrently } from '../model/for-each-concurrently.js';
 import { closingChange, LEDGER_RETENTION_DAYS, type LedgerChange } from '../model/ledger-item.js';
-import { forEachConcurrently } from './for-each-concurrently.js';
 import type { PlannedClone, PrunePlan } from './plan-prune.js';
 import type { Protection } from './protection.js';
 import { isOutOfTime, type PruneContext } from './prune-context.js';

@@ -1,7 +1,7 @@
 import { describeError } from '../aws/aws-error.js';
 import type { CloneRecord } from '../model/clone-record.js';
+import { forEachConcurrently } from '../model/for-each-concurrently.js';
 import type { Verdict } from '../model/types.js';
-import { forEachConcurrently } from './for-each-concurrently.js';
 import { isOutOfTime, type PruneContext } from './prune-context.js';
 import type { PruneFailure } from './prune-report.js';
 

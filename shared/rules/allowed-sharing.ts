@@ -1,14 +1,11 @@
 import * as z from 'zod';
 import type { Share } from '../model/clonewarden-tags.js';
 import type { OrganizationFact, RuleAction, RuleOutcome, ShareRuleInput } from '../model/types.js';
+import { accountId } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
 /** What a sharing rule may ask for: alert, remove the grants that broke it, or quarantine the clone. */
 const SHARING_RULE_ACTIONS = ['report', 'revert', 'quarantine'] as const satisfies readonly RuleAction[];
-
-const accountId = z.string().regex(/^\d{12}$/, {
-  error: (issue) => `expected a 12-digit AWS account id, got ${JSON.stringify(issue.input)}`,
-});
 
 const options = {
   /** Accounts that may receive shares, besides the organization's when `organization` is on. */

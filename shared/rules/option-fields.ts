@@ -16,6 +16,11 @@ export function positiveInteger() {
     .positive({ error: POSITIVE_INTEGER });
 }
 
+/** A 12-digit AWS account id (`allowed-sharing` accounts, `audit.organizationAccounts`). */
+export const accountId = z.string().regex(/^\d{12}$/, {
+  error: (issue) => `expected a 12-digit AWS account id, got ${JSON.stringify(issue.input)}`,
+});
+
 /**
  * A principal glob: an IAM ARN glob (`arn:aws:iam::*:role/Platform*`) or an AWS service
  * principal (`backup.amazonaws.com`). Anything else cannot match what CloudTrail reports,

@@ -68,6 +68,13 @@ export const ENVIRONMENT_SCHEMA = z.object({
       .regex(/^[A-Za-z0-9_.-]{3,255}$/),
   ),
   CLONEWARDEN_MEMBER_ROLE: unlessBlank(z.string().trim().regex(MEMBER_ROLE_NAME)),
+  // S3 bucket names: 3 to 63 of a-z, 0-9, . and -, starting and ending with a letter or digit.
+  CLONEWARDEN_REPORT_BUCKET: unlessBlank(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+  ),
 });
 
 /** The environment, parsed: absent means unset (or blank). */
@@ -99,6 +106,8 @@ const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
   CLONEWARDEN_LEDGER_TABLE: (value) =>
     `CLONEWARDEN_LEDGER_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
   CLONEWARDEN_MEMBER_ROLE: (value) => memberRoleProblem('CLONEWARDEN_MEMBER_ROLE', String(value)),
+  CLONEWARDEN_REPORT_BUCKET: (value) =>
+    `CLONEWARDEN_REPORT_BUCKET=${shown(value)} must be an S3 bucket name (3 to 63 of a-z 0-9 . -)`,
 };
 
 /** The member role message, the same for the variable and for `--member-role`. */

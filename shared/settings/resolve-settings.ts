@@ -40,6 +40,8 @@ export interface Settings {
    * account to act where an event happened or a clone lives.
    */
   memberRole?: string;
+  /** The S3 bucket the scheduled audit writes its reports to. */
+  reportBucket?: string;
 }
 
 /** The command-line flags that override a variable. */
@@ -108,6 +110,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     ...(vars.CLONEWARDEN_IDEMPOTENCY_TABLE ? { idempotencyTable: vars.CLONEWARDEN_IDEMPOTENCY_TABLE } : {}),
     ...(vars.CLONEWARDEN_LEDGER_TABLE ? { ledgerTable: vars.CLONEWARDEN_LEDGER_TABLE } : {}),
     ...(memberRole ? { memberRole } : {}),
+    ...(vars.CLONEWARDEN_REPORT_BUCKET ? { reportBucket: vars.CLONEWARDEN_REPORT_BUCKET } : {}),
   };
 }
 

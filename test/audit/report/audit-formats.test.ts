@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell } from '../../shared/report/audit-csv.js';
-import { cspHash, jsonForScriptElement } from '../../shared/report/html-text.js';
+import { csvCell } from '../../../shared/audit/report/audit-csv.js';
+import { cspHash, jsonForScriptElement } from '../../../shared/audit/report/html-text.js';
 import {
   AuditReportSchema,
   buildAuditReport,
   renderAuditCsv,
   renderAuditHtml,
   renderAuditJson,
-} from '../../shared/report/index.js';
-import { REPORT_PAGE_SCRIPT } from '../../shared/report/report-page-script.js';
-import { REPORT_PAGE_STYLE } from '../../shared/report/report-page-style.js';
+} from '../../../shared/audit/report/index.js';
+import { REPORT_PAGE_SCRIPT } from '../../../shared/audit/report/report-page-script.js';
+import { REPORT_PAGE_STYLE } from '../../../shared/audit/report/report-page-style.js';
 import { FORMULA_OWNER, HOSTILE_NAME, HOSTILE_OWNER, NOW, POLICY, SEEDED_ESTATE } from './seeded-estate.js';
 
 const report = buildAuditReport(SEEDED_ESTATE, POLICY, NOW);

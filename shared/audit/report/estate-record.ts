@@ -21,6 +21,8 @@ export interface EstateRecord {
   backingSnapshotIds: string[];
   /** Launch permissions (images) or createVolumePermission (snapshots). */
   shares: { public: boolean; accounts: string[] };
+  /** True when the shares were not looked up (the run's share-check budget ran out): `shares` is then unknown, not empty. */
+  sharesUnchecked?: boolean;
 }
 
 /** The policy figures the audit measures the estate against. */

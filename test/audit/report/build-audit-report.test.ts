@@ -5,7 +5,7 @@ import {
   AuditReportSchema,
   buildAuditReport,
   type TreeNode,
-} from '../../shared/report/index.js';
+} from '../../../shared/audit/report/index.js';
 import {
   ami,
   DISK,

@@ -1,4 +1,4 @@
-import type { AuditPolicyFigures, EstateRecord } from '../../shared/report/index.js';
+import type { AuditPolicyFigures, EstateRecord } from '../../../shared/audit/report/index.js';
 
 /** A small estate with one of everything the audit must see, and hostile tag values. */
 export const NOW = new Date('2026-06-01T00:00:00Z');

@@ -3,7 +3,7 @@
  * images and snapshots and the policy figures; it returns the analysis and its three formats.
  *
  * ```ts
- * import { buildAuditReport, renderAuditCsv, renderAuditHtml, renderAuditJson } from '../report/index.js';
+ * import { buildAuditReport, renderAuditCsv, renderAuditHtml, renderAuditJson } from './report/index.js';
  *
  * const report = buildAuditReport(records, policyFigures, new Date());
  * await writeFile('audit.json', renderAuditJson(report)); // schemaVersion, trees (nodes + edges), findings, spend

@@ -82,6 +82,9 @@ function recordFlags(
   return flags;
 }
 
+/** Said of a clone whose shares the run did not look up, so that "not shared" is never assumed. */
+export const SHARES_UNCHECKED_NOTE = 'shares not checked this run (over audit.shareChecks)';
+
 /** The tree node of one clone of the estate, before its place in the tree is known. */
 export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, now: Date): TreeNode {
   const organisation = new Set(policy.organisationAccounts);
@@ -112,7 +115,7 @@ export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, 
     flags,
     missingTags,
     foreignAccounts: foreignAccounts.map((account) => displayText(account) ?? '?'),
-    notes: [],
+    notes: record.sharesUnchecked ? [SHARES_UNCHECKED_NOTE] : [],
   };
   return dropUndefined(node);
 }

@@ -9,8 +9,8 @@ import {
   CHROMIUM_PATH,
   type HeadlessChromium,
   launchHeadlessChromium,
-} from '../../scripts/lib/headless-chromium.js';
-import { buildAuditReport, renderAuditHtml } from '../../shared/report/index.js';
+} from '../../../scripts/lib/headless-chromium.js';
+import { buildAuditReport, renderAuditHtml } from '../../../shared/audit/report/index.js';
 import {
   ami,
   HOSTILE_NAME,

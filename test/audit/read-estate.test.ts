@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { readEstateScope } from '../../shared/audit/read-estate.js';
+import type { CloneListing } from '../../shared/aws/clone-listing.js';
+import type { CloneShareReader } from '../../shared/aws/clone-shares.js';
+import type { CloneRecord } from '../../shared/model/clone-record.js';
+
+const record = (kind: 'image' | 'snapshot', id: string, extra: Partial<CloneRecord> = {}): CloneRecord => ({
+  kind,
+  id,
+  region: 'eu-west-1',
+  sizeGiB: 8,
+  tags: { Name: `name of ${id}` },
+  backingSnapshotIds: [],
+  ...extra,
+});
+
+function listingOf(images: CloneRecord[], snapshots: CloneRecord[]): CloneListing {
+  return {
+    async *images() {
+      yield images;
+    },
+    async *snapshots() {
+      yield snapshots.slice(0, 1);
+      yield snapshots.slice(1);
+    },
+  };
+}
+
+describe('readEstateScope', () => {
+  it('turns listed clones into report records, with shares looked up images first within the budget', async () => {
+    // Prepare
+    const looked: string[] = [];
+    const shares: CloneShareReader = {
+      async shares(_region, _kind, id) {
+        looked.push(id);
+        return id === 'ami-00000001'
+          ? [
+              { kind: 'group', value: 'all' },
+              { kind: 'account', value: '999988887777' },
+            ]
+          : [];
+      },
+    };
+    const listing = listingOf(
+      [
+        record('image', 'ami-00000001', {
+          ownerId: '111122223333',
+          name: 'golden',
+          backingSnapshotIds: ['snap-00000001'],
+        }),
+      ],
+      [record('snapshot', 'snap-00000001'), record('snapshot', 'snap-00000002')],
+    );
+
+    // Act
+    const reading = await readEstateScope(
+      { listing, shares },
+      { account: '111122223333', region: 'eu-west-1' },
+      { shareChecks: 2, concurrency: 2 },
+    );
+
+    // Assess
+    expect(looked.sort()).toEqual(['ami-00000001', 'snap-00000001']);
+    expect(reading).toMatchObject({ sharesChecked: 2, sharesUnchecked: 1 });
+    expect(reading.records[0]).toMatchObject({
+      kind: 'image',
+      account: '111122223333',
+      name: 'golden',
+      backingSnapshotIds: ['snap-00000001'],
+      shares: { public: true, accounts: ['999988887777'] },
+    });
+    expect(reading.records[1]).toMatchObject({
+      name: 'name of snap-00000001',
+      shares: { public: false, accounts: [] },
+    });
+    expect(reading.records[1]!.sharesUnchecked).toBeUndefined();
+    expect(reading.records[2]).toMatchObject({ id: 'snap-00000002', sharesUnchecked: true });
+  });
+});
