@@ -29,7 +29,7 @@ function staticInputs(metafile: Metafile, output: string): string[] {
   return [...seen].flatMap((file) => Object.keys(metafile.outputs[file]?.inputs ?? {}));
 }
 
-describe('the CLI as `npm pack` + `npm install -g` delivers it', () => {
+describe('the CLI as `npm run pack:cli` + `npm install -g` delivers it', () => {
   let cli: InstalledCli;
 
   beforeAll(() => {
