@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -13,10 +13,11 @@ import { S3ReportStore } from '../shared/aws/report-store.js';
 import { SnsAlertPublisher } from '../shared/aws/sns-alert-publisher.js';
 import { UsageError } from '../shared/model/errors.js';
 import { resolveSettings } from '../shared/settings/resolve-settings.js';
+import { CountedMetrics } from './counted-metrics.js';
 import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
-const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
+const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 // Lambda always sets AWS_REGION: the function audits from the region it is deployed to.
 const aws = createAwsClients({ region: await resolveRegion() });
 

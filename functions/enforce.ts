@@ -1,7 +1,7 @@
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -13,10 +13,11 @@ import { createEnforceContext } from '../shared/pipeline/create-enforce-context.
 import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
 import { enforceRecord } from '../shared/pipeline/enforce-record.js';
 import { functionSettings, resolveSettings } from '../shared/settings/resolve-settings.js';
+import { CountedMetrics } from './counted-metrics.js';
 import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
-const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
+const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 /** Read at init for the idempotency table and the member role; a bad variable fails the container's start, loudly. */
 const { idempotencyTable, memberRole } = resolveSettings();
 // Lambda always sets AWS_REGION: the function works in the region it is deployed to. In organization

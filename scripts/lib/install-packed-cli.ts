@@ -18,9 +18,10 @@ export interface InstalledCli {
 }
 
 /**
- * Installs the CLI the way the README tells a team to: `npm pack` (whose `prepack` builds the
- * bundle), then `npm install -g --prefix <empty dir> ./clonewarden-<version>.tgz` from an
- * empty folder, so nothing of the checkout (node_modules, tsx, sources) can be picked up.
+ * Installs the CLI the way the README tells a team to: `npm run pack:cli` (the bundle, staged
+ * in dist/package/ with a package.json of its own, packed), then
+ * `npm install -g --prefix <empty dir> ./clonewarden-<version>.tgz` from an empty folder, so
+ * nothing of the checkout (node_modules, tsx, sources) can be picked up.
  */
 export function installPackedCli(label: string): InstalledCli {
   const root = mkdtempSync(join(tmpdir(), `clonewarden-${label}-`));
@@ -34,7 +35,9 @@ export function installPackedCli(label: string): InstalledCli {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', root], ROOT)) as {
+  // --silent: no `> clonewarden@… pack:cli` banner in the JSON that `npm pack --json` prints.
+  const packOutput = npm(['run', '--silent', 'pack:cli', '--', '--json', '--pack-destination', root], ROOT);
+  const [packed] = JSON.parse(packOutput) as {
     filename: string;
     files: { path: string }[];
   }[];

@@ -52,17 +52,6 @@ const defaultHtmlPath = (generatedAt: string) =>
   `clonewarden-audit-${generatedAt.slice(0, 19).replaceAll(':', '-')}.html`;
 
 export const auditCommand: CliCommand = withCredentialHint('audit', {
-  usage: [
-    'usage: clonewarden audit [--format html|json|csv] [--out FILE] [--region R ...] [--policy FILE] [--dry-run]',
-    '',
-    "  Reads every image and snapshot of the account in the home region and the policy's",
-    '  audit.regions (or each --region given) and writes the audit report: family trees,',
-    '  findings, spend. json and csv go to stdout unless --out; html goes to --out, else to',
-    '  ./clonewarden-audit-<time>.html, and the path is printed. A summary goes to stderr.',
-    '  With audit.securityHub.enabled in the policy, findings are reconciled in Security Hub',
-    '  (not under --dry-run / CLONEWARDEN_DRY_RUN=true / dryRun: true).',
-    '  Exit 0 when the report was written, 1 when Security Hub failed, 2 on bad usage or policy.',
-  ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       policy: SETTING_FLAGS.policy,

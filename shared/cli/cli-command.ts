@@ -1,6 +1,5 @@
-/** One `clonewarden` command, loaded on demand from its table entry in `main.ts`. */
+/** One `clonewarden` command, loaded on demand from its table entry in `main.ts` (its usage text is in command-usage.ts). */
 export interface CliCommand {
-  usage: string;
   run(args: string[]): Promise<number>;
 }
 

@@ -2,37 +2,46 @@ import { describeError } from '../aws/aws-error.js';
 import { CloneWardenError, PolicyValidationError, UsageError } from '../model/errors.js';
 import { type CliCommand, EXIT } from './cli-command.js';
 import { cliVersion } from './cli-version.js';
+import { auditUsage, pruneUsage, releaseUsage, replayUsage, validateUsage } from './command-usage.js';
 
 interface CommandEntry {
   summary: string;
+  /** What `clonewarden <command> --help` prints, without loading the command. */
+  usage: string;
   load(): Promise<CliCommand>;
 }
 
 /**
  * A table of commands, so that adding one is one entry (no switch to edit). Each module is
- * imported only when its command runs: replay, prune and release pull in the AWS SDK, which
- * `--help` and `validate` must not pay for (the bundle splits each into its own chunk).
+ * imported only when its command runs (not for its `--help`): replay, prune, audit and release
+ * pull in the AWS SDK, which `--help` and `validate` must not pay for (the bundle splits each
+ * into its own chunk).
  */
 const COMMANDS: Record<string, CommandEntry> = {
   validate: {
     summary: 'check a policy file and explain every error with its path in the file',
+    usage: validateUsage,
     load: async () => (await import('./validate-command.js')).validateCommand,
   },
   replay: {
     summary: 'run the enforce pipeline on CloudTrail records from files (record, envelope, log file, .gz)',
+    usage: replayUsage,
     load: async () => (await import('./replay-command.js')).replayCommand,
   },
   prune: {
     summary:
       'mark, then after a grace period delete, expired clones that nothing uses; reconcile missed ones',
+    usage: pruneUsage,
     load: async () => (await import('./prune-command.js')).pruneCommand,
   },
   audit: {
     summary: 'write the estate report: family trees, findings, spend (html, json or csv); Security Hub',
+    usage: auditUsage,
     load: async () => (await import('./audit-command.js')).auditCommand,
   },
   release: {
     summary: 'lift a quarantine after review: restore shares, re-enable, mark exempt, alert',
+    usage: releaseUsage,
     load: async () => (await import('./release-command.js')).releaseCommand,
   },
 };
@@ -69,17 +78,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`clonewarden: unknown command "${name}"\n\n${help()}\n`);
     return EXIT.usage;
   }
-  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${command.usage}\n`);
+    process.stdout.write(`${entry.usage}\n`);
     return EXIT.ok;
   }
+  const command = await entry.load();
   try {
     return await command.run(args);
   } catch (error) {
     if (error instanceof UsageError || error instanceof PolicyValidationError) {
       process.stderr.write(`clonewarden ${name}: ${error.message}\n`);
-      if (error instanceof UsageError) process.stderr.write(`\n${command.usage}\n`);
+      if (error instanceof UsageError) process.stderr.write(`\n${entry.usage}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`clonewarden ${name}: ${unexpectedErrorText(error)}\n`);

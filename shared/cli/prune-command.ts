@@ -44,19 +44,6 @@ function humanReport(report: PruneReport, accountName: string | undefined): stri
 }
 
 export const pruneCommand: CliCommand = withCredentialHint('prune', {
-  usage: [
-    'usage: clonewarden prune [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--json] [--reconcile-limit N]',
-    '                         [--account ID --member-role NAME]',
-    '',
-    "  Region: --region, AWS_REGION, AWS_DEFAULT_REGION, or your profile's region; none is an error.",
-    '  Dry-run unless the policy sets prune.dryRun: false;',
-    '  --dry-run / CLONEWARDEN_DRY_RUN=true force it. One digest goes to the alert topic.',
-    '  --json              print the report as one JSON object',
-    '  --reconcile-limit   clones without a verdict to evaluate this run (CLONEWARDEN_RECONCILE_LIMIT, default 500)',
-    '  --account ID        organization mode: prune that member account, through the role that --member-role',
-    '                      (CLONEWARDEN_MEMBER_ROLE) names; the digest still goes to your alert topic',
-    '  Exit 0 when the run completed, 1 when a deletion, mark or reconcile failed, 2 on bad usage or policy.',
-  ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,

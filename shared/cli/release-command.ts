@@ -43,21 +43,6 @@ const NO_LEDGER_WARNING =
   "warning: CLONEWARDEN_LEDGER_TABLE is not set, so the shares to restore and the quarantine itself are read from the clone's clonewarden: tags. Anyone allowed ec2:CreateTags can have added an account to them where the deny policy is not deployed; check the list below before going on.\n";
 
 export const releaseCommand: CliCommand = withCredentialHint('release', {
-  usage: [
-    'usage: clonewarden release <ami-…|snap-…> --reason "…" [--allow-public] [--region R] [--topic-arn ARN] [--policy FILE] [--dry-run] [--json]',
-    '                           [--account ID --member-role NAME]',
-    '',
-    '  Restores the shares the ledger (CLONEWARDEN_LEDGER_TABLE; without it, clonewarden:quarantine-shares)',
-    '  recorded, listing them first; a share with everyone (group all) only with --allow-public. It re-enables the image and cancels its',
-    '  deprecation (skipped where the endpoint lacks the API), sets clonewarden:status=exempt on the clone',
-    '  and its snapshots, removes the share tags, and sends one alert naming you (STS) and the reason.',
-    "  Region: --region, AWS_REGION, or your profile's region. The alert topic: --topic-arn,",
-    "  CLONEWARDEN_ALERT_TOPIC_ARN, or the policy's alerts.topicArn. Under the shipped deny policy, run",
-    '  it as an exempted role (docs/quarantine-deny-scp.md).',
-    "  --account ID: organization mode, the clone's member account, through the role --member-role names",
-    '  (CLONEWARDEN_MEMBER_ROLE); the alert still names you and goes to your topic.',
-    '  Exit 0 released, 1 the clone is not quarantined, not found, or a step failed, 2 bad usage.',
-  ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,

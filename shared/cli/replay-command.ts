@@ -57,32 +57,6 @@ function humanLine(verdict: Verdict, status: ReplayStatus = verdict.status): str
 }
 
 export const replayCommand: CliCommand = withCredentialHint('replay', {
-  usage: [
-    'usage: clonewarden replay <file…> [--region R] [--policy FILE] [--topic-arn ARN] [--dry-run] [--no-alerts] [--json]',
-    '                          [--member-role NAME]',
-    '',
-    '  Each file may hold a bare CloudTrail record, an EventBridge envelope, a CloudTrail log file',
-    '  {"Records":[…]}, a JSON array or JSON lines of those; gzip is detected and unpacked.',
-    '  EC2 is read in the region each record names (awsRegion); --region is home for the alert topic.',
-    '',
-    '                   tags and quarantine   alert',
-    '    (no flag)      as the policy says    sent',
-    '    --dry-run      nothing changes       sent, marked DRY RUN',
-    '    --no-alerts    as the policy says    not sent',
-    '    both           nothing changes       not sent: a read-only check of the records',
-    '  --json   exactly one JSON object per input record, in input order (failed ones too, with',
-    '           their reason), then {"summary":{…}}',
-    '  A record seen before is `duplicate` and does nothing: earlier in the same run, or, when',
-    "  CLONEWARDEN_IDEMPOTENCY_TABLE names the enforce function's idempotency table, handled by",
-    '  the Lambda (or an earlier replay) within the last 48 hours.',
-    "  --member-role NAME   organization mode: act in each record's own account through this role",
-    '                       (CLONEWARDEN_MEMBER_ROLE); a record from outside the organization is rejected',
-    '',
-    '  Exit 0 when every record was processed (violations are not errors; skipped records, calls',
-    '  clonewarden does not govern, are not either), 1 when a record was rejected (not a CloudTrail',
-    '  record it can read) or failed, a file could not be read or held no record; 2 on bad usage',
-    '  or an invalid policy.',
-  ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       ...SETTING_FLAGS,

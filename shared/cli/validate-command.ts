@@ -5,15 +5,6 @@ import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
 
 export const validateCommand: CliCommand = {
-  usage: [
-    'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--strict] [--rule-types]',
-    '',
-    '  Exit 0 when the policy is valid, 2 when it is not (each problem names its path and line).',
-    '  A valid policy may still hold parts that can never take effect (no rules, an expired',
-    '  exemption, a rule that can not fire, alerts above every severity): each is a warning on stderr.',
-    '  --strict       exit 2 on warnings too (for CI)',
-    '  --rule-types   list the rule types with an example of each',
-  ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
       policy: { type: 'string' },

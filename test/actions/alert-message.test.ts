@@ -461,6 +461,30 @@ describe('Alerts: buildAlert', () => {
     // Assess
     expect(example?.[1]).toBe(`Subject: ${input.Subject}\n\n${variantsOf(input.Message).email}`);
   });
+
+  it("shows in the README's shortened example only lines the code writes (… marks a cut)", () => {
+    // Prepare
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /## An example alert[\s\S]*?```text\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? '';
+    const input = buildAlert(aQuarantinedVerdict(), DOCS_ALERT_OPTIONS);
+    const written = `Subject: ${input.Subject}\n\n${variantsOf(input.Message).email}`.split('\n');
+
+    // Act: each README line, with its cuts as wildcards, against the lines the code writes.
+    const untrue = example
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .filter((line) => {
+        const pattern = line
+          .split('…')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*');
+        return !written.some((code) => new RegExp(`^${pattern}$`).test(code));
+      });
+
+    // Assess
+    expect(example.split('\n').length).toBeGreaterThan(10);
+    expect(untrue).toEqual([]);
+  });
 });
 
 describe('Alerts: the source labels a rule judged by', () => {

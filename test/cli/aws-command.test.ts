@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PruneReport } from '../../shared/prune/prune-report.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -48,6 +48,15 @@ function stubNothingConfigured(): void {
 }
 
 describe('CLI: commands that call AWS', () => {
+  // main() loads each command on first use; load them here, so that the AWS SDK's import time
+  // (seconds on a busy machine) is not charged to the first test's 5 s (as in cli.test.ts).
+  beforeAll(async () => {
+    await Promise.all([
+      import('../../shared/cli/prune-command.js'),
+      import('../../shared/cli/replay-command.js'),
+      import('../../shared/cli/release-command.js'),
+    ]);
+  }, 60_000);
   beforeEach(() => {
     stubNothingConfigured();
     ec2Mock.reset();

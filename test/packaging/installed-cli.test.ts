@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InstalledCli, installPackedCli } from '../../scripts/lib/install-packed-cli.js';
@@ -29,7 +29,7 @@ function staticInputs(metafile: Metafile, output: string): string[] {
   return [...seen].flatMap((file) => Object.keys(metafile.outputs[file]?.inputs ?? {}));
 }
 
-describe('the CLI as `npm pack` + `npm install -g` delivers it', () => {
+describe('the CLI as `npm run pack:cli` + `npm install -g` delivers it', () => {
   let cli: InstalledCli;
 
   beforeAll(() => {
@@ -49,6 +49,22 @@ describe('the CLI as `npm pack` + `npm install -g` delivers it', () => {
     expect(unexpected).toEqual([]);
     expect(cli.packedFiles).toContain('dist/cli/main.js');
     expect(cli.packedFiles).toContain('LICENSE');
+  });
+
+  it('installs nothing but itself: its package.json declares no dependency (the bundle carries them)', () => {
+    const installed = JSON.parse(readFileSync(join(cli.packageDir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(installed).toMatchObject({
+      name: 'clonewarden',
+      version,
+      bin: { clonewarden: 'bin/clonewarden.js' },
+    });
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies']) {
+      expect(installed).not.toHaveProperty(field);
+    }
+    expect(existsSync(join(cli.packageDir, 'node_modules'))).toBe(false);
   });
 
   it('loads no AWS SDK module for --help, --version or validate (the SDK is in lazy chunks)', () => {
