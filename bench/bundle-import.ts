@@ -23,7 +23,8 @@ const WORK = resolve(ROOT, 'bench', '.work', 'bundle-import');
 const TEMPLATE = resolve(ROOT, '.serverless', 'cloudformation-template-update-stack.json');
 const args = process.argv.slice(2);
 const runs = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 31);
-const c7nPython = process.env.C7N_PYTHON ?? args[args.indexOf('--c7n-python') + 1];
+const c7nFlag = args.indexOf('--c7n-python');
+const c7nPython = process.env.C7N_PYTHON ?? (c7nFlag >= 0 ? args[c7nFlag + 1] : undefined);
 
 /** What one fresh process reports about its import. */
 interface Sample {

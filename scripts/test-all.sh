@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The full test suite (`npm test`): types, lint, unit, integration against moto, the audit
-# report in headless chromium, packaging +
-# cfn-lint + IAM. Stops at the first failing stage and says which; ends with one total line.
+# The full test suite (`npm test`): types, lint, layers, unused code (knip), unit, integration
+# against moto, the audit report in headless chromium, packaging + cfn-lint + IAM. Stops at the
+# first failing stage and says which; ends with one total line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,6 +26,8 @@ stage "lint + format: biome check"
 npx biome check .
 stage "layers: dependency-cruiser"
 npx depcruise shared functions --config .dependency-cruiser.cjs
+stage "unused files, exports and dependencies: knip"
+npx knip --no-progress
 stage "unit tests"
 vitest_project unit
 stage "integration tests (moto)"

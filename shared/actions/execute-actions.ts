@@ -9,7 +9,6 @@ import { ActionFailedError } from '../model/errors.js';
 import { type LedgerItem, mirrorTags } from '../model/ledger-item.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { CloneFacts, PlannedAction, Verdict } from '../model/types.js';
-import { buildAlert } from './alert-message.js';
 import { recordBirths, recordQuarantine, sharesRecorder } from './ledger-record.js';
 
 export interface ActionDependencies {
@@ -72,6 +71,8 @@ export async function executeActions(
       if (action.type !== 'alert') continue;
       // The alert reports what was done, so it is built after the other actions ran.
       const chatbot = action.chatbot === true;
+      // Loaded on the first alert, like the SNS client: most events raise none.
+      const { buildAlert } = await import('./alert-message.js');
       await deps.alerts.publish(
         buildAlert(result, { topicArn: action.target, dryRun: verdict.dryRun, chatbot }),
       );

@@ -4,7 +4,7 @@ import { buildSnsPublish, fitSubject, stringAttribute } from '../actions/sns-pub
 import type { ReportLink } from '../aws/report-store.js';
 import type { AuditRun } from './run-audit.js';
 
-export const AUDIT_ALERT_SCHEMA = 'clonewarden.audit/v1';
+const AUDIT_ALERT_SCHEMA = 'clonewarden.audit/v1';
 
 /** Where the run stored its report. */
 export interface StoredReport {

@@ -41,7 +41,7 @@ export function openViolation(record: EstateRecord, policy: Policy): OpenViolati
 }
 
 /** `aws`, `aws-cn` or `aws-us-gov`, from the region's name. */
-export function partitionOf(region: string): Partition {
+function partitionOf(region: string): Partition {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';

@@ -5,10 +5,10 @@ import { renderAuditHtml, renderAuditJson } from './report/index.js';
 import type { AuditRun } from './run-audit.js';
 
 /** The link's lifetime asked for: 7 days, SigV4's maximum; the signing credentials may cut it. */
-export const LINK_SECONDS = 7 * 86_400;
+const LINK_SECONDS = 7 * 86_400;
 
 /** `audits/2026/12/01/clonewarden-audit-2026-12-01T06-00-00Z`: sortable, one folder per day. */
-export function reportKey(generatedAt: string): string {
+function reportKey(generatedAt: string): string {
   const stamp = generatedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
   const [year, month, day] = generatedAt.slice(0, 10).split('-');
   return `audits/${year}/${month}/${day}/clonewarden-audit-${stamp}`;

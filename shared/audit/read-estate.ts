@@ -59,11 +59,7 @@ export async function readEstateScope(
 }
 
 /** A clone as the report reads it; `shares` undefined means they were not looked up. */
-export function estateRecord(
-  clone: CloneRecord,
-  scope: EstateScope,
-  shares: Share[] | undefined,
-): EstateRecord {
+function estateRecord(clone: CloneRecord, scope: EstateScope, shares: Share[] | undefined): EstateRecord {
   const name = clone.name ?? clone.tags.Name;
   return {
     kind: clone.kind,

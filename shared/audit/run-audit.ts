@@ -6,7 +6,7 @@ import { type AuditReport, buildAuditReport, type EstateRecord } from './report/
 import { type SecurityHubSync, syncSecurityHub } from './sync-security-hub.js';
 
 /** How much of one scope the run read. */
-export interface ScopeSummary {
+interface ScopeSummary {
   account: string;
   region: string;
   images: number;

@@ -1,4 +1,3 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from './clients.js';
 
 /** Who is making the calls: named in the release alert. */
@@ -15,7 +14,10 @@ export class StsCallerIdentity implements CallerIdentity {
   }
 
   async whoAmI(): Promise<{ arn: string; account?: string }> {
-    const result = await (await this.#aws.sts()).send(new GetCallerIdentityCommand({}));
+    const sts = await this.#aws.sts();
+    // Loaded with the client, on first use: only release and organization mode ask.
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const result = await sts.send(new GetCallerIdentityCommand({}));
     return { arn: result.Arn ?? 'unknown', ...(result.Account ? { account: result.Account } : {}) };
   }
 }

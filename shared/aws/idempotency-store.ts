@@ -8,13 +8,13 @@ import type { AwsClients } from './clients.js';
  * events have no CloudTrail record). A bare CloudTrail record is keyed as EventBridge would
  * wrap it ({@link idempotencyPayload}), so that replay and the Lambda share their records.
  */
-export const IDEMPOTENCY_KEY_PATH = 'detail.eventID || id';
+const IDEMPOTENCY_KEY_PATH = 'detail.eventID || id';
 
 /**
  * One prefix for the Lambda and `clonewarden replay` alike (Powertools' default is the
  * function's name, which replay does not know).
  */
-export const IDEMPOTENCY_KEY_PREFIX = 'clonewarden-enforce';
+const IDEMPOTENCY_KEY_PREFIX = 'clonewarden-enforce';
 
 /**
  * How long an event is remembered: longer than EventBridge's longest retry window (24 h), so a

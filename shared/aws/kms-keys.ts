@@ -1,4 +1,3 @@
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import type { EnforcerLog } from '../model/log.js';
 import type { KmsKeyFact } from '../model/types.js';
 import { awsErrorName, describeError, isUnsupportedOperation } from './aws-error.js';
@@ -47,6 +46,8 @@ export class KmsKeys implements KmsKeyReader {
     }
     try {
       const kms = await this.#aws.kms(region);
+      // The command is loaded with its client, on first use: most policies never judge keys.
+      const { DescribeKeyCommand } = await import('@aws-sdk/client-kms');
       const metadata = (await kms.send(new DescribeKeyCommand({ KeyId: ref }))).KeyMetadata;
       const manager = metadata?.KeyManager;
       const fact: KmsKeyFact = {

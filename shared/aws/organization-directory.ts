@@ -1,8 +1,3 @@
-import {
-  DescribeAccountCommand,
-  DescribeOrganizationCommand,
-  paginateListAccounts,
-} from '@aws-sdk/client-organizations';
 import { OrganizationUnavailableError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { OrganizationFact } from '../model/types.js';
@@ -112,6 +107,10 @@ export class AwsOrganizationDirectory implements OrganizationDirectory {
 
   async #readOnce(): Promise<OrganizationFact> {
     const client = await this.#aws.organizations();
+    // The commands are loaded with the client, on first use: most events never read the organization.
+    const { DescribeOrganizationCommand, paginateListAccounts } = await import(
+      '@aws-sdk/client-organizations'
+    );
     let organization: { Arn?: string; Id?: string } | undefined;
     try {
       organization = (await client.send(new DescribeOrganizationCommand({}))).Organization;
@@ -139,6 +138,7 @@ export class AwsOrganizationDirectory implements OrganizationDirectory {
 
   async #describeOnce(accountId: string): Promise<MemberAccount | undefined> {
     const client = await this.#aws.organizations();
+    const { DescribeAccountCommand } = await import('@aws-sdk/client-organizations');
     try {
       const { Account } = await client.send(new DescribeAccountCommand({ AccountId: accountId }));
       if (!Account?.Id) return undefined;

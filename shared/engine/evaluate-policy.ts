@@ -236,7 +236,7 @@ function planDisks(
 }
 
 /** `clonewarden:disks=done`, written after the disks' other writes. */
-export function confirmDisks(clone: Pick<CloneFact, 'id' | 'region'>): PlannedAction {
+function confirmDisks(clone: Pick<CloneFact, 'id' | 'region'>): PlannedAction {
   return {
     type: 'tag',
     target: clone.id,

@@ -14,7 +14,7 @@ import type { EvaluationOptions } from './evaluate-policy.js';
 import { asksForQuarantine, decideAlert, exemptionFor, statusOf } from './verdict-rules.js';
 
 /** The rule id a share of a quarantined clone breaks, whatever the policy's rules say. */
-export const QUARANTINED_CLONE_RULE = 'quarantined-clone';
+const QUARANTINED_CLONE_RULE = 'quarantined-clone';
 
 /** Rules of the sharing family judge each grant a call added. */
 const judgesShares = (rule: RuleConfig): boolean => ruleTypeByName(rule.type).family === 'sharing';

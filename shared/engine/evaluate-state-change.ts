@@ -147,7 +147,7 @@ function judgeFailure(
  * How a failed image is recorded on its verdict: today a tag on the image. The one place to
  * change when the ledger keeps verdicts.
  */
-export function recordFailure(event: ImageStateEvent): PlannedAction {
+function recordFailure(event: ImageStateEvent): PlannedAction {
   return {
     type: 'tag',
     target: event.imageId,

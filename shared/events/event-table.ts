@@ -15,7 +15,7 @@ import type { ParsedInput, RecordContext } from './parsed-input.js';
  * file and one line here. The EventBridge rule in serverless.yml and the docs follow
  * (`npm run generate`).
  */
-export const EVENT_FAMILIES = [creationFamily, sharingFamily, restoringFamily, tamperingFamily] as const;
+const EVENT_FAMILIES = [creationFamily, sharingFamily, restoringFamily, tamperingFamily] as const;
 
 /** Each family's own names, distributed over the families (a plain `keyof` of the union is empty). */
 type EntryNames<Family> = Family extends { entries: infer Entries } ? keyof Entries & string : never;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   decodeShares,
   encodeShares,
@@ -21,7 +21,7 @@ import {
 // ---------------------------------------------------------------------------------------------
 
 /** A clone's status in the ledger: a verdict status, or `closed` once the clone is deleted. */
-export const LEDGER_STATUSES = ['compliant', 'violation', 'quarantined', 'exempt', 'closed'] as const;
+const LEDGER_STATUSES = ['compliant', 'violation', 'quarantined', 'exempt', 'closed'] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 
 /** How many status changes an item keeps: the oldest go first; DynamoDB items stop at 400 KB. */
@@ -30,7 +30,7 @@ export const LEDGER_HISTORY_LIMIT = 25;
 const text = (max: number) => z.string().max(max);
 
 /** One status change and the event that caused it. */
-export const LEDGER_HISTORY_ENTRY_SCHEMA = z.object({
+const LEDGER_HISTORY_ENTRY_SCHEMA = z.object({
   /** ISO 8601. */
   at: text(40),
   status: z.enum(LEDGER_STATUSES),
@@ -41,7 +41,7 @@ export const LEDGER_HISTORY_ENTRY_SCHEMA = z.object({
   /** Why, in a few words: `released: <reason>`, `tags rewritten from the ledger`, … */
   note: text(1024).optional(),
 });
-export type LedgerHistoryEntry = z.infer<typeof LEDGER_HISTORY_ENTRY_SCHEMA>;
+type LedgerHistoryEntry = z.infer<typeof LEDGER_HISTORY_ENTRY_SCHEMA>;
 
 /**
  * One clone's item, as stored. The key is `pk = <account>#<region>` and `id`, so that one
@@ -206,7 +206,7 @@ const GUARDED_KEYS = new Set<string>([
 ]);
 
 /** One `clonewarden:` tag whose value is not the ledger's. */
-export interface TagDisagreement {
+interface TagDisagreement {
   key: string;
   /** The value on the resource; absent when the tag was removed. */
   found?: string;

@@ -31,7 +31,7 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
   }
   // The table pairs each family with its own event type; TypeScript cannot correlate the two
   // through the union, so the lookup is widened once here.
-  const pipeline = FAMILY_PIPELINES[event.family] as (
+  const pipeline = (await FAMILY_PIPELINES[event.family]()) as (
     event: GovernedEvent,
     context: EnforceContext,
   ) => Promise<Verdict>;

@@ -1,10 +1,6 @@
 import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
 import { enforceCreation } from './families/creation.js';
-import { enforceRestoring } from './families/restoring.js';
-import { enforceSharing } from './families/sharing.js';
-import { enforceStateChange } from './families/state-change.js';
-import { enforceTampering } from './families/tampering.js';
 
 type FamilyPipeline<Family extends GovernedEvent['family']> = (
   event: Extract<GovernedEvent, { family: Family }>,
@@ -15,11 +11,17 @@ type FamilyPipeline<Family extends GovernedEvent['family']> = (
  * How each event family is enforced once its record is parsed, one file each under `families/`:
  * a family added to `shared/events/event-table.ts` adds its pipeline here, and
  * `enforceRecord` dispatches on `event.family` without a branch of its own.
+ *
+ * Creation (CreateImage, CopySnapshot, …: most events) is bundled with the handler; the other
+ * families, with their engines, are loaded on their first event in a container, so that they
+ * are not parsed on every cold start (bench/bundle-import.ts).
  */
-export const FAMILY_PIPELINES: { readonly [Family in GovernedEvent['family']]: FamilyPipeline<Family> } = {
-  creation: enforceCreation,
-  sharing: enforceSharing,
-  restoring: enforceRestoring,
-  'state-change': enforceStateChange,
-  tampering: enforceTampering,
+export const FAMILY_PIPELINES: {
+  readonly [Family in GovernedEvent['family']]: () => Promise<FamilyPipeline<Family>>;
+} = {
+  creation: async () => enforceCreation,
+  sharing: async () => (await import('./families/sharing.js')).enforceSharing,
+  restoring: async () => (await import('./families/restoring.js')).enforceRestoring,
+  'state-change': async () => (await import('./families/state-change.js')).enforceStateChange,
+  tampering: async () => (await import('./families/tampering.js')).enforceTampering,
 };

@@ -25,7 +25,7 @@ export function digestWorthSending(report: PruneReport): boolean {
 }
 
 /** Image or snapshot block public access is off: anyone in the account can make a clone public. */
-export function publicSharingOpen(report: PruneReport): boolean {
+function publicSharingOpen(report: PruneReport): boolean {
   const state = report.blockPublicAccess;
   return state !== undefined && (state.image === UNBLOCKED || state.snapshot === UNBLOCKED);
 }

@@ -36,7 +36,7 @@ export interface Reconciler {
  * An image whose creation left its disks pending and that is available now: its
  * `EC2 AMI State Change` event (best-effort) did not finish it, so reconcile does.
  */
-export function disksAwaitReconcile(record: CloneRecord): boolean {
+function disksAwaitReconcile(record: CloneRecord): boolean {
   return (
     record.kind === 'image' &&
     record.state === 'available' &&

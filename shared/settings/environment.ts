@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../model/errors.js';
 
 /** An SNS topic ARN: alerts go nowhere else. */

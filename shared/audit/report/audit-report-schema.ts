@@ -9,7 +9,7 @@ export const AUDIT_SCHEMA_VERSION = 1;
 
 export const CLONE_STATUSES = ['compliant', 'violation', 'quarantined', 'exempt', 'unevaluated'] as const;
 /** `unevaluated`: no `clonewarden:status` tag, or one that is not a known status. */
-export const CloneStatusSchema = z.enum(CLONE_STATUSES);
+const CloneStatusSchema = z.enum(CLONE_STATUSES);
 
 export const CLONE_FLAGS = [
   'quarantined',
@@ -19,12 +19,12 @@ export const CLONE_FLAGS = [
   'over-depth',
   'unlabelled',
 ] as const;
-export const CloneFlagSchema = z.enum(CLONE_FLAGS);
+const CloneFlagSchema = z.enum(CLONE_FLAGS);
 
-export const NodeKindSchema = z.enum(['image', 'snapshot', 'instance', 'volume']);
+const NodeKindSchema = z.enum(['image', 'snapshot', 'instance', 'volume']);
 
 /** A node of a family tree: a clone of the estate, or an original it descends from. */
-export const TreeNodeSchema = z.object({
+const TreeNodeSchema = z.object({
   /** `region/id`: unique across the estate. */
   key: z.string(),
   id: z.string(),
@@ -55,13 +55,13 @@ export const TreeNodeSchema = z.object({
  * `lineage`: from the `clonewarden:parent` tag. `via-root`: the parent is not in the estate, so
  * the clone hangs under its `clonewarden:root`. `backs`: an image's block-device snapshot.
  */
-export const TreeEdgeSchema = z.object({
+const TreeEdgeSchema = z.object({
   from: z.string(),
   to: z.string(),
   kind: z.enum(['lineage', 'via-root', 'backs']),
 });
 
-export const FamilyTreeSchema = z.object({
+const FamilyTreeSchema = z.object({
   /** The root node's key. */
   root: z.string(),
   nodes: z.array(TreeNodeSchema),
@@ -72,7 +72,7 @@ export const FamilyTreeSchema = z.object({
   monthlyCost: z.number().nonnegative(),
 });
 
-export const PruneCandidateSchema = z.object({
+const PruneCandidateSchema = z.object({
   key: z.string(),
   id: z.string(),
   kind: z.enum(['image', 'snapshot']),
@@ -83,7 +83,7 @@ export const PruneCandidateSchema = z.object({
   monthlySaving: z.number().nonnegative(),
 });
 
-export const SpendLineSchema = z.object({
+const SpendLineSchema = z.object({
   key: z.string(),
   clones: z.number().int().nonnegative(),
   /** GiB of snapshot storage. */
@@ -91,7 +91,7 @@ export const SpendLineSchema = z.object({
   monthlyCost: z.number().nonnegative(),
 });
 
-export const FindingsSchema = z.object({
+const FindingsSchema = z.object({
   counts: z.record(CloneFlagSchema, z.number().int().nonnegative()),
   /** The node keys carrying each flag. */
   byFlag: z.record(CloneFlagSchema, z.array(z.string())),
@@ -99,7 +99,7 @@ export const FindingsSchema = z.object({
   pruneMonthlySaving: z.number().nonnegative(),
 });
 
-export const SpendSchema = z.object({
+const SpendSchema = z.object({
   total: z.number().nonnegative(),
   byOwner: z.array(SpendLineSchema),
   byCostCenter: z.array(SpendLineSchema),

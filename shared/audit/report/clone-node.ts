@@ -41,7 +41,7 @@ export function parseResourceLabel(
 }
 
 /** User text made safe to show: controls and bidi overrides replaced, cut to a sane length. */
-export function displayText(value: string | undefined): string | undefined {
+function displayText(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const cleaned = value.replace(UNSAFE_CHARACTERS, '\uFFFD').trim();
   if (cleaned === '') return undefined;
@@ -83,7 +83,7 @@ function recordFlags(
 }
 
 /** Said of a clone whose shares the run did not look up, so that "not shared" is never assumed. */
-export const SHARES_UNCHECKED_NOTE = 'shares not checked this run (over audit.shareChecks)';
+const SHARES_UNCHECKED_NOTE = 'shares not checked this run (over audit.shareChecks)';
 
 /** The tree node of one clone of the estate, before its place in the tree is known. */
 export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, now: Date): TreeNode {

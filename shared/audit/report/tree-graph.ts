@@ -12,7 +12,7 @@ const GRAPH_DEFAULTS = [
 ].join('\n');
 
 /** A DOT string literal: quotes and backslashes escaped, so tag text cannot end it or add escapes. */
-export function dotString(text: string): string {
+function dotString(text: string): string {
   return `"${text
     .replaceAll('\\', '\\\\')
     .replaceAll('"', '\\"')
@@ -30,7 +30,7 @@ function shorten(text: string, width: number): string {
 }
 
 /** The SVG element id of a node (`t3n0`), which the page script uses to highlight search hits; ours, never tag text. */
-export function svgNodeId(treeIndex: number, nodeIndex: number): string {
+function svgNodeId(treeIndex: number, nodeIndex: number): string {
   return `t${treeIndex}n${nodeIndex}`;
 }
 
@@ -70,7 +70,7 @@ const EDGE_STYLE: Record<FamilyTree['edges'][number]['kind'], string> = {
 };
 
 /** The DOT source of one tree, every node drawn. */
-export function treeDot(tree: FamilyTree, treeIndex: number): string {
+function treeDot(tree: FamilyTree, treeIndex: number): string {
   const ids = new Map(tree.nodes.map((node, index) => [node.key, svgNodeId(treeIndex, index)]));
   const statements = tree.nodes.map((node) => nodeStatement(node, ids.get(node.key)!));
   for (const edge of tree.edges) {
@@ -83,7 +83,7 @@ export function treeDot(tree: FamilyTree, treeIndex: number): string {
 }
 
 /** A large tree as one box per generation, with its flag counts, so that it still fits a screen. */
-export function generationSummaryDot(tree: FamilyTree): string {
+function generationSummaryDot(tree: FamilyTree): string {
   const byGeneration = new Map<number, TreeNode[]>();
   for (const node of tree.nodes.slice(1)) {
     const generation = byGeneration.get(node.generation);

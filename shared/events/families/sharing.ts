@@ -22,7 +22,7 @@ import {
  * `ResetImageAttribute` and `ResetSnapshotAttribute` are not in the table: a reset only takes
  * grants away, so it can never break a sharing rule, and the EventBridge rule does not send it.
  */
-export interface SharingEntry {
+interface SharingEntry {
   readonly family: 'sharing';
   readonly cloneKind: CloneKind;
   readonly id: FieldPath;
@@ -50,10 +50,10 @@ const ENTRIES = {
 } satisfies Record<string, SharingEntry>;
 
 /** A CloudTrail event name of a call that shares clones. */
-export type SharingEventName = keyof typeof ENTRIES;
+type SharingEventName = keyof typeof ENTRIES;
 
 /** The calls that change who may use a clone, each field path written once as data. */
-export const SHARING_EVENTS: Readonly<Record<SharingEventName, SharingEntry>> = ENTRIES;
+const SHARING_EVENTS: Readonly<Record<SharingEventName, SharingEntry>> = ENTRIES;
 
 /** The sharing family: who a clone is shared with. */
 export const sharingFamily = {
@@ -138,7 +138,7 @@ function readSharing(
  * The grants of one list (`add` or `remove`), each item naming exactly one grantee.
  * @throws {EventValidationError} for an item that names none, or a value not in AWS's form.
  */
-export function readGrants(entry: SharingEntry, list: RecordField): Share[] {
+function readGrants(entry: SharingEntry, list: RecordField): Share[] {
   const grants: Share[] = [];
   for (const item of readPathFrom(list, 'items[]')) {
     const named = GRANT_FIELDS.filter(({ kind }) => entry.grantKinds.includes(kind))

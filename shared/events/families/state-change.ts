@@ -8,7 +8,7 @@ import { type FieldPath, readField, readResourceId, readString, requireValue } f
  * An event EC2 sends to EventBridge itself (not a CloudTrail call), named by the envelope's
  * `detail-type`; its paths start at the envelope's `detail`.
  */
-export interface StateChangeEntry {
+interface StateChangeEntry {
   readonly family: 'state-change';
   /** The image's id. */
   readonly id: FieldPath;
@@ -39,7 +39,7 @@ const ENTRIES = {
 export type StateChangeDetailType = keyof typeof ENTRIES;
 
 /** EC2's own state-change events, each field path written once as data. */
-export const STATE_CHANGE_EVENTS: Readonly<Record<StateChangeDetailType, StateChangeEntry>> = ENTRIES;
+const STATE_CHANGE_EVENTS: Readonly<Record<StateChangeDetailType, StateChangeEntry>> = ENTRIES;
 
 /** What is known of the envelope around a state-change `detail`. */
 export interface EnvelopeFacts {

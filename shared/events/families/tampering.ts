@@ -7,7 +7,7 @@ import { type ParsedInput, type RecordContext, rejected, skipped, withPrefix } f
 import { child, type FieldPath, readPath, readResourceId, readString } from '../record-path.js';
 
 /** A call that can undo what clonewarden recorded about a clone. */
-export interface TamperingEntry {
+interface TamperingEntry {
   readonly family: 'tampering';
   readonly action: TamperAction;
   /** The clone kind the call works on; absent for CreateTags/DeleteTags, which take any id. */
@@ -70,10 +70,10 @@ const ENTRIES = {
 } satisfies Record<string, TamperingEntry>;
 
 /** A CloudTrail event name of a call that can undo clonewarden's record. */
-export type TamperingEventName = keyof typeof ENTRIES;
+type TamperingEventName = keyof typeof ENTRIES;
 
 /** The tampering calls, each field path written once as data. */
-export const TAMPERING_EVENTS: Readonly<Record<TamperingEventName, TamperingEntry>> = ENTRIES;
+const TAMPERING_EVENTS: Readonly<Record<TamperingEventName, TamperingEntry>> = ENTRIES;
 
 /** The tampering family: calls that change what clonewarden recorded, by anyone but clonewarden. */
 export const tamperingFamily = {

@@ -2,7 +2,7 @@ import type { AuditPolicyFigures, EstateRecord } from '../../../shared/audit/rep
 
 /** A small estate with one of everything the audit must see, and hostile tag values. */
 export const NOW = new Date('2026-06-01T00:00:00Z');
-export const ORG = ['111111111111', '222222222222'];
+const ORG = ['111111111111', '222222222222'];
 export const FOREIGN_ACCOUNT = '999999999999';
 export const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 export const HOSTILE_OWNER = '</script><script>window.__pwned=1</script>';
@@ -46,7 +46,7 @@ function record(partial: Partial<EstateRecord> & Pick<EstateRecord, 'kind' | 'id
 }
 
 /** Server → image (gen 1) → copy to eu-central-1 (gen 2) → its copy (gen 3, over the limit). */
-export const WEB_FAMILY: EstateRecord[] = [
+const WEB_FAMILY: EstateRecord[] = [
   record({
     kind: 'image',
     id: ami(1),
@@ -72,7 +72,7 @@ export const WEB_FAMILY: EstateRecord[] = [
 ];
 
 /** Volume → backup (gen 1, stale and public) → its copy (gen 2, shared abroad, quarantined). */
-export const DB_FAMILY: EstateRecord[] = [
+const DB_FAMILY: EstateRecord[] = [
   record({
     kind: 'snapshot',
     id: snap(10),
@@ -97,7 +97,7 @@ export const DB_FAMILY: EstateRecord[] = [
 ];
 
 /** Lineage tags that cannot be taken at face value. */
-export const ODD_ONES: EstateRecord[] = [
+const ODD_ONES: EstateRecord[] = [
   // Its parent was deleted: it hangs under its root, the server.
   record({ kind: 'snapshot', id: snap(20), tags: { ...labels, ...lineage(snap(99), SERVER, 2) } }),
   // Not an id: ignored; the clone is its own tree.
