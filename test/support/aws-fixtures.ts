@@ -93,7 +93,7 @@ export {
 } from '../../scripts/lib/emulator-resources.js';
 
 /** The guards of a clone after its birth (issue 10): who may receive a share, what may be restored. */
-export const GUARD_RULES = `  - id: no-foreign-shares
+const GUARD_RULES = `  - id: no-foreign-shares
     type: allowed-sharing
     severity: critical
     action: revert
