@@ -31,7 +31,7 @@ import { demoPendingImage } from './lib/demo-pending-image.js';
 import { demoRestore } from './lib/demo-restore.js';
 import { demoSharing } from './lib/demo-sharing.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
-import { createAlertInbox, createIdempotencyTable } from './lib/emulator-resources.js';
+import { createAlertInbox, createIdempotencyTable, createLedgerTable } from './lib/emulator-resources.js';
 
 const REGION = 'us-east-1';
 const platform: Caller = {
@@ -78,10 +78,12 @@ async function runDemo(endpoint: string): Promise<void> {
   const inbox = await createAlertInbox(REGION, 'clonewarden-alerts');
   const topicArn = inbox.topicArn;
   await createIdempotencyTable(REGION, 'clonewarden-idempotency');
+  await createLedgerTable(REGION, 'clonewarden-ledger');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: resolve(import.meta.dirname, 'demo', 'policy.yml'),
     CLONEWARDEN_ALERT_TOPIC_ARN: topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'clonewarden-idempotency',
+    CLONEWARDEN_LEDGER_TABLE: 'clonewarden-ledger',
     CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-enforce`,
     POWERTOOLS_SERVICE_NAME: 'clonewarden',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -90,7 +92,9 @@ async function runDemo(endpoint: string): Promise<void> {
   console.log(
     `alerts topic ${topicArn}\n  → subscribed: an SQS queue standing in for the security team's inbox`,
   );
-  console.log('idempotency table clonewarden-idempotency; policy scripts/demo/policy.yml (enforcing)');
+  console.log(
+    'idempotency table clonewarden-idempotency, ledger table clonewarden-ledger; policy scripts/demo/policy.yml (enforcing)',
+  );
   const { handler } = await import('../functions/enforce.js');
   const lambdaContext = {
     functionName: 'clonewarden-demo-enforce',

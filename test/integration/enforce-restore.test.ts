@@ -26,6 +26,7 @@ import {
   asTags,
   createAlertInbox,
   createIdempotencyTable,
+  createLedgerTable,
   registerBaseImage,
   tagsOf,
 } from '../support/aws-fixtures.js';
@@ -117,12 +118,14 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'enforce-restore');
   await createIdempotencyTable(REGION, 'enforce-restore-idempotency');
+  await createLedgerTable(REGION, 'enforce-restore-ledger');
   policyPath = join(mkdtempSync(join(tmpdir(), 'clonewarden-policy-')), 'clonewarden.yml');
   writeFileSync(policyPath, POLICY);
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: policyPath,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'enforce-restore-idempotency',
+    CLONEWARDEN_LEDGER_TABLE: 'enforce-restore-ledger',
     CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-test-enforce`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -23,7 +23,13 @@ import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/clo
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { apiCallCounter } from '../../shared/aws/api-call-counter.js';
 import type { Verdict } from '../../shared/model/types.js';
-import { createAlertInbox, LABELS, snapshotTags, writeEnforcingPolicy } from '../support/aws-fixtures.js';
+import {
+  createAlertInbox,
+  createLedgerTable,
+  LABELS,
+  snapshotTags,
+  writeEnforcingPolicy,
+} from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { lambdaContext } from '../support/run-cli.js';
 
@@ -129,6 +135,8 @@ beforeAll(async () => {
   hubEc2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'organization');
   await createOrganization();
+  // The ledger is the hub's: one table in the hub's account for every member's clones.
+  await createLedgerTable(REGION, 'organization-ledger');
   // The clone rules, and a sharing rule that needs the organization (read by the hub).
   const policy = writeEnforcingPolicy();
   appendFileSync(
@@ -144,6 +152,7 @@ beforeAll(async () => {
     CLONEWARDEN_POLICY: policy,
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_MEMBER_ROLE: MEMBER_ROLE,
+    CLONEWARDEN_LEDGER_TABLE: 'organization-ledger',
     CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-test-enforce`,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',

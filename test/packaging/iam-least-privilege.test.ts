@@ -412,9 +412,12 @@ describe('IAM: the restoring family (enforce function)', () => {
   });
 });
 
-/** Every hub role name as serverless.yml writes it, in the member template's variables. */
+/**
+ * The hub roles that act in member accounts (enforce and prune: the functions that write clones),
+ * as serverless.yml names them, in the member template's variables.
+ */
 function hubRoleArnsForMember(): string[] {
-  return FUNCTIONS.map(({ role }) => {
+  return FUNCTIONS.filter(({ writesClones }) => writesClones).map(({ role }) => {
     const name: string = config.resources.Resources[role]?.Properties.RoleName;
     const inMember = name
       .replace(`\${sls:stage}`, `\${Stage}`)
