@@ -7,6 +7,8 @@
  * Target (issue 3): at most 4 EC2/SNS calls for a compliant CreateImage and CreateSnapshot.
  * Target (issue 9): at most 1 call for the `EC2 AMI State Change` (available) event of an image
  * its creation event handled whole.
+ * Issue 10 (measured, no target of its own): a share the policy allows, and a launch of a
+ * compliant clone (labelled, no alert).
  * Target (issue 11): at most one ledger write per event, and no ledger read where the creation
  * event itself gives the lineage (a copy reads its parent's item: one GetItem).
  * Measured without the idempotency table, so that every DynamoDB call counted is the ledger's
@@ -20,8 +22,11 @@ import {
   CopySnapshotCommand,
   CreateImageCommand,
   CreateSnapshotCommand,
+  CreateTagsCommand,
   CreateVolumeCommand,
   EC2Client,
+  ModifyImageAttributeCommand,
+  RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import {
@@ -66,7 +71,7 @@ async function main() {
     await createLedgerTable(REGION, 'bench-ledger');
     Object.assign(process.env, {
       CLONEWARDEN_LEDGER_TABLE: 'bench-ledger',
-      CLONEWARDEN_POLICY: writeEnforcingPolicy(),
+      CLONEWARDEN_POLICY: writeEnforcingPolicy({ guards: true }),
       CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -195,6 +200,8 @@ async function main() {
       );
     }
 
+    results.push(...(await guardScenarios(ec2, measure)));
+
     const output = {
       measuredAt: new Date().toISOString(),
       node: process.version,
@@ -211,6 +218,44 @@ async function main() {
   } finally {
     await emulator.stop();
   }
+}
+
+/** Issue 10's guards: a share to the allowed account, and a launch of a compliant clone. */
+async function guardScenarios(
+  ec2: EC2Client,
+  measure: (name: string, record: Record<string, unknown>) => Promise<unknown>,
+) {
+  const imageId = await registerBaseImage(ec2, REGION, 'bench-guarded');
+  await ec2.send(
+    new CreateTagsCommand({
+      Resources: [imageId],
+      Tags: asTags({ 'clonewarden:status': 'compliant', 'clonewarden:generation': '1' }),
+    }),
+  );
+  // The account GUARD_RULES allows: the share is compliant and nothing is written.
+  const add = [{ userId: '111122223333' }];
+  await ec2.send(
+    new ModifyImageAttributeCommand({
+      ImageId: imageId,
+      LaunchPermission: { Add: [{ UserId: add[0]!.userId }] },
+    }),
+  );
+  const shared = await measure(
+    'ModifyImageAttribute, a share the policy allows',
+    records.modifyImageAttribute({ caller: platform, region: REGION, imageId, add }),
+  );
+  const { Instances } = await ec2.send(
+    new RunInstancesCommand({ ImageId: imageId, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }),
+  );
+  const instances = (Instances ?? []).map((instance) => ({
+    instanceId: instance.InstanceId!,
+    networkInterfaceIds: (instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId!),
+  }));
+  const launched = await measure(
+    'RunInstances of a compliant clone (instance, volume and interface labelled)',
+    records.runInstances({ caller: platform, region: REGION, imageId, instances }),
+  );
+  return [shared, launched];
 }
 
 await main();

@@ -85,6 +85,9 @@ async function main() {
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     CLONEWARDEN_POLICY: resolve(ROOT, 'clonewarden.yml'),
+    // The functions require the ledger's name; an image that is not ours is judged before the
+    // ledger is asked, and the fake would answer (and count) any DynamoDB request as an error.
+    CLONEWARDEN_LEDGER_TABLE: 'bench-ledger',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });

@@ -298,7 +298,11 @@ function describeAction(action: PlannedAction, dryRun: boolean): string {
     case 'revert': {
       const removed = action.removedShares ?? action.shares;
       const verb = action.removedShares ? 'removed' : 'remove';
-      what = `revert the share of ${cleanPlainText(action.kind, 10)} ${target}${region}: ${verb} ${listInline(removed, 10, 120)}; other grants kept`;
+      const gone = action.alreadyGone?.length
+        ? ` (already gone when it ran: ${listInline(action.alreadyGone, 10, 120)})`
+        : '';
+      const list = removed.length > 0 ? listInline(removed, 10, 120) : 'nothing more';
+      what = `revert the share of ${cleanPlainText(action.kind, 10)} ${target}${region}${gone}: ${verb} ${list}; other grants kept`;
       break;
     }
     case 'stop':

@@ -158,11 +158,16 @@ async function recordQuarantines(
   }
 }
 
-/** Removes exactly the grants that broke a rule, recording on `action` those still granted. */
+/**
+ * Removes exactly the grants that broke a rule, recording on `action` those it removed and those
+ * already gone (a retry after a crash part-way removes nothing, yet its alert must name them).
+ */
 async function revert(action: RevertAction, actions: CloneActions) {
   const shares = decodeShares(action.shares);
   const removed = await actions.revokeShares(action.region, action.kind, action.target, shares);
   action.removedShares = removed.map(shareToken);
+  const gone = shares.map(shareToken).filter((token) => !action.removedShares!.includes(token));
+  if (gone.length > 0) action.alreadyGone = gone;
   action.done = true;
 }
 

@@ -513,6 +513,12 @@ export type PlannedAction =
       shares: string[];
       /** The grants actually removed (those still granted when the action ran). */
       removedShares?: string[];
+      /**
+       * Grants to remove that were no longer granted when the action ran: removed by an earlier
+       * attempt of the same event that failed before its alert (so that the one alert still names
+       * them), or by someone else in between.
+       */
+      alreadyGone?: string[];
       done: boolean;
       error?: string;
     }

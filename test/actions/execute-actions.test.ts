@@ -431,6 +431,42 @@ describe('Actions: the alert format', () => {
     expect(message.email).toContain('removed g=all, u=444455556666; other grants kept -> done');
   });
 
+  it('a revert whose grants an earlier, crashed attempt already removed names them as already gone, in the verdict and the alert', async () => {
+    // Prepare: the fake reports u=999999999999 as no longer granted.
+    const journal: string[] = [];
+    const revert: PlannedAction = {
+      type: 'revert',
+      target: IMAGE_ID,
+      kind: 'image',
+      region: 'us-east-1',
+      shares: ['u=999999999999'],
+      done: false,
+    };
+    const verdict = aPlannedVerdict({
+      status: 'violation',
+      actions: [revert, anAlertAction({ done: false })],
+    });
+
+    // Act
+    const alerts = fakeAlerts(journal);
+    const result = await executeActions(verdict, aFacts(), {
+      actions: fakeCloneActions(journal),
+      alerts,
+      log: aLog(),
+    });
+
+    // Assess
+    expect(result.actions[0]).toMatchObject({
+      done: true,
+      removedShares: [],
+      alreadyGone: ['u=999999999999'],
+    });
+    const message = JSON.parse(alerts.publish.mock.calls[0]![0].Message!) as Record<string, string>;
+    expect(message.email).toContain(
+      '(already gone when it ran: u=999999999999): removed nothing more; other grants kept -> done',
+    );
+  });
+
   it('reverts nothing in dry-run: the alert alone goes out', async () => {
     // Prepare
     const journal: string[] = [];

@@ -1,13 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DescribeSnapshotAttributeCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  ModifySnapshotAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { createAlertInbox } from '../../scripts/lib/emulator-resources.js';
 import type { Verdict } from '../../shared/model/types.js';
-import { createIdempotencyTable, createLedgerTable, writeEnforcingPolicy } from '../support/aws-fixtures.js';
+import {
+  asTags,
+  createIdempotencyTable,
+  createLedgerTable,
+  tagsOf,
+  writeEnforcingPolicy,
+} from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { FaultInjector, isMutating } from '../support/fault-injection.js';
 import { type LambdaHandler, lambdaContext, recordFigures } from '../support/lambda-delivery.js';
@@ -142,7 +156,8 @@ beforeAll(async () => {
   await createLedgerTable(REGION, 'hostile-input-ledger');
   Object.assign(process.env, {
     CLONEWARDEN_LEDGER_TABLE: 'hostile-input-ledger',
-    CLONEWARDEN_POLICY: writeEnforcingPolicy(),
+    // The guards too (allowed-sharing, allowed-restore), so that share and restore records are judged.
+    CLONEWARDEN_POLICY: writeEnforcingPolicy({ guards: true }),
     CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'hostile-input-idempotency',
     CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-test-enforce`,
@@ -395,53 +410,323 @@ describe('Hostile input: the restoring family', () => {
   });
 });
 
-describe('Hostile input: user text in alerts', () => {
-  /** Every variant of every Publish that reached SNS, checked for what a hostile value could do. */
-  function expectSafeAlerts(label: string) {
-    const publishes = faults.sent.filter((a) => a.operation === 'Publish');
-    expect(publishes.length, label).toBe(1);
-    for (const { input } of publishes) {
-      stats.alertsChecked += 1;
-      const subject = String(input.Subject);
-      expect(subject.length, label).toBeLessThanOrEqual(100);
-      expect(subject, label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
-      const message = String(input.Message);
-      expect(Buffer.byteLength(message), label).toBeLessThan(256 * 1024);
-      const variants = JSON.parse(message) as Record<string, string>;
-      const texts = [subject, variants.default!, variants.email!];
-      const documents = [variants.sqs!, variants.lambda!, variants.http!, variants.https!].map((v) =>
-        JSON.parse(v),
-      );
-      const leaves: string[] = [];
-      const walk = (node: unknown): void => {
-        if (typeof node === 'string') leaves.push(node);
-        else if (node && typeof node === 'object') for (const child of Object.values(node)) walk(child);
-      };
-      documents.forEach(walk);
-      for (const text of texts) {
-        // One line per line: the only control character is the text's own line break.
-        expect(text.replace(/\n/g, ''), label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
-        for (const line of text.split('\n')) expect(line.length, label).toBeLessThanOrEqual(600);
-      }
-      for (const leaf of leaves) expect(leaf, label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
-      // The JSON may be rendered by its consumers, so no planted markup reaches it as it was.
-      // The e-mail is plain text: markup is inert there and identifiers must stay exact, so
-      // only what can do harm in plain text (line breaks, controls, bidi, zero-width, live
-      // links) may not reach it.
-      for (const planted of PLANTED) {
-        for (const text of leaves)
-          expect(text.includes(planted), `${label}: ${JSON.stringify(planted)}`).toBe(false);
-      }
-      for (const planted of PLANTED.filter((text) => PLAIN_TEXT_HARM.test(text))) {
-        for (const text of texts)
-          expect(text.includes(planted), `${label}: ${JSON.stringify(planted)}`).toBe(false);
-      }
-      for (const value of Object.values(input.MessageAttributes as Record<string, { StringValue: string }>)) {
-        expect(value.StringValue, label).not.toMatch(/[\p{Cc}\p{Cf}<>]/u);
-      }
+/** Every variant of every Publish that reached SNS, checked for what a hostile value could do. */
+function expectSafeAlerts(label: string) {
+  const publishes = faults.sent.filter((a) => a.operation === 'Publish');
+  expect(publishes.length, label).toBe(1);
+  for (const { input } of publishes) {
+    stats.alertsChecked += 1;
+    const subject = String(input.Subject);
+    expect(subject.length, label).toBeLessThanOrEqual(100);
+    expect(subject, label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    const message = String(input.Message);
+    expect(Buffer.byteLength(message), label).toBeLessThan(256 * 1024);
+    const variants = JSON.parse(message) as Record<string, string>;
+    const texts = [subject, variants.default!, variants.email!];
+    const documents = [variants.sqs!, variants.lambda!, variants.http!, variants.https!].map((v) =>
+      JSON.parse(v),
+    );
+    const leaves: string[] = [];
+    const walk = (node: unknown): void => {
+      if (typeof node === 'string') leaves.push(node);
+      else if (node && typeof node === 'object') for (const child of Object.values(node)) walk(child);
+    };
+    documents.forEach(walk);
+    for (const text of texts) {
+      // One line per line: the only control character is the text's own line break.
+      expect(text.replace(/\n/g, ''), label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+      for (const line of text.split('\n')) expect(line.length, label).toBeLessThanOrEqual(600);
+    }
+    for (const leaf of leaves) expect(leaf, label).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    // The JSON may be rendered by its consumers, so no planted markup reaches it as it was.
+    // The e-mail is plain text: markup is inert there and identifiers must stay exact, so
+    // only what can do harm in plain text (line breaks, controls, bidi, zero-width, live
+    // links) may not reach it.
+    for (const planted of PLANTED) {
+      for (const text of leaves)
+        expect(text.includes(planted), `${label}: ${JSON.stringify(planted)}`).toBe(false);
+    }
+    for (const planted of PLANTED.filter((text) => PLAIN_TEXT_HARM.test(text))) {
+      for (const text of texts)
+        expect(text.includes(planted), `${label}: ${JSON.stringify(planted)}`).toBe(false);
+    }
+    for (const value of Object.values(input.MessageAttributes as Record<string, { StringValue: string }>)) {
+      expect(value.StringValue, label).not.toMatch(/[\p{Cc}\p{Cf}<>]/u);
     }
   }
+}
 
+/** Sets the field at a dotted path (array indexes included), making the parents it needs. */
+function replaceAt(record: Record<string, unknown>, path: string, replacement: unknown): void {
+  const keys = path.split('.');
+  let parent = record;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
+    parent = parent[key] as Record<string, unknown>;
+  }
+  parent[keys.at(-1)!] = replacement;
+}
+
+/** A snapshot of a developer's clone, quarantined by enforce: the ledger holds it as quarantined. */
+async function quarantinedSnapshot(): Promise<string> {
+  const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
+  const birth = await deliver(
+    eventBridgeEnvelope(
+      records.createSnapshot({ caller: developer, region: REGION, volumeId, snapshotId: SnapshotId! }),
+    ),
+  );
+  expect(birth.verdict?.status).toBe('quarantined');
+  return SnapshotId!;
+}
+
+/** The clonewarden: tags a developer forges on a clone to lift its quarantine (no tamper event is delivered). */
+const FORGED = {
+  'clonewarden:status': 'compliant',
+  'clonewarden:violations': '',
+  'clonewarden:quarantine-shares': 'g=all',
+  'clonewarden:restored-from': 'snap-0aaaaaaaaaaaaaaa1',
+};
+
+/** Hostile values for the id and grant fields of the new families' records. */
+const HOSTILE_VALUES = fc.oneof(
+  fc.constant(null),
+  fc.integer(),
+  fc.boolean(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.array(fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), { maxLength: 3 }),
+  fc.constant('x'.repeat(100_000)),
+  fc.constant('1'.repeat(100_000)),
+  fc.constant('4444\u000055556666'),
+  fc.constant('444455556666\r\nSubject: approved'),
+  fc.constant({ items: [{ userId: '444455556666', group: 'all' }] }),
+  fc.constant({ items: 'all' }),
+);
+
+describe('Hostile input: the sharing family', () => {
+  it.each([
+    [
+      'ModifyImageAttribute',
+      'ami-0fffffffffffffff2',
+      [
+        'requestParameters.imageId',
+        'requestParameters.launchPermission',
+        'requestParameters.launchPermission.add',
+        'requestParameters.launchPermission.add.items',
+        'requestParameters.launchPermission.add.items.0',
+        'requestParameters.launchPermission.add.items.0.userId',
+        'requestParameters.launchPermission.add.items.0.group',
+        'requestParameters.launchPermission.add.items.0.organizationArn',
+        'requestParameters.launchPermission.remove',
+      ],
+    ],
+    [
+      'ModifySnapshotAttribute',
+      'snap-0fffffffffffffff2',
+      [
+        'requestParameters.snapshotId',
+        'requestParameters.createVolumePermission',
+        'requestParameters.createVolumePermission.add.items',
+        'requestParameters.createVolumePermission.add.items.0.userId',
+        'requestParameters.createVolumePermission.add.items.0.group',
+        'requestParameters.attributeType',
+      ],
+    ],
+  ] as const)(
+    'a %s record with one field missing or replaced (60 mutants) never crashes and never writes',
+    async (eventName, cloneId, paths) => {
+      // Prepare: a share of a clone EC2 does not show, so that a mutant that stays valid is read-only too.
+      const base = () =>
+        eventName === 'ModifyImageAttribute'
+          ? records.modifyImageAttribute({
+              caller: developer,
+              region: REGION,
+              imageId: cloneId,
+              add: [{ userId: '444455556666' }],
+            })
+          : records.modifySnapshotAttribute({
+              caller: developer,
+              region: REGION,
+              snapshotId: cloneId,
+              add: [{ userId: '444455556666' }],
+            });
+      const mutants = fc.sample(fc.tuple(fc.constantFrom(...paths), HOSTILE_VALUES), {
+        numRuns: 60,
+        seed: 13,
+      });
+
+      for (const [index, [path, replacement]] of mutants.entries()) {
+        const record = base();
+        replaceAt(record, path, replacement);
+
+        // Act
+        const delivery = await deliver(eventBridgeEnvelope(record));
+
+        // Assess
+        expectHandled(delivery, `share mutant #${index} ${path}`);
+        expect(delivery.mutatingCalls, `share mutant #${index} ${path}`).toEqual([]);
+      }
+    },
+  );
+
+  it.each<[string, Record<string, string>[] | string]>([
+    ['an account id with a NUL in it', [{ userId: '4444\u000055556666' }]],
+    ['an account id of 100,000 digits', [{ userId: '4'.repeat(100_000) }]],
+    ['an account id of 13 digits', [{ userId: '4444555566667' }]],
+    ['an account id that forges a mail header', [{ userId: '444455556666\r\nSubject: approved' }]],
+    ['group "all" with a line break', [{ group: 'all\nall' }]],
+    [
+      'an organization grant on a snapshot',
+      [{ organizationArn: 'arn:aws:organizations::111122223333:organization/o-abcdefghij' }],
+    ],
+    ['two grantees in one item', [{ userId: '444455556666', group: 'all' }]],
+    ['an account id that is a number', [{ userId: 444455556666 as unknown as string }]],
+    ['the items are a string', 'all'],
+  ])(
+    'a snapshot share naming %s is rejected with its field, and the real share is left to a valid record',
+    async (name, add) => {
+      // Prepare: a real snapshot, really shared, so that a record wrongly accepted would revert for real.
+      const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
+      await ec2.send(
+        new ModifySnapshotAttributeCommand({
+          SnapshotId,
+          Attribute: 'createVolumePermission',
+          OperationType: 'add',
+          UserIds: ['444455556666'],
+        }),
+      );
+      const record = records.modifySnapshotAttribute({
+        caller: developer,
+        region: REGION,
+        snapshotId: SnapshotId!,
+        add: [{ userId: '444455556666' }],
+      });
+      replaceAt(record, 'requestParameters.createVolumePermission.add.items', add);
+
+      // Act
+      const delivery = await deliver(eventBridgeEnvelope(record));
+
+      // Assess
+      expectHandled(delivery, name);
+      expect(delivery.verdict?.status, name).toBe('rejected');
+      const logged = delivery.logs
+        .map((line) => JSON.parse(line))
+        .find((l) => l.message === 'event rejected');
+      expect(logged.issues.join(' '), name).toMatch(/createVolumePermission\.add\.items/);
+      expect(JSON.stringify(logged.issues).length, name).toBeLessThan(2_000);
+    },
+  );
+
+  it('a share of a quarantined clone whose clonewarden: tags were forged compliant is reverted, even to an allowed account; one alert, inert', async () => {
+    // Prepare
+    const snapshotId = await quarantinedSnapshot();
+    await ec2.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: asTags(FORGED) }));
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: ['111122223333'],
+      }),
+    );
+    const record = records.modifySnapshotAttribute({
+      caller: { ...developer, session: HOSTILE_PRINCIPAL_TEXT },
+      region: REGION,
+      snapshotId,
+      add: [{ userId: '111122223333' }],
+    });
+
+    // Act
+    const delivery = await deliver(eventBridgeEnvelope(record));
+
+    // Assess
+    expectHandled(delivery, 'forged share');
+    expect(delivery.verdict?.violations.map((v) => v.rule)).toEqual(['quarantined-clone']);
+    const { CreateVolumePermissions } = await ec2.send(
+      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+    );
+    expect(CreateVolumePermissions ?? []).toEqual([]);
+    expectSafeAlerts('forged share');
+  });
+});
+
+describe('Hostile input: the restoring family, hand-written', () => {
+  it.each<[string, (record: Record<string, unknown>) => void]>([
+    ['a volume id of 100 KB', (r) => replaceAt(r, 'responseElements.volumeId', `vol-${'f'.repeat(100_000)}`)],
+    [
+      'a volume id with control characters',
+      (r) => replaceAt(r, 'responseElements.volumeId', 'vol-0aaa\u001b[31m\r\n'),
+    ],
+    ['a volume id that is a number', (r) => replaceAt(r, 'responseElements.volumeId', 12345)],
+    ['a volume id that is an object', (r) => replaceAt(r, 'responseElements.volumeId', { $ne: null })],
+    [
+      'a snapshot id with a NUL in it',
+      (r) => replaceAt(r, 'responseElements.snapshotId', 'snap-0\u0000aaaaaaaaaaaaaaa'),
+    ],
+    [
+      'a snapshot id of 100 KB',
+      (r) => replaceAt(r, 'responseElements.snapshotId', `snap-${'0'.repeat(100_000)}`),
+    ],
+  ])(
+    'CreateVolume from a quarantined snapshot with %s is rejected or skipped, with no write',
+    async (name, mutate) => {
+      // Prepare: the snapshot really is quarantined, so a record wrongly accepted would label and alert.
+      const snapshotId = await quarantinedSnapshot();
+      const record = records.createVolume({
+        caller: developer,
+        region: REGION,
+        snapshotId,
+        volumeId: 'vol-0aaaaaaaaaaaaaaa1',
+        zone: `${REGION}a`,
+      });
+      mutate(record);
+
+      // Act
+      const delivery = await deliver(eventBridgeEnvelope(record));
+
+      // Assess
+      expectHandled(delivery, name);
+      expect(['rejected', 'skipped'], name).toContain(delivery.verdict?.status);
+    },
+  );
+
+  it('a restore from a quarantined clone forged compliant, its new volume forged too: flagged, labelled with the true source, one alert, inert', async () => {
+    // Prepare: the volume is created with forged clonewarden: tags, as a developer may.
+    const snapshotId = await quarantinedSnapshot();
+    await ec2.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: asTags(FORGED) }));
+    const { VolumeId } = await ec2.send(
+      new CreateVolumeCommand({
+        AvailabilityZone: `${REGION}a`,
+        SnapshotId: snapshotId,
+        TagSpecifications: [
+          { ResourceType: 'volume', Tags: asTags({ ...FORGED, 'clonewarden:status': 'exempt' }) },
+        ],
+      }),
+    );
+    const record = records.createVolume({
+      caller: { ...developer, session: HOSTILE_PRINCIPAL_TEXT },
+      region: REGION,
+      snapshotId,
+      volumeId: VolumeId!,
+      zone: `${REGION}a`,
+    });
+
+    // Act
+    const delivery = await deliver(eventBridgeEnvelope(record));
+
+    // Assess
+    expectHandled(delivery, 'forged restore');
+    expect(delivery.verdict?.status).toBe('violation');
+    expect(delivery.verdict?.violations.map((v) => v.rule)).toContain('restore-only-good-clones');
+    const { Volumes } = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId!] }));
+    expect(tagsOf(Volumes![0]!.Tags)).toMatchObject({
+      'clonewarden:restored-from': snapshotId,
+      'clonewarden:status': 'violation',
+    });
+    expectSafeAlerts('forged restore');
+  });
+});
+
+describe('Hostile input: user text in alerts', () => {
   it.each<[string, (record: Record<string, unknown>) => void]>([
     [
       'hostile tag keys and values in tagSpecificationSet',

@@ -92,8 +92,26 @@ export {
   createLedgerTable,
 } from '../../scripts/lib/emulator-resources.js';
 
-/** The README's example policy ("Writing a policy"), enforcing, written to a temporary file. */
-export function writeEnforcingPolicy(overrides: { dryRun?: boolean; max?: number } = {}): string {
+/** The guards of a clone after its birth (issue 10): who may receive a share, what may be restored. */
+const GUARD_RULES = `  - id: no-foreign-shares
+    type: allowed-sharing
+    severity: critical
+    action: revert
+    accounts: ["111122223333"]
+  - id: restore-only-good-clones
+    type: allowed-restore
+    severity: high
+    action: stop
+    refuse: [quarantined, deprecated, disabled, inconsistent-capture]
+`;
+
+/**
+ * The README's example policy ("Writing a policy"), enforcing, written to a temporary file;
+ * with `guards`, the sharing and restore rules of {@link GUARD_RULES} too.
+ */
+export function writeEnforcingPolicy(
+  overrides: { dryRun?: boolean; max?: number; guards?: boolean } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'clonewarden-policy-'));
   const path = join(dir, 'clonewarden.yml');
   writeFileSync(
@@ -133,7 +151,7 @@ rules:
     severity: medium
     action: report
     days: 180
-`,
+${overrides.guards ? GUARD_RULES : ''}`,
   );
   return path;
 }

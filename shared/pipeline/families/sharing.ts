@@ -13,6 +13,13 @@ export async function enforceSharing(event: ShareEvent, context: EnforceContext)
     dryRun: context.dryRun,
     ...(context.topicArn ? { topicArn: context.topicArn } : {}),
   });
+  if (planned.status === 'skipped') {
+    // A clone EC2 no longer shows, or one not ours: logged and counted as the parser's skips are.
+    context.metrics.count('EventsSkipped');
+    const { eventId, eventName, reason } = planned;
+    context.log.info('event skipped', { eventId, eventName, reason, gaps: facts.gaps });
+    return planned;
+  }
   const verdict = await executeActions(planned, asCloneFacts(facts), context);
 
   context.metrics.count('EventsEnforced');
