@@ -20,6 +20,7 @@ const ROW_FIELDS = [
   'id',
   'kind',
   'account',
+  'accountName',
   'region',
   'name',
   'owner',
@@ -132,12 +133,22 @@ function statusBadge(status: CloneStatus): string {
   return `<span class="status st-${status}">${style.symbol} ${style.label}</span>`;
 }
 
-function spendTable(title: string, lines: SpendLine[]): string {
+/** Each account's name in the organization, when the audit read one (organization mode). */
+function accountNames(report: AuditReport): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const tree of report.trees)
+    for (const node of tree.nodes)
+      if (node.account && node.accountName) names.set(node.account, node.accountName);
+  return names;
+}
+
+function spendTable(title: string, lines: SpendLine[], names = new Map<string, string>()): string {
+  const label = (key: string) => (names.has(key) ? `${key} · ${names.get(key)}` : key);
   const rows = lines
     .slice(0, TOP_LINES)
     .map(
       (line) =>
-        `<tr><td class="text">${escapeHtml(line.key)}</td><td class="num">${count(line.clones)}</td><td class="num">${count(Math.round(line.sizeGiB))}</td><td class="num">${money(line.monthlyCost)}</td></tr>`,
+        `<tr><td class="text">${escapeHtml(label(line.key))}</td><td class="num">${count(line.clones)}</td><td class="num">${count(Math.round(line.sizeGiB))}</td><td class="num">${money(line.monthlyCost)}</td></tr>`,
     );
   const more =
     lines.length > TOP_LINES
@@ -167,15 +178,16 @@ function spendSection(report: AuditReport): string {
     '<div class="grid">',
     spendTable('owner', report.spend.byOwner),
     spendTable('cost center', report.spend.byCostCenter),
-    spendTable('account', report.spend.byAccount),
+    spendTable('account', report.spend.byAccount, accountNames(report)),
     pruneTable(report),
     '</div>',
   ].join('\n');
 }
 
-function options(values: string[], noneLabel?: string): string {
+function options(values: string[], noneLabel?: string, labels = new Map<string, string>()): string {
   const choices = values.map(
-    (value) => `<option value="v:${escapeHtml(value)}">${escapeHtml(value)}</option>`,
+    (value) =>
+      `<option value="v:${escapeHtml(value)}">${escapeHtml(labels.has(value) ? `${value} · ${labels.get(value)}` : value)}</option>`,
   );
   if (noneLabel !== undefined) choices.push(`<option value="none">${escapeHtml(noneLabel)}</option>`);
   return `<option value="">all</option>${choices.join('')}`;
@@ -216,7 +228,15 @@ function controlsSection(report: AuditReport): string {
       ),
     ),
     select('f-status', 'status', `<option value="">all</option>${statuses}`),
-    select('f-account', 'account', options(distinct(report, (node) => node.account))),
+    select(
+      'f-account',
+      'account',
+      options(
+        distinct(report, (node) => node.account),
+        undefined,
+        accountNames(report),
+      ),
+    ),
     select('f-region', 'region', options(distinct(report, (node) => node.region))),
     select('f-flag', 'finding', `<option value="">all</option>${flags}`),
     '<button type="button" id="reset">reset</button>',

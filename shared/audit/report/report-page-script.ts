@@ -12,7 +12,7 @@ export const REPORT_PAGE_SCRIPT = `
   data.fields.forEach(function (field, index) { F[field] = index; });
   var rows = data.rows;
   var haystacks = rows.map(function (r) {
-    return [r[F.key], r[F.name], r[F.owner], r[F.costCenter], r[F.account], r[F.status]].join('\\n').toLowerCase();
+    return [r[F.key], r[F.name], r[F.owner], r[F.costCenter], r[F.account], r[F.accountName], r[F.status]].join('\\n').toLowerCase();
   });
   var ROWS_PER_PAGE = 50;
   var TREES_PER_PAGE = 25;
@@ -110,7 +110,7 @@ export const REPORT_PAGE_SCRIPT = `
     idCell.appendChild(jump);
     cell(tr, r[F.kind], 'nowrap');
     [r[F.name], r[F.owner], r[F.costCenter]].forEach(function (v) { cell(tr, v, 'text'); });
-    cell(tr, r[F.account], 'nowrap');
+    cell(tr, r[F.accountName] ? r[F.account] + ' · ' + r[F.accountName] : r[F.account], 'nowrap');
     cell(tr, r[F.region], 'nowrap');
     cell(tr, r[F.generation], 'num');
     cell(tr, r[F.ageDays], 'num');
