@@ -92,7 +92,7 @@ function recordFlags(
 export const SHARES_UNCHECKED_NOTE = 'shares not checked this run (over audit.shareChecks)';
 
 /** Said of an organization or OU share when the audit could not read its own organization's id. */
-export const ORGANIZATION_UNKNOWN_NOTE =
+const ORGANIZATION_UNKNOWN_NOTE =
   "shared with an organization or OU, counted as foreign: the audit could not read its own organization's id";
 
 /** The `o-…` id in an organization or OU ARN (`…:organization/o-…`, `…:ou/o-…/ou-…`). */
