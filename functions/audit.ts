@@ -19,7 +19,9 @@ import { readableStacks } from './readable-stacks.js';
 const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 // Lambda always sets AWS_REGION: the function audits from the region it is deployed to.
-const aws = createAwsClients({ region: await resolveRegion() });
+// Organization mode (CLONEWARDEN_MEMBER_ROLE): every account of the organization, through that role.
+const { memberRole } = resolveSettings();
+const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
 
 /**
  * What the weekly run returns (and logs): the figures, where the report is, what failed. Not
@@ -37,8 +39,9 @@ export interface AuditResult {
 const accountOf = (context?: Context) => context?.invokedFunctionArn?.split(':')[4] ?? '';
 
 /**
- * The raw handler, which the tests call: one audit of the account's configured regions, the
- * HTML and JSON written to the report bucket, one alert with a presigned link.
+ * The raw handler, which the tests call: one audit of the account's configured regions (of every
+ * account of the organization in organization mode), the HTML and JSON written to the report
+ * bucket, one alert with a presigned link.
  */
 export async function audit(_event: unknown, context?: Context): Promise<AuditResult> {
   aws.counter.reset();

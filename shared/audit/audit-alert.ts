@@ -31,11 +31,20 @@ function headline(run: AuditRun) {
   };
 }
 
+/** The scopes read: each one for a few, a count for an organization's many. */
+function auditedScopes(run: AuditRun): string {
+  const named = run.scopes.map((s) => `${cleanPlainText(s.account, 20)}/${cleanPlainText(s.region, 24)}`);
+  if (named.length <= 6) return named.join(', ');
+  const accounts = new Set(run.scopes.map((s) => s.account)).size;
+  const regions = new Set(run.scopes.map((s) => s.region)).size;
+  return `${accounts} accounts in ${regions} regions (${named.slice(0, 3).join(', ')}, …)`;
+}
+
 function alertText(run: AuditRun, stored: StoredReport): string {
   const figures = headline(run);
   const { link } = stored;
   const lines = [
-    `clonewarden audit of ${run.scopes.map((s) => `${cleanPlainText(s.account, 20)}/${cleanPlainText(s.region, 24)}`).join(', ')}`,
+    `clonewarden audit of ${auditedScopes(run)}`,
     `${figures.images} images, ${figures.snapshots} snapshots in ${figures.trees} family trees; ${figures.flagged} flagged.`,
     ...Object.entries(figures.findings).map(([flag, count]) => `  ${flag}: ${count}`),
     `Snapshot storage: ${money(figures.monthlySpend)}/month. Prune candidates: ${figures.pruneCandidates} (${money(figures.pruneMonthlySaving)}/month).`,

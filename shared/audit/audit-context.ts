@@ -1,3 +1,4 @@
+import type { OrganizationAccountList } from '../aws/organization-accounts.js';
 import type { FindingsHub } from '../aws/security-hub-findings.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import type { Policy } from '../policy/schema.js';
@@ -12,8 +13,15 @@ export interface AuditContext {
   account: string;
   /** Every (account, region) to read, in order. */
   scopes: EstateScope[];
-  /** The adapters for one scope: organisation mode will hand out one set per account. */
+  /** The adapters for one scope: organization mode hands out one set per account. */
   sources(scope: EstateScope): EstateSources;
+  /** Our organization: its id tells our own organization's and OUs' shares from foreign ones. */
+  organization: Pick<OrganizationAccountList, 'organizationId'>;
+  /**
+   * Organization mode: the scopes are the organization's accounts. A member account that cannot
+   * be read (its member role missing, say) is a failure of the run, not the end of it.
+   */
+  organizationMode: boolean;
   /** Present when the policy sets `audit.securityHub.enabled`. */
   hub?: FindingsHub;
   /** Dry-run reads and reports, and imports nothing into Security Hub. */

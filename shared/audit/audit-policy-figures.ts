@@ -4,9 +4,13 @@ import type { AuditPolicyFigures } from './report/index.js';
 /**
  * The figures the report measures the estate against, read from the policy: the prune ages
  * and price, the smallest `max-generation` limit, the tag keys `required-tags` rules ask for,
- * and the organisation's accounts (the audited accounts are always among them).
+ * the organisation's accounts (the audited accounts are always among them) and its id.
  */
-export function auditPolicyFigures(policy: Policy, auditedAccounts: readonly string[]): AuditPolicyFigures {
+export function auditPolicyFigures(
+  policy: Policy,
+  auditedAccounts: readonly string[],
+  organisationId?: string,
+): AuditPolicyFigures {
   const depthLimits: number[] = [];
   const requiredTags = new Set<string>();
   for (const rule of policy.rules) {
@@ -21,6 +25,7 @@ export function auditPolicyFigures(policy: Policy, auditedAccounts: readonly str
     requiredTags: [...requiredTags].sort(),
     pricePerGbMonth: policy.prune.pricePerGbMonth,
     organisationAccounts: [...new Set([...policy.audit.organizationAccounts, ...auditedAccounts])],
+    ...(organisationId !== undefined ? { organisationId } : {}),
   };
 }
 

@@ -1,12 +1,14 @@
 import type { AwsClients } from '../aws/clients.js';
 import { Ec2CloneListing } from '../aws/clone-listing.js';
 import { Ec2CloneShareReader } from '../aws/clone-shares.js';
+import { AwsOrganizationAccounts, type OrganizationAccountList } from '../aws/organization-accounts.js';
 import { SecurityHubFindings } from '../aws/security-hub-findings.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import { type AuditContext, SHARE_LOOKUP_CONCURRENCY } from './audit-context.js';
 import { auditRegions } from './audit-policy-figures.js';
+import type { EstateScope, EstateSources } from './read-estate.js';
 
 export interface AuditContextOptions {
   settings: Settings;
@@ -18,29 +20,76 @@ export interface AuditContextOptions {
   log: EnforcerLog;
   metrics: EnforcerMetrics;
   now?: () => Date;
+  /** The organization's accounts; default: read with the caller's clients (AWS Organizations). */
+  organization?: OrganizationAccountList;
+}
+
+/** Accounts the member role can be assumed in: Organizations says ACTIVE (or says nothing). */
+const isOpen = (status: string | undefined) => status === undefined || status === 'ACTIVE';
+
+/**
+ * Organization mode: every active account of the organization in every audited region, the
+ * caller's own account first, each with its name. The others are read through the member role.
+ */
+async function organizationScopes(
+  organization: OrganizationAccountList,
+  regions: string[],
+  home: { account: string; log: EnforcerLog },
+): Promise<EstateScope[]> {
+  const members = await organization.members();
+  const skipped = members.filter((member) => !isOpen(member.status));
+  if (skipped.length > 0)
+    home.log.warn('accounts not audited: not active in the organization', {
+      accounts: skipped.map((member) => `${member.id} (${member.status})`),
+    });
+  const open = members
+    .filter((member) => isOpen(member.status))
+    .sort((a, b) => Number(b.id === home.account) - Number(a.id === home.account));
+  return open.flatMap((member) =>
+    regions.map((region) => ({
+      account: member.id,
+      region,
+      ...(member.name ? { accountName: member.name } : {}),
+    })),
+  );
 }
 
 /**
  * Wires the real adapters to an audit run over the account's home region and the configured
- * regions. Dry-run (flag, env var or the policy's top-level `dryRun`) imports no findings.
+ * regions, or, in organization mode (`settings.memberRole`), over every active account of the
+ * organization through the member role. Dry-run (flag, env var or the policy's top-level
+ * `dryRun`) imports no findings.
  */
 export async function createAuditContext(options: AuditContextOptions): Promise<AuditContext> {
   const policy = await loadPolicy(options.settings.policyPath);
-  const { aws, account } = options;
+  const { aws, account, log } = options;
   const regions = auditRegions(aws.region, options.regions ?? policy.audit.regions);
-  const sources = {
-    listing: new Ec2CloneListing(aws),
-    shares: new Ec2CloneShareReader(aws),
+  const organization = options.organization ?? new AwsOrganizationAccounts(aws, { log });
+  const organizationMode = options.settings.memberRole !== undefined;
+  const sourcesByAccount = new Map<string, EstateSources>();
+  const sources = (scope: EstateScope): EstateSources => {
+    let found = sourcesByAccount.get(scope.account);
+    if (!found) {
+      // The caller's own account with its own clients: no role to assume there.
+      const clients = scope.account === account ? aws : aws.forAccount(scope.account);
+      found = { listing: new Ec2CloneListing(clients), shares: new Ec2CloneShareReader(clients) };
+      sourcesByAccount.set(scope.account, found);
+    }
+    return found;
   };
   return {
     policy,
     homeRegion: aws.region,
     account,
-    scopes: regions.map((region) => ({ account, region })),
-    sources: () => sources,
+    scopes: organizationMode
+      ? await organizationScopes(organization, regions, { account, log })
+      : regions.map((region) => ({ account, region })),
+    sources,
+    organization,
+    organizationMode,
     ...(policy.audit.securityHub.enabled ? { hub: new SecurityHubFindings(aws) } : {}),
     dryRun: options.settings.forceDryRun || policy.dryRun,
-    log: options.log,
+    log,
     metrics: options.metrics,
     now: options.now ?? (() => new Date()),
     shareChecks: policy.audit.shareChecks,

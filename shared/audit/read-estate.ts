@@ -10,6 +10,8 @@ export interface EstateScope {
   /** The account the clients act in; records carry their own OwnerId when EC2 gives it. */
   account: string;
   region: string;
+  /** The account's name in the organization (organization mode). */
+  accountName?: string;
 }
 
 /** The adapters that read one scope; organisation mode builds one set per account. */
@@ -61,10 +63,16 @@ export async function readEstateScope(
 /** A clone as the report reads it; `shares` undefined means they were not looked up. */
 function estateRecord(clone: CloneRecord, scope: EstateScope, shares: Share[] | undefined): EstateRecord {
   const name = clone.name ?? clone.tags.Name;
+  const account = clone.ownerId ?? scope.account;
+  const valuesOf = (kind: Share['kind']) =>
+    (shares ?? []).filter((share) => share.kind === kind).map((share) => share.value);
   return {
     kind: clone.kind,
     id: clone.id,
-    account: clone.ownerId ?? scope.account,
+    account,
+    ...(scope.accountName !== undefined && account === scope.account
+      ? { accountName: scope.accountName }
+      : {}),
     region: clone.region,
     ...(name !== undefined ? { name } : {}),
     tags: clone.tags,
@@ -73,8 +81,10 @@ function estateRecord(clone: CloneRecord, scope: EstateScope, shares: Share[] | 
     ...(clone.state ? { state: clone.state } : {}),
     backingSnapshotIds: clone.backingSnapshotIds,
     shares: {
-      public: (shares ?? []).some((share) => share.kind === 'group' && share.value === 'all'),
-      accounts: (shares ?? []).filter((share) => share.kind === 'account').map((share) => share.value),
+      public: valuesOf('group').includes('all'),
+      accounts: valuesOf('account'),
+      organizations: valuesOf('organization'),
+      organizationalUnits: valuesOf('organizational-unit'),
     },
     ...(shares === undefined ? { sharesUnchecked: true } : {}),
   };

@@ -8,6 +8,8 @@ import { type SecurityHubSync, syncSecurityHub } from './sync-security-hub.js';
 /** How much of one scope the run read. */
 interface ScopeSummary {
   account: string;
+  /** Its name in the organization (organization mode). */
+  accountName?: string;
   region: string;
   images: number;
   snapshots: number;
@@ -35,6 +37,32 @@ function summarise(reading: EstateReading): ScopeSummary {
   };
 }
 
+const hasOrganizationShare = (record: EstateRecord) =>
+  (record.shares.organizations?.length ?? 0) + (record.shares.organizationalUnits?.length ?? 0) > 0;
+
+/**
+ * Reads every scope in turn. In organization mode a member account that cannot be read (no
+ * member role yet, a suspended account) is recorded as a failure and the others are still read;
+ * the caller's own account, and any scope outside organization mode, fails the run.
+ */
+async function readScopes(context: AuditContext, failures: AuditRun['failures']): Promise<EstateReading[]> {
+  const readings: EstateReading[] = [];
+  for (const scope of context.scopes) {
+    try {
+      readings.push(await readEstateScope(context.sources(scope), scope, context));
+    } catch (error) {
+      if (!context.organizationMode || scope.account === context.account) throw error;
+      context.log.error('an account of the organization could not be read', {
+        account: scope.account,
+        region: scope.region,
+        error: describeError(error),
+      });
+      failures.push({ step: `read ${scope.account}/${scope.region}`, error: describeError(error) });
+    }
+  }
+  return readings;
+}
+
 /**
  * The one audit path, for `clonewarden audit` and the weekly function: read every scope, build
  * the report, reconcile Security Hub when the policy asks. A scope that cannot be read fails
@@ -42,14 +70,17 @@ function summarise(reading: EstateReading): ScopeSummary {
  * recorded and the report still goes out.
  */
 export async function runAudit(context: AuditContext): Promise<AuditRun> {
-  const readings: EstateReading[] = [];
-  for (const scope of context.scopes) {
-    readings.push(await readEstateScope(context.sources(scope), scope, context));
-  }
+  const failures: AuditRun['failures'] = [];
+  const readings = await readScopes(context, failures);
   const records = readings.flatMap((reading) => reading.records);
   const accounts = context.scopes.map((scope) => scope.account);
-  const report = buildAuditReport(records, auditPolicyFigures(context.policy, accounts), context.now());
-  const run: AuditRun = { report, records, scopes: readings.map(summarise), failures: [] };
+  // Asked only when an image is shared with an organization or OU: one call, usually none.
+  const organisationId = records.some(hasOrganizationShare)
+    ? await context.organization.organizationId()
+    : undefined;
+  const figures = auditPolicyFigures(context.policy, accounts, organisationId);
+  const report = buildAuditReport(records, figures, context.now());
+  const run: AuditRun = { report, records, scopes: readings.map(summarise), failures };
   if (context.hub) {
     try {
       run.securityHub = await syncSecurityHub(context.hub, records, { ...context, now: context.now() });

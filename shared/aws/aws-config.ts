@@ -1,9 +1,8 @@
 import { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } from '@smithy/core/config';
+import { AWS_REGION_NAME } from '../model/aws-region.js';
 import { MissingCredentialsError, UsageError } from '../model/errors.js';
 import { describeError } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /**
  * The SDK's own region chain (`AWS_REGION`, then the `region` of the profile that `AWS_PROFILE`
@@ -38,7 +37,7 @@ export async function resolveRegion(flag?: string): Promise<string> {
       });
     }
   }
-  if (!REGION_NAME.test(region)) {
+  if (!AWS_REGION_NAME.test(region)) {
     const origin = flag !== undefined ? '--region' : 'the configured region';
     throw new UsageError(`${origin} "${region.slice(0, 40)}" is not an AWS region name`);
   }

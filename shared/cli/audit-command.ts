@@ -1,12 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AuditRun } from '../audit/run-audit.js';
+import { resolveRegion } from '../aws/aws-config.js';
 import { StsCallerIdentity } from '../aws/caller-identity.js';
 import { UsageError } from '../model/errors.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
-import { parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { MEMBER_ROLE_FLAG, parseFlags, SETTING_FLAGS } from './parse-flags.js';
+import { notePolicyWarnings } from './policy-notice.js';
 import { createStderrLog, TallyMetrics } from './stderr-log.js';
 
 const FORMATS = ['html', 'json', 'csv'] as const;
@@ -19,11 +21,15 @@ const RENDERERS: Record<Format, (run: AuditRun) => Promise<string>> = {
   csv: async (run) => (await import('../audit/report/index.js')).renderAuditCsv(run.report),
 };
 
+/** An account name is set by the organization's administrators: no control characters on a terminal. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const cleanName = (name: string) => name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 60);
+
 function summary(run: AuditRun): string {
   const { totals, findings, spend } = run.report;
   const lines = run.scopes.map(
     (s) =>
-      `audit ${s.account}/${s.region}: ${s.images} images, ${s.snapshots} snapshots${s.sharesUnchecked > 0 ? `; shares not checked for ${s.sharesUnchecked} (audit.shareChecks)` : ''}`,
+      `audit ${s.account}${s.accountName ? ` (${cleanName(s.accountName)})` : ''}/${s.region}: ${s.images} images, ${s.snapshots} snapshots${s.sharesUnchecked > 0 ? `; shares not checked for ${s.sharesUnchecked} (audit.shareChecks)` : ''}`,
   );
   lines.push(
     `${totals.trees} family trees; ${Object.entries(findings.counts)
@@ -56,6 +62,7 @@ export const auditCommand: CliCommand = withCredentialHint('audit', {
     const { values, positionals } = parseFlags(args, {
       policy: SETTING_FLAGS.policy,
       'dry-run': SETTING_FLAGS['dry-run'],
+      ...MEMBER_ROLE_FLAG,
       region: { type: 'string', multiple: true },
       format: { type: 'string' },
       out: { type: 'string' },
@@ -66,9 +73,13 @@ export const auditCommand: CliCommand = withCredentialHint('audit', {
     const settings = resolveSettings({
       ...(values.policy ? { policy: values.policy } : {}),
       ...(values['dry-run'] ? { dryRun: true } : {}),
+      ...(values['member-role'] !== undefined ? { memberRole: values['member-role'] } : {}),
     });
+    await notePolicyWarnings('audit', settings.policyPath, new Date());
     const [home, ...others] = values.region ?? [];
-    const aws = await connectAws(home, { checkCredentials: true });
+    // Each --region is checked like the first: a typo fails before any call, not as an SDK error.
+    for (const region of others) await resolveRegion(region);
+    const aws = await connectAws(home, { checkCredentials: true, memberRole: settings.memberRole });
     const { account = 'unknown' } = await new StsCallerIdentity(aws).whoAmI();
     const { createAuditContext } = await import('../audit/create-audit-context.js');
     const { runAudit } = await import('../audit/run-audit.js');

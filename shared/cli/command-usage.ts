@@ -60,10 +60,14 @@ export const pruneUsage = [
 /** `clonewarden audit --help`. */
 export const auditUsage = [
   'usage: clonewarden audit [--format html|json|csv] [--out FILE] [--region R ...] [--policy FILE] [--dry-run]',
+  '                         [--member-role NAME]',
   '',
   "  Reads every image and snapshot of the account in the home region and the policy's",
   '  audit.regions (or each --region given) and writes the audit report: family trees,',
-  '  findings, spend. json and csv go to stdout unless --out; html goes to --out, else to',
+  '  findings, spend. --member-role (CLONEWARDEN_MEMBER_ROLE): organization mode, every active',
+  '  account of the organization, each read through that role and named in the report (run it',
+  '  in the management or a delegated administrator account).',
+  '  json and csv go to stdout unless --out; html goes to --out, else to',
   '  ./clonewarden-audit-<time>.html, and the path is printed. A summary goes to stderr.',
   '  With audit.securityHub.enabled in the policy, findings are reconciled in Security Hub',
   '  (not under --dry-run / CLONEWARDEN_DRY_RUN=true / dryRun: true).',

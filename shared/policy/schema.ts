@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AWS_REGION_NAME } from '../model/aws-region.js';
 import { SEVERITIES } from '../model/severity.js';
 import { type CloneKind, RULE_ACTIONS } from '../model/types.js';
 import {
@@ -164,7 +165,7 @@ const pruneSchema = z
   })
   .prefault({});
 
-const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+const awsRegion = z.string().regex(AWS_REGION_NAME, {
   error: (issue) => `expected an AWS region such as eu-west-1, got ${JSON.stringify(issue.input)}`,
 });
 

@@ -76,4 +76,32 @@ describe('readEstateScope', () => {
     expect(reading.records[1]!.sharesUnchecked).toBeUndefined();
     expect(reading.records[2]).toMatchObject({ id: 'snap-00000002', sharesUnchecked: true });
   });
+
+  it('keeps an image shared with an organization or OU, and names the account of an organization-mode scope', async () => {
+    // Prepare
+    const org = 'arn:aws:organizations::111111111111:organization/o-abcdefghij';
+    const ou = 'arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-ab12-cdefgh34';
+    const shares: CloneShareReader = {
+      async shares() {
+        return [
+          { kind: 'organization', value: org },
+          { kind: 'organizational-unit', value: ou },
+        ];
+      },
+    };
+
+    // Act
+    const reading = await readEstateScope(
+      { listing: listingOf([record('image', 'ami-00000001')], []), shares },
+      { account: '111122223333', region: 'eu-west-1', accountName: 'payments-prod' },
+      { shareChecks: 10, concurrency: 1 },
+    );
+
+    // Assess
+    expect(reading.records[0]).toMatchObject({
+      account: '111122223333',
+      accountName: 'payments-prod',
+      shares: { public: false, accounts: [], organizations: [org], organizationalUnits: [ou] },
+    });
+  });
 });

@@ -132,6 +132,19 @@ describe('Policy: parsePolicy', () => {
     expect(policy.rules).toEqual([]);
   });
 
+  it('accepts every audit region the CLI accepts, two-digit region numbers included', () => {
+    // Act
+    const policy = parsePolicy(
+      'version: 1\nrules: []\naudit:\n  regions: [ap-southeast-10, us-gov-west-1]\n',
+    );
+
+    // Assess
+    expect(policy.audit.regions).toEqual(['ap-southeast-10', 'us-gov-west-1']);
+    expect(problemsOf('version: 1\nrules: []\naudit:\n  regions: [eu-west]\n')).toEqual([
+      'audit.regions[0]: expected an AWS region such as eu-west-1, got "eu-west" (line 4)',
+    ]);
+  });
+
   it.each([
     {
       case: 'a max that is not a positive integer',

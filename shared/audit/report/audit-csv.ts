@@ -21,6 +21,8 @@ const COLUMNS: { header: string; value: (node: TreeNode, tree: FamilyTree, paren
   { header: 'missing_tags', value: (node) => node.missingTags.join(';') },
   { header: 'foreign_accounts', value: (node) => node.foreignAccounts.join(';') },
   { header: 'notes', value: (node) => node.notes.join('; ') },
+  { header: 'organization_shares', value: (node) => node.organizationShares.join(';') },
+  { header: 'account_name', value: (node) => node.accountName },
 ];
 
 type Cell = string | number | undefined;

@@ -33,6 +33,8 @@ const TreeNodeSchema = z.object({
   /** False for originals (instances, volumes) and ancestors that are not in the estate. */
   inEstate: z.boolean(),
   account: z.string().optional(),
+  /** The account's name in the organization (organization mode). */
+  accountName: z.string().optional(),
   name: z.string().optional(),
   owner: z.string().optional(),
   costCenter: z.string().optional(),
@@ -47,6 +49,8 @@ const TreeNodeSchema = z.object({
   flags: z.array(CloneFlagSchema),
   missingTags: z.array(z.string()),
   foreignAccounts: z.array(z.string()),
+  /** Organizations and OUs (ARNs) the image is shared with, ours or not. */
+  organizationShares: z.array(z.string()),
   /** What the analysis could not take at face value, e.g. an invalid or cyclic parent tag. */
   notes: z.array(z.string()),
 });

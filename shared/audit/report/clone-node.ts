@@ -69,7 +69,13 @@ function ageInDays(createdAt: string | undefined, now: Date): number | undefined
 /** The flags that depend on the clone alone; `over-depth` needs the tree and is added later. */
 function recordFlags(
   record: EstateRecord,
-  facts: { status: CloneStatus; ageDays?: number; missingTags: string[]; foreignAccounts: string[] },
+  facts: {
+    status: CloneStatus;
+    ageDays?: number;
+    missingTags: string[];
+    foreignAccounts: string[];
+    foreignOrganizations: string[];
+  },
   policy: AuditPolicyFigures,
 ): CloneFlag[] {
   const flags: CloneFlag[] = [];
@@ -77,13 +83,32 @@ function recordFlags(
   if (facts.status === 'quarantined') flags.push('quarantined');
   if (maxAge !== undefined && facts.ageDays !== undefined && facts.ageDays > maxAge) flags.push('stale');
   if (record.shares.public) flags.push('public-share');
-  if (facts.foreignAccounts.length > 0) flags.push('foreign-share');
+  if (facts.foreignAccounts.length > 0 || facts.foreignOrganizations.length > 0) flags.push('foreign-share');
   if (facts.missingTags.length > 0) flags.push('unlabelled');
   return flags;
 }
 
 /** Said of a clone whose shares the run did not look up, so that "not shared" is never assumed. */
 const SHARES_UNCHECKED_NOTE = 'shares not checked this run (over audit.shareChecks)';
+
+/** Said of an organization or OU share when the audit could not read its own organization's id. */
+const ORGANIZATION_UNKNOWN_NOTE =
+  "shared with an organization or OU, counted as foreign: the audit could not read its own organization's id";
+
+/** The `o-…` id in an organization or OU ARN (`…:organization/o-…`, `…:ou/o-…/ou-…`). */
+const ORGANIZATION_ID = /:(?:organization|ou)\/(o-[a-z0-9]{10,32})(?:\/|$)/;
+
+/** The organization and OU shares of a record, and those outside our own organization. */
+function organizationShares(record: EstateRecord, policy: AuditPolicyFigures) {
+  const all = [
+    ...new Set([...(record.shares.organizations ?? []), ...(record.shares.organizationalUnits ?? [])]),
+  ];
+  const foreign = all.filter((arn) => {
+    const id = ORGANIZATION_ID.exec(arn)?.[1];
+    return policy.organisationId === undefined || id !== policy.organisationId;
+  });
+  return { all, foreign };
+}
 
 /** The tree node of one clone of the estate, before its place in the tree is known. */
 export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, now: Date): TreeNode {
@@ -94,7 +119,15 @@ export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, 
   const foreignAccounts = [...new Set(record.shares.accounts)].filter(
     (account) => !organisation.has(account),
   );
-  const flags = recordFlags(record, { status, ageDays, missingTags, foreignAccounts }, policy);
+  const organizations = organizationShares(record, policy);
+  const flags = recordFlags(
+    record,
+    { status, ageDays, missingTags, foreignAccounts, foreignOrganizations: organizations.foreign },
+    policy,
+  );
+  const notes = record.sharesUnchecked ? [SHARES_UNCHECKED_NOTE] : [];
+  if (organizations.all.length > 0 && policy.organisationId === undefined)
+    notes.push(ORGANIZATION_UNKNOWN_NOTE);
   const node: TreeNode = {
     key: nodeKey(record.region, record.id),
     id: record.id,
@@ -102,6 +135,7 @@ export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, 
     region: record.region,
     inEstate: true,
     account: record.account,
+    accountName: displayText(record.accountName),
     name: displayText(record.name ?? record.tags.Name),
     owner: displayText(record.tags[AUDIT_TAG.owner]),
     costCenter: displayText(record.tags[AUDIT_TAG.costCenter]),
@@ -115,7 +149,8 @@ export function describeClone(record: EstateRecord, policy: AuditPolicyFigures, 
     flags,
     missingTags,
     foreignAccounts: foreignAccounts.map((account) => displayText(account) ?? '?'),
-    notes: record.sharesUnchecked ? [SHARES_UNCHECKED_NOTE] : [],
+    organizationShares: organizations.all.map((arn) => displayText(arn) ?? '?'),
+    notes,
   };
   return dropUndefined(node);
 }
@@ -133,6 +168,7 @@ export function describeOutsider(label: ResourceLabel, note: string): TreeNode {
     flags: [],
     missingTags: [],
     foreignAccounts: [],
+    organizationShares: [],
     notes: [note],
   };
 }

@@ -8,6 +8,8 @@ export interface EstateRecord {
   id: string;
   /** The owning account id. */
   account: string;
+  /** The account's name in the organization (organization mode); set by its administrators. */
+  accountName?: string;
   region: string;
   /** An image's name, or a snapshot's `Name` tag / description. */
   name?: string;
@@ -19,8 +21,12 @@ export interface EstateRecord {
   state?: string;
   /** Images: the snapshots behind their block devices. Empty for snapshots. */
   backingSnapshotIds: string[];
-  /** Launch permissions (images) or createVolumePermission (snapshots). */
-  shares: { public: boolean; accounts: string[] };
+  /**
+   * Launch permissions (images) or createVolumePermission (snapshots). Images can also be
+   * shared with a whole organization or organizational unit, by ARN
+   * (`arn:aws:organizations::<management account>:organization/o-…`, `…:ou/o-…/ou-…`).
+   */
+  shares: { public: boolean; accounts: string[]; organizations?: string[]; organizationalUnits?: string[] };
   /** True when the shares were not looked up (the run's share-check budget ran out): `shares` is then unknown, not empty. */
   sharesUnchecked?: boolean;
 }
@@ -37,6 +43,11 @@ export interface AuditPolicyFigures {
   pricePerGbMonth: number;
   /** The organisation's own account ids: a share with any other account is a foreign share. */
   organisationAccounts: string[];
+  /**
+   * Our organization's id (`o-…`) when the audit could read it: a share with any other
+   * organization, or an OU of one, is a foreign share; absent, every such share counts as foreign.
+   */
+  organisationId?: string;
 }
 
 /**

@@ -12,7 +12,7 @@ export const REPORT_PAGE_SCRIPT = `
   data.fields.forEach(function (field, index) { F[field] = index; });
   var rows = data.rows;
   var haystacks = rows.map(function (r) {
-    return [r[F.key], r[F.name], r[F.owner], r[F.costCenter], r[F.account], r[F.status]].join('\\n').toLowerCase();
+    return [r[F.key], r[F.name], r[F.owner], r[F.costCenter], r[F.account], r[F.accountName], r[F.status]].join('\\n').toLowerCase();
   });
   var ROWS_PER_PAGE = 50;
   var TREES_PER_PAGE = 25;
@@ -21,7 +21,19 @@ export const REPORT_PAGE_SCRIPT = `
     q: byId('q'), owner: byId('f-owner'), status: byId('f-status'),
     account: byId('f-account'), region: byId('f-region'), flag: byId('f-flag')
   };
-  var trees = Array.prototype.slice.call(document.querySelectorAll('details.tree'));
+  // Tree i is a <details data-tree="i">, or, past the first page, a <template data-tree="i">
+  // holding one: inert markup the browser neither styles nor lays out until it is shown.
+  var trees = Array.prototype.slice.call(document.querySelectorAll('details.tree, template.tree-later'));
+  function treeElement(index) {
+    var slot = trees[index];
+    if (slot.tagName === 'TEMPLATE') {
+      var details = slot.content.firstElementChild;
+      slot.replaceWith(details);
+      trees[index] = details;
+      return details;
+    }
+    return slot;
+  }
   var state = { matches: rows.map(function (_, i) { return i; }), hits: null, page: 0, treeLimit: TREES_PER_PAGE };
   var marked = [];
 
@@ -70,12 +82,14 @@ export const REPORT_PAGE_SCRIPT = `
   function showTrees() {
     unmark();
     var shown = 0, matching = 0;
-    trees.forEach(function (details) {
-      var tree = Number(details.dataset.tree);
+    trees.forEach(function (slot, index) {
+      var tree = Number(slot.dataset.tree);
       var hit = state.hits === null || state.hits[tree] !== undefined;
       var visible = hit && shown < state.treeLimit;
       if (hit) matching++;
       if (visible) shown++;
+      if (!visible && slot.tagName === 'TEMPLATE') return;
+      var details = treeElement(index);
       details.hidden = !visible;
       details.classList.toggle('filtering', state.hits !== null && visible);
       if (visible && state.hits !== null) mark(tree, state.hits[tree]);
@@ -110,7 +124,7 @@ export const REPORT_PAGE_SCRIPT = `
     idCell.appendChild(jump);
     cell(tr, r[F.kind], 'nowrap');
     [r[F.name], r[F.owner], r[F.costCenter]].forEach(function (v) { cell(tr, v, 'text'); });
-    cell(tr, r[F.account], 'nowrap');
+    cell(tr, r[F.accountName] ? r[F.account] + ' · ' + r[F.accountName] : r[F.account], 'nowrap');
     cell(tr, r[F.region], 'nowrap');
     cell(tr, r[F.generation], 'num');
     cell(tr, r[F.ageDays], 'num');
@@ -135,8 +149,10 @@ export const REPORT_PAGE_SCRIPT = `
     byId('next-page').disabled = end >= state.matches.length;
   }
   function openTree(tree) {
-    var details = document.querySelector('details.tree[data-tree="' + Number(tree) + '"]');
-    if (!details) return;
+    var index = -1;
+    for (var i = 0; i < trees.length && index < 0; i++) if (Number(trees[i].dataset.tree) === Number(tree)) index = i;
+    if (index < 0) return;
+    var details = treeElement(index);
     details.hidden = false;
     details.open = true;
     details.scrollIntoView({ block: 'start' });

@@ -34,6 +34,11 @@ function svgNodeId(treeIndex: number, nodeIndex: number): string {
   return `t${treeIndex}n${nodeIndex}`;
 }
 
+/** The account id, and its name in the organization when known. */
+function accountLabel(node: TreeNode): string {
+  return node.accountName ? `${node.account ?? '?'} ${node.accountName}` : (node.account ?? '?');
+}
+
 function nodeLines(node: TreeNode): string[] {
   if (!node.inEstate) return [`${node.kind} ${node.id}`, node.region, node.notes[0] ?? 'not in the estate'];
   const style = STATUS_STYLE[node.status ?? 'unevaluated'];
@@ -42,7 +47,7 @@ function nodeLines(node: TreeNode): string[] {
   if (node.name !== undefined) lines.push(shorten(node.name, NAME_WIDTH));
   lines.push(
     shorten(facts.join(' · '), NAME_WIDTH),
-    `${style.label} · ${node.account ?? '?'} · ${node.region}`,
+    shorten(`${style.label} · ${accountLabel(node)} · ${node.region}`, NAME_WIDTH + 12),
   );
   const flags = node.flags.filter((flag) => flag !== 'quarantined').map((flag) => FLAG_LABEL[flag]);
   if (flags.length > 0) lines.push(`⚠ ${flags.join(' · ')}`);

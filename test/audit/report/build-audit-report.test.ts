@@ -156,6 +156,51 @@ describe('buildAuditReport: flags and findings', () => {
   });
 });
 
+describe('buildAuditReport: images shared with an organization or OU', () => {
+  const OURS = 'o-ourorg0001';
+  const ourOu = `arn:aws:organizations::111111111111:ou/${OURS}/ou-ab12-cdefgh34`;
+  const theirs = 'arn:aws:organizations::999999999999:organization/o-theirorg01';
+  const image = (id: string, organizations: string[], organizationalUnits: string[]) => ({
+    kind: 'image' as const,
+    id,
+    account: '111111111111',
+    accountName: 'payments-prod',
+    region: 'eu-west-1',
+    tags: { Owner: 'jane', CostCenter: 'cc-web' },
+    sizeGiB: 8,
+    backingSnapshotIds: [],
+    shares: { public: false, accounts: [], organizations, organizationalUnits },
+  });
+  const estate = [image(ami(70), [], [ourOu]), image(ami(71), [theirs], [])];
+
+  it('flags a share with another organization as foreign, and lists every organization share', () => {
+    // Act
+    const report = buildAuditReport(estate, { ...POLICY, organisationId: OURS }, NOW);
+
+    // Assess
+    expect(nodeOf(report, `eu-west-1/${ami(70)}`)).toMatchObject({
+      flags: [],
+      organizationShares: [ourOu],
+      accountName: 'payments-prod',
+    });
+    expect(nodeOf(report, `eu-west-1/${ami(71)}`)).toMatchObject({
+      flags: ['foreign-share'],
+      organizationShares: [theirs],
+    });
+    expect(report.findings.counts['foreign-share']).toBe(1);
+  });
+
+  it('counts every organization share as foreign, and says so, when the audit could not read its own organization', () => {
+    // Act
+    const report = buildAuditReport(estate, POLICY, NOW);
+
+    // Assess
+    const ours = nodeOf(report, `eu-west-1/${ami(70)}`);
+    expect(ours.flags).toEqual(['foreign-share']);
+    expect(ours.notes).toEqual([expect.stringContaining('could not read its own organization')]);
+  });
+});
+
 describe('buildAuditReport: hostile lineage tags', () => {
   const label = fc.oneof(
     fc.string(),

@@ -148,3 +148,75 @@ describe('Audit report in headless chromium', () => {
     expect(otherRequests).toEqual([]);
   });
 });
+
+describe('Audit report in headless chromium: trees past the first page', () => {
+  /** 40 lone snapshots: 40 trees, of which the first 25 are live markup and the rest templates. */
+  const LONE = Array.from({ length: 40 }, (_, index) => ({
+    kind: 'snapshot' as const,
+    id: snap(500 + index),
+    account: '111111111111',
+    region: 'eu-west-1',
+    tags: { Owner: `owner-${index}`, CostCenter: 'cc-1', 'clonewarden:status': 'compliant' },
+    createdAt: NOW.toISOString(),
+    sizeGiB: 1,
+    backingSnapshotIds: [],
+    shares: { public: false, accounts: [] },
+  }));
+  let workDir: string;
+  let browser: HeadlessChromium;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'clonewarden-report-'));
+    const file = join(workDir, 'audit.html');
+    await writeFile(file, await renderAuditHtml(buildAuditReport(LONE, POLICY, NOW)));
+    browser = await launchHeadlessChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForFunction("document.getElementById('match-count').textContent !== ''");
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('keeps the trees after the first page out of the live page until they are shown', async () => {
+    expect(await page.locator('details.tree').count()).toBe(25);
+    expect(await page.locator('template.tree-later').count()).toBe(15);
+    expect(await page.locator('#tree-count').textContent()).toBe(
+      'showing 25 of 40 matching trees (40 in all)',
+    );
+  });
+
+  it('draws a later tree when a search finds it, and marks the hit', async () => {
+    // Prepare: the last tree is in a template at load.
+    const last = LONE.at(-1)!.id;
+    expect(await page.locator('g.node', { hasText: last }).count()).toBe(0);
+    // Act
+    await page.fill('#q', last);
+    // Assess
+    expect(await page.locator('details.tree:not([hidden])').count()).toBe(1);
+    expect(await page.locator('g.node.hit').textContent()).toContain(last);
+    await page.click('#reset');
+  });
+
+  it('opens a later tree from the clone list, and shows the next page of trees', async () => {
+    // Act: the list is in tree order, so its last clone is the last tree's, still a template.
+    const last = LONE.at(-1)!.id;
+    await page.locator('#clone-rows button.link', { hasText: last }).click();
+    // Assess
+    const opened = page.locator('details.tree[open]', { has: page.locator('summary', { hasText: last }) });
+    expect(await opened.count()).toBe(1);
+    expect(await opened.locator('g.node', { hasText: last }).count()).toBe(1);
+    await page.click('#more-trees');
+    expect(await page.locator('details.tree:not([hidden])').count()).toBe(40);
+    expect(await page.locator('template.tree-later').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+  });
+});
