@@ -126,7 +126,9 @@ async function measure(accounts: number) {
     const { jobs, calls: fanOutCalls } = await fanOut(accounts);
     const dir = mkdtempSync(join(tmpdir(), 'clonewarden-bench-jobs-'));
     // Round robin: what a queue hands out when every job takes about as long.
-    const shares = Array.from({ length: CONCURRENCY }, (_, w) => jobs.filter((_, i) => i % CONCURRENCY === w));
+    const shares = Array.from({ length: CONCURRENCY }, (_, w) =>
+      jobs.filter((_, i) => i % CONCURRENCY === w),
+    );
     const started = performance.now();
     const children = await Promise.all(
       shares.map(async (share, w) => {
@@ -152,8 +154,13 @@ async function measure(accounts: number) {
       regions: REGIONS.length,
       jobs: jobs.length,
       jobsCompleted: results.filter((r) => r.status === 'done').length,
-      jobsFailed: results.filter((r) => r.status === 'failed').map((r) => `${r.account}/${r.region}: ${r.error}`),
-      estate: { snapshotsPerAccountRegion: fake.estate.snapshots, imagesPerAccountRegion: fake.estate.images },
+      jobsFailed: results
+        .filter((r) => r.status === 'failed')
+        .map((r) => `${r.account}/${r.region}: ${r.error}`),
+      estate: {
+        snapshotsPerAccountRegion: fake.estate.snapshots,
+        imagesPerAccountRegion: fake.estate.images,
+      },
       concurrency: CONCURRENCY,
       wallSeconds: Math.round(wallSeconds * 10) / 10,
       jobsPerSecond: Math.round((jobs.length / wallSeconds) * 10) / 10,
@@ -179,7 +186,9 @@ async function main(): Promise<void> {
   const runs = [];
   for (const accounts of SIZES) {
     const run = await measure(accounts);
-    process.stderr.write(`measured ${accounts} accounts: ${JSON.stringify({ ...run, callsInJobsByOperation: undefined })}\n`);
+    process.stderr.write(
+      `measured ${accounts} accounts: ${JSON.stringify({ ...run, callsInJobsByOperation: undefined })}\n`,
+    );
     runs.push(run);
   }
   const [small, large] = runs;
@@ -191,7 +200,10 @@ async function main(): Promise<void> {
     runs,
     doubling: { callRatio, limit: 2.2, holds: callRatio <= 2.2 },
   };
-  writeFileSync(join(import.meta.dirname, 'results', 'org-fanout.json'), `${JSON.stringify(output, null, 2)}\n`);
+  writeFileSync(
+    join(import.meta.dirname, 'results', 'org-fanout.json'),
+    `${JSON.stringify(output, null, 2)}\n`,
+  );
   process.stdout.write(`${JSON.stringify(output.doubling)}\n`);
   if (!output.doubling.holds) process.exitCode = 1;
 }
