@@ -215,33 +215,29 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     forAccount: scope.forAccount,
     inRegion: scope.inRegion,
     ec2: (inRegion = region) => ec2In(inRegion),
-    sns: lazily(async () => {
-      const { SNSClient } = await import('@aws-sdk/client-sns');
-      return instrumented(new SNSClient({ ...common(), region }), 'SNS');
-    }),
+    sns: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-sns')).SNSClient({ ...common(), region }), 'SNS'),
+    ),
     dynamodb,
     documents: lazily(() => documentClientOf(dynamodb())),
-    sts: lazily(async () => {
-      const { STSClient } = await import('@aws-sdk/client-sts');
-      return instrumented(new STSClient({ ...common(), region }), 'STS');
-    }),
+    sts: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-sts')).STSClient({ ...common(), region }), 'STS'),
+    ),
     kms: (inRegion = region) => kmsIn(inRegion),
     organizations: lazily(async () => {
       const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
       return instrumented(new OrganizationsClient({ ...common(), region }), 'Organizations');
     }),
-    s3: lazily(async () => {
-      const { S3Client } = await import('@aws-sdk/client-s3');
-      return instrumented(new S3Client({ ...common(), region }), 'S3');
-    }),
+    s3: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-s3')).S3Client({ ...common(), region }), 'S3'),
+    ),
     securityHub: lazily(async () => {
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
       return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
     }),
-    sqs: lazily(async () => {
-      const { SQSClient } = await import('@aws-sdk/client-sqs');
-      return instrumented(new SQSClient({ ...common(), region }), 'SQS');
-    }),
+    sqs: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-sqs')).SQSClient({ ...common(), region }), 'SQS'),
+    ),
   };
 }
 

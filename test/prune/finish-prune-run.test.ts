@@ -60,7 +60,12 @@ function harness(store: MemoryRunStore, now = new Date('2026-12-02T01:00:00Z')) 
   };
   const options = {
     runs: store,
-    alerts: { publish: async (input: unknown) => (published.push(input), 'id') },
+    alerts: {
+      publish: async (input: unknown) => {
+        published.push(input);
+        return 'id';
+      },
+    },
     topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts',
     log: quiet,
     now: () => now,
