@@ -4,12 +4,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { listActiveAccounts } from '../shared/aws/active-accounts.js';
 import { resolveRegion } from '../shared/aws/aws-config.js';
+import { StsCallerIdentity } from '../shared/aws/caller-identity.js';
 import { createAwsClients } from '../shared/aws/clients.js';
+import { SqsPruneJobQueue } from '../shared/aws/prune-job-queue.js';
+import { DynamoDbPruneRunStart } from '../shared/aws/prune-run-start.js';
 import { createPruneContext } from '../shared/prune/create-prune-context.js';
+import { type FanOutSummary, fanOutPrune } from '../shared/prune/fan-out-prune.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
 import { runPrune } from '../shared/prune/run-prune.js';
-import { functionSettings } from '../shared/settings/resolve-settings.js';
+import { functionSettings, type Settings } from '../shared/settings/resolve-settings.js';
 import { CountedMetrics } from './counted-metrics.js';
 import { readableStacks } from './readable-stacks.js';
 
@@ -26,15 +31,21 @@ const SAFETY_MARGIN_MS = 90_000;
 
 /**
  * The raw handler, which the tests call: one scheduled prune run. Dry-run comes from
- * CLONEWARDEN_DRY_RUN and the policy only; the scheduled event carries nothing we read.
- * Returns the report, which is also logged.
+ * CLONEWARDEN_DRY_RUN and the policy only. In organization mode (CLONEWARDEN_MEMBER_ROLE and
+ * CLONEWARDEN_PRUNE_QUEUE_URL set) it fans the run out to the prune worker, one job per account
+ * and region, named by the schedule's `time`; else it prunes its own account and region.
+ * Returns the report (or the fan-out's summary), which is also logged.
  */
-export async function prune(_event: unknown, context?: Context): Promise<PruneReport> {
+export async function prune(event: unknown, context?: Context): Promise<PruneReport | FanOutSummary> {
   aws.counter.reset();
+  // The ledger decides prune dates and quarantine ages: the function refuses to run without it.
+  const settings = functionSettings();
+  if (settings.memberRole && settings.pruneQueueUrl) {
+    return fanOut(settings as Settings & { ledgerTable: string; pruneQueueUrl: string }, event);
+  }
   const remaining = context?.getRemainingTimeInMillis?.();
   const pruneContext = await createPruneContext({
-    // The ledger decides prune dates and quarantine ages: the function refuses to run without it.
-    settings: functionSettings(),
+    settings,
     aws,
     log: logger,
     metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
@@ -43,6 +54,32 @@ export async function prune(_event: unknown, context?: Context): Promise<PruneRe
   const report = { ...(await runPrune(pruneContext)), apiCalls: aws.counter.snapshot() };
   logger.info('prune report', { report });
   return report;
+}
+
+async function fanOut(
+  settings: Settings & { ledgerTable: string; pruneQueueUrl: string },
+  event: unknown,
+): Promise<FanOutSummary> {
+  const summary = await fanOutPrune({
+    runId: scheduledTime(event) ?? new Date().toISOString(),
+    regions: settings.pruneRegions ?? [aws.region],
+    listAccounts: () => listActiveAccounts(aws),
+    hubAccount: async () => (await new StsCallerIdentity(aws).whoAmI()).account,
+    runs: new DynamoDbPruneRunStart(aws, settings.ledgerTable),
+    queue: new SqsPruneJobQueue(aws, settings.pruneQueueUrl),
+    log: logger,
+    now: () => new Date(),
+  });
+  metrics.addMetric('PruneJobsQueued', MetricUnit.Count, summary.jobs);
+  return summary;
+}
+
+/** The scheduled event's `time` ("Amazon EventBridge events"), the same on a retry of the same event. */
+function scheduledTime(event: unknown): string | undefined {
+  const time = (event as { time?: unknown } | undefined)?.time;
+  return typeof time === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(time)
+    ? time
+    : undefined;
 }
 
 /** The wrapped handler, which Lambda calls on its daily schedule. */

@@ -24,13 +24,21 @@ export interface FakeEstateOptions {
   region?: string;
   /** Creation time of every clone; defaults to now. */
   createdAt?: Date;
+  /**
+   * An organization: every account and region its own estate of `snapshots` (built on first
+   * request), told apart by the request's signing credentials; STS AssumeRole is answered too,
+   * with credentials that name the role's account. The hub's own credentials are FAKE_ACCOUNT's.
+   */
+  perAccount?: boolean;
 }
 
 export interface FakeEc2Endpoint {
   endpoint: string;
   region: string;
-  /** What the fake holds. */
+  /** What the fake holds (per account and region, when `perAccount`). */
   estate: { images: number; snapshots: number; instances: number; launchTemplates: number };
+  /** Requests answered per account (`perAccount` only; EC2 and STS). */
+  requestsByAccount(): Record<string, number>;
   /** Requests answered, by action (server side: every page and every retry counts). */
   requests(): Record<string, number>;
   /** Seconds the server spent building responses, summed: its share of the wall time. */
@@ -424,11 +432,48 @@ function errorXml(code: string, message: string, requestId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>${el('Code', code)}${el('Message', message)}</Error></Errors>${el('RequestID', requestId)}</Response>`;
 }
 
+/** Member credentials name their account: `ASIA` + the 12 digits (see `assumeRoleXml`). */
+const MEMBER_KEY = /^ASIA(\d{12})$/;
+
+/** The account and region a request is signed for (SigV4 credential scope). */
+function signedScope(request: IncomingMessage): { account: string; region?: string } {
+  const scope = /Credential=([^/,]+)\/\d{8}\/([^/]+)\//.exec(String(request.headers.authorization ?? ''));
+  const member = MEMBER_KEY.exec(scope?.[1] ?? '');
+  return { account: member?.[1] ?? FAKE_ACCOUNT, ...(scope?.[2] ? { region: scope[2] } : {}) };
+}
+
+/** STS AssumeRole, answered with credentials whose key id names the role's account. */
+function assumeRoleXml(params: Params, requestId: string): string {
+  const roleArn = params.get('RoleArn') ?? '';
+  const account = /^arn:aws:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+  if (!account) throw new Ec2Fault('ValidationError', `${roleArn} is not a role ARN`);
+  const expiration = new Date(Date.now() + 3600_000).toISOString();
+  const credentials = `${el('AccessKeyId', `ASIA${account}`)}${el('SecretAccessKey', 'fake')}${el('SessionToken', `session-${account}`)}${el('Expiration', expiration)}`;
+  const user = `${el('AssumedRoleId', `AROAFAKE:${params.get('RoleSessionName') ?? ''}`)}${el('Arn', `arn:aws:sts::${account}:assumed-role/member/clonewarden`)}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>${credentials}</Credentials><AssumedRoleUser>${user}</AssumedRoleUser></AssumeRoleResult><ResponseMetadata>${el('RequestId', requestId)}</ResponseMetadata></AssumeRoleResponse>`;
+}
+
 /** Starts the fake on a free loopback port, with an estate of `options.snapshots` snapshots. */
 export async function startFakeEc2(options: FakeEstateOptions): Promise<FakeEc2Endpoint> {
-  const region = options.region ?? 'us-east-1';
-  const estate = buildEstate(options.snapshots, region, options.createdAt ?? new Date());
+  const homeRegion = options.region ?? 'us-east-1';
+  const createdAt = options.createdAt ?? new Date();
+  const estate = buildEstate(options.snapshots, homeRegion, createdAt);
+  const estates = new Map<string, Estate>();
+  /** The estate a request reads: the one estate, or its account and region's own. */
+  const estateFor = (request: IncomingMessage): { estate: Estate; region: string } => {
+    if (!options.perAccount) return { estate, region: homeRegion };
+    const { account, region = homeRegion } = signedScope(request);
+    byAccount[account] = (byAccount[account] ?? 0) + 1;
+    const key = `${account}/${region}`;
+    let own = estates.get(key);
+    if (!own) {
+      own = buildEstate(options.snapshots, region, createdAt);
+      estates.set(key, own);
+    }
+    return { estate: own, region };
+  };
   const counts: Record<string, number> = {};
+  const byAccount: Record<string, number> = {};
   let busy = 0;
 
   const answer = (request: IncomingMessage, response: ServerResponse, body: string) => {
@@ -442,12 +487,17 @@ export async function startFakeEc2(options: FakeEstateOptions): Promise<FakeEc2E
     try {
       if (request.method !== 'POST') throw new Ec2Fault('InvalidAction', 'Only POST is supported.');
       const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
-      if (!handler)
-        throw new Ec2Fault(
-          'InvalidAction',
-          `The action ${action || '(none)'} is not valid for this web service.`,
-        );
-      xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${XMLNS}">${el('requestId', requestId)}${handler(params, estate, region)}</${action}Response>`;
+      if (options.perAccount && action === 'AssumeRole') {
+        xml = assumeRoleXml(params, requestId);
+      } else {
+        if (!handler)
+          throw new Ec2Fault(
+            'InvalidAction',
+            `The action ${action || '(none)'} is not valid for this web service.`,
+          );
+        const target = estateFor(request);
+        xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${XMLNS}">${el('requestId', requestId)}${handler(params, target.estate, target.region)}</${action}Response>`;
+      }
     } catch (error) {
       status = 400;
       const fault = error instanceof Ec2Fault ? error : new Ec2Fault('InternalError', String(error));
@@ -474,7 +524,7 @@ export async function startFakeEc2(options: FakeEstateOptions): Promise<FakeEc2E
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    region,
+    region: homeRegion,
     estate: {
       images: estate.images.length,
       snapshots: estate.snapshots.length,
@@ -482,6 +532,7 @@ export async function startFakeEc2(options: FakeEstateOptions): Promise<FakeEc2E
       launchTemplates: estate.templates.length,
     },
     requests: () => ({ ...counts }),
+    requestsByAccount: () => ({ ...byAccount }),
     busySeconds: () => Math.round(busy) / 1000,
     close: () =>
       new Promise<void>((resolve, reject) => {

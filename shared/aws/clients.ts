@@ -5,6 +5,7 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
@@ -42,7 +43,8 @@ export type ServiceLabel =
   | 'KMS'
   | 'Organizations'
   | 'S3'
-  | 'SecurityHub';
+  | 'SecurityHub'
+  | 'SQS';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -88,6 +90,8 @@ export interface AwsClients {
   s3(): Promise<S3Client>;
   /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
   securityHub(): Promise<SecurityHubClient>;
+  /** Loaded on first use: only the organization prune puts its jobs on the queue. */
+  sqs(): Promise<SQSClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -211,29 +215,29 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     forAccount: scope.forAccount,
     inRegion: scope.inRegion,
     ec2: (inRegion = region) => ec2In(inRegion),
-    sns: lazily(async () => {
-      const { SNSClient } = await import('@aws-sdk/client-sns');
-      return instrumented(new SNSClient({ ...common(), region }), 'SNS');
-    }),
+    sns: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-sns')).SNSClient({ ...common(), region }), 'SNS'),
+    ),
     dynamodb,
     documents: lazily(() => documentClientOf(dynamodb())),
-    sts: lazily(async () => {
-      const { STSClient } = await import('@aws-sdk/client-sts');
-      return instrumented(new STSClient({ ...common(), region }), 'STS');
-    }),
+    sts: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-sts')).STSClient({ ...common(), region }), 'STS'),
+    ),
     kms: (inRegion = region) => kmsIn(inRegion),
     organizations: lazily(async () => {
       const { OrganizationsClient } = await import('@aws-sdk/client-organizations');
       return instrumented(new OrganizationsClient({ ...common(), region }), 'Organizations');
     }),
-    s3: lazily(async () => {
-      const { S3Client } = await import('@aws-sdk/client-s3');
-      return instrumented(new S3Client({ ...common(), region }), 'S3');
-    }),
+    s3: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-s3')).S3Client({ ...common(), region }), 'S3'),
+    ),
     securityHub: lazily(async () => {
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
       return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
     }),
+    sqs: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-sqs')).SQSClient({ ...common(), region }), 'SQS'),
+    ),
   };
 }
 

@@ -24,6 +24,8 @@ export interface PruneContextOptions {
   metrics: EnforcerMetrics;
   now?: () => Date;
   deadline?: number;
+  /** The organization prune: one digest for every job, sent by the run, none per job. */
+  digestSentByCaller?: boolean;
 }
 
 /** Reconciling a clone reads it once: it was just listed, so there is nothing to wait for. */
@@ -71,5 +73,6 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     reconcileLimit: options.settings.reconcileLimit ?? DEFAULT_RECONCILE_LIMIT,
     concurrency: DEFAULT_CONCURRENCY,
+    ...(options.digestSentByCaller ? { digestSentByCaller: true } : {}),
   };
 }

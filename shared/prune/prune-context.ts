@@ -31,6 +31,8 @@ export interface PruneContext {
   reconcileLimit: number;
   /** Deletions and reconciles in flight at once; adaptive retries absorb EC2 throttling. */
   concurrency: number;
+  /** The organization prune: the run sends no digest of its own, its job result goes into one. */
+  digestSentByCaller?: boolean;
 }
 
 export const DEFAULT_RECONCILE_LIMIT = 500;

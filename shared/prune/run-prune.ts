@@ -17,7 +17,7 @@ export async function runPrune(context: PruneContext): Promise<PruneReport> {
   const plan = await planPrune(context);
   const applied: AppliedPlan = context.dryRun ? NOTHING_APPLIED : await applyPlan(context, plan);
   const report = buildPruneReport(context, plan, applied, context.now());
-  const digestFailure = await sendDigest(context, report);
+  const digestFailure = context.digestSentByCaller ? undefined : await sendDigest(context, report);
   const final = digestFailure ? withDigestFailure(report, digestFailure) : report;
   countMetrics(context, final);
   return final;

@@ -11,6 +11,10 @@ const FALSE_VALUES = ['false', '0', 'no'];
  * ("IAM object quotas" and CreateRole's RoleName, IAM API reference).
  */
 export const MEMBER_ROLE_NAME = /^(?:[\w+=,.@-]{1,64}\/){0,8}[\w+=,.@-]{1,64}$/;
+/** An SQS queue URL: scheme, host, then /<12-digit account>/<queue name> ("Queue and message identifiers"). */
+const PRUNE_QUEUE_URL = /^https?:\/\/[A-Za-z0-9.:-]+\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
+/** A region name such as eu-west-1 or us-gov-west-1. */
+const REGION_NAME = /^[a-z]{2}(-[a-z]+){1,2}-\d$/;
 /** The CLI's log levels, quietest last. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -68,6 +72,22 @@ export const ENVIRONMENT_SCHEMA = z.object({
       .regex(/^[A-Za-z0-9_.-]{3,255}$/),
   ),
   CLONEWARDEN_MEMBER_ROLE: unlessBlank(z.string().trim().regex(MEMBER_ROLE_NAME)),
+  // The organization prune's job queue: https://sqs.<region>.amazonaws.com/<account>/<name>
+  // (or an emulator's endpoint, whose host differs; the path is what names the queue).
+  CLONEWARDEN_PRUNE_QUEUE_URL: unlessBlank(z.string().trim().regex(PRUNE_QUEUE_URL)),
+  CLONEWARDEN_PRUNE_REGIONS: unlessBlank(
+    z
+      .string()
+      .transform((list) => [
+        ...new Set(
+          list
+            .split(',')
+            .map((region) => region.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(z.array(z.string().regex(REGION_NAME)).min(1)),
+  ),
   // S3 bucket names: 3 to 63 of a-z, 0-9, . and -, starting and ending with a letter or digit.
   CLONEWARDEN_REPORT_BUCKET: unlessBlank(
     z
@@ -106,6 +126,10 @@ const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
   CLONEWARDEN_LEDGER_TABLE: (value) =>
     `CLONEWARDEN_LEDGER_TABLE=${shown(value)} must be a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .)`,
   CLONEWARDEN_MEMBER_ROLE: (value) => memberRoleProblem('CLONEWARDEN_MEMBER_ROLE', String(value)),
+  CLONEWARDEN_PRUNE_QUEUE_URL: (value) =>
+    `CLONEWARDEN_PRUNE_QUEUE_URL=${shown(value)} must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)`,
+  CLONEWARDEN_PRUNE_REGIONS: (value) =>
+    `CLONEWARDEN_PRUNE_REGIONS=${shown(value)} must be region names separated by commas, e.g. eu-west-1,us-east-1`,
   CLONEWARDEN_REPORT_BUCKET: (value) =>
     `CLONEWARDEN_REPORT_BUCKET=${shown(value)} must be an S3 bucket name (3 to 63 of a-z 0-9 . -)`,
 };

@@ -42,6 +42,10 @@ export interface Settings {
   memberRole?: string;
   /** The S3 bucket the scheduled audit writes its reports to. */
   reportBucket?: string;
+  /** Organization mode: the SQS queue the daily prune puts one job per account and region on. */
+  pruneQueueUrl?: string;
+  /** Organization mode: the regions the daily prune covers in every account (default: the hub's). */
+  pruneRegions?: string[];
 }
 
 /** The command-line flags that override a variable. */
@@ -111,6 +115,8 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     ...(vars.CLONEWARDEN_LEDGER_TABLE ? { ledgerTable: vars.CLONEWARDEN_LEDGER_TABLE } : {}),
     ...(memberRole ? { memberRole } : {}),
     ...(vars.CLONEWARDEN_REPORT_BUCKET ? { reportBucket: vars.CLONEWARDEN_REPORT_BUCKET } : {}),
+    ...(vars.CLONEWARDEN_PRUNE_QUEUE_URL ? { pruneQueueUrl: vars.CLONEWARDEN_PRUNE_QUEUE_URL } : {}),
+    ...(vars.CLONEWARDEN_PRUNE_REGIONS ? { pruneRegions: vars.CLONEWARDEN_PRUNE_REGIONS } : {}),
   };
 }
 

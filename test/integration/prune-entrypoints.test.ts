@@ -67,7 +67,7 @@ describe('Integration: prune entry points', () => {
     const { handler, prune } = await import('../../functions/prune.js');
 
     // Act
-    const raw = await prune({ 'detail-type': 'Scheduled Event' }, pruneContext);
+    const raw = (await prune({ 'detail-type': 'Scheduled Event' }, pruneContext)) as PruneReport;
     const wrapped = (await handler({ 'detail-type': 'Scheduled Event' }, pruneContext)) as PruneReport;
 
     // Assess

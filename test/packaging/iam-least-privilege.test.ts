@@ -17,6 +17,7 @@ const FUNCTIONS = [
   { name: 'enforce', entry: 'functions/enforce.ts', role: 'EnforceRole', writesClones: true },
   { name: 'prune', entry: 'functions/prune.ts', role: 'PruneRole', writesClones: true },
   { name: 'audit', entry: 'functions/audit.ts', role: 'AuditRole', writesClones: false },
+  { name: 'pruneWorker', entry: 'functions/prune-worker.ts', role: 'PruneWorkerRole', writesClones: true },
 ];
 
 /** The IAM service prefix of each SDK client package the project may use. */
@@ -41,6 +42,18 @@ const MEMBER_ROLE_ACTION = 'sts:AssumeRole';
 const TEMPORARY_CREDENTIALS_PROVIDER =
   '@aws-sdk/credential-providers/dist-es/fromTemporaryCredentials.base.js';
 const CLIENTS_FILE = 'shared/aws/clients.ts';
+
+/**
+ * Batch operations authorised as their single operation: "SendMessageBatch … permission for
+ * sqs:SendMessage" (Amazon SQS API permissions: Actions and resource reference).
+ */
+const AUTHORISED_AS: Record<string, string> = { 'sqs:SendMessageBatch': 'sqs:SendMessage' };
+
+/**
+ * Lambda polls an SQS event source with the function's role ("Lambda execution role",
+ * AWSLambdaSQSQueueExecutionRole): it receives, deletes and reads the queue's attributes.
+ */
+const SQS_EVENT_SOURCE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
 
 /** "No permissions are required to perform this operation" (STS GetCallerIdentity): never granted. */
 const ACTIONS_NEEDING_NO_PERMISSION = new Set(['sts:GetCallerIdentity']);
@@ -115,7 +128,10 @@ interface Statement {
 interface ServerlessConfig {
   provider: { iam?: unknown };
   params: { default: Record<string, string> };
-  functions: Record<string, { role?: unknown; destinations?: { onFailure?: { type?: string } } }>;
+  functions: Record<
+    string,
+    { role?: unknown; destinations?: { onFailure?: { type?: string } }; events?: Record<string, unknown>[] }
+  >;
   // biome-ignore lint/suspicious/noExplicitAny: serverless.yml is read loosely; the assertions are the checks.
   resources: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 }
@@ -231,6 +247,9 @@ function platformActions(
   }
   const onFailure = config.functions[functionName]?.destinations?.onFailure?.type;
   if (onFailure) actions.add(DESTINATION_ACTIONS[onFailure] ?? `unknown destination type ${onFailure}`);
+  if (config.functions[functionName]?.events?.some((event) => 'sqs' in event)) {
+    for (const action of SQS_EVENT_SOURCE_ACTIONS) actions.add(action);
+  }
   const encryptedTopic = Object.values(config.resources.Resources).some(
     (r) => r.Type === 'AWS::SNS::Topic' && r.Properties.KmsMasterKeyId,
   );
@@ -269,6 +288,9 @@ async function callsOfFunction(entry: string) {
     actions.add(MEMBER_ROLE_ACTION);
   }
   for (const action of ACTIONS_NEEDING_NO_PERMISSION) actions.delete(action);
+  for (const [batch, single] of Object.entries(AUTHORISED_AS)) {
+    if (actions.delete(batch)) actions.add(single);
+  }
   return { actions, untraced: scans.flatMap((scan) => scan.untraced), packages };
 }
 
@@ -412,12 +434,17 @@ describe('IAM: the restoring family (enforce function)', () => {
   });
 });
 
-/**
- * The hub roles that act in member accounts (enforce and prune: the functions that write clones),
- * as serverless.yml names them, in the member template's variables.
- */
-function hubRoleArnsForMember(): string[] {
-  return FUNCTIONS.filter(({ writesClones }) => writesClones).map(({ role }) => {
+/** The functions whose bundled code assumes the member role (`aws.forAccount`). */
+async function functionsActingInMembers() {
+  const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));
+  return FUNCTIONS.map((f, i) => ({ ...f, calls: calls[i]! })).filter(({ calls }) =>
+    calls.actions.has(MEMBER_ROLE_ACTION),
+  );
+}
+
+/** The role names of those functions as serverless.yml writes them, in the member template's variables. */
+function hubRoleArnsForMember(functions: readonly { role: string }[]): string[] {
+  return functions.map(({ role }) => {
     const name: string = config.resources.Resources[role]?.Properties.RoleName;
     const inMember = name
       .replace(`\${sls:stage}`, `\${Stage}`)
@@ -433,16 +460,20 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
   );
   let statements: Statement[];
   let used: Set<string>;
+  let actingInMembers: Awaited<ReturnType<typeof functionsActingInMembers>>;
 
   beforeAll(async () => {
-    // Prepare: what enforce and prune do in an account is EC2, and KMS for the clones' keys
-    // (alerts, idempotency, logs and Organizations stay in the hub).
+    // Prepare: what the functions that assume the role (enforce and the prune worker) do in an
+    // account is EC2, and KMS for the clones' keys (alerts, idempotency, logs and Organizations
+    // stay in the hub).
     statements = roleStatements(member.Resources, 'MemberRole');
-    const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));
-    used = new Set(calls.flatMap(({ actions }) => [...actions].filter((a) => /^(ec2|kms):/.test(a))));
+    actingInMembers = await functionsActingInMembers();
+    used = new Set(
+      actingInMembers.flatMap(({ calls }) => [...calls.actions].filter((a) => /^(ec2|kms):/.test(a))),
+    );
   });
 
-  it('grants exactly the EC2 and KMS calls that the enforce and prune code makes', () => {
+  it('grants exactly the EC2 and KMS calls that the enforce and prune worker code makes', () => {
     // Act
     const granted = new Set(statements.flatMap((s) => asList(s.Action)));
     const missing = [...used].filter((a) => !granted.has(a)).sort();
@@ -484,7 +515,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
       );
   });
 
-  it("is trusted by the hub's enforce and prune roles only, and only inside the organization", () => {
+  it("is trusted by the hub's enforce and prune worker roles only, and only inside the organization", () => {
     // Act
     const role = member.Resources.MemberRole?.Properties;
     const [trust, ...others] = role?.AssumeRolePolicyDocument.Statement ?? [];
@@ -494,7 +525,8 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(others).toEqual([]);
     expect(trust.Effect).toBe('Allow');
     expect(trust.Action).toBe('sts:AssumeRole');
-    expect(principals.sort()).toEqual(hubRoleArnsForMember().sort());
+    expect(actingInMembers.map((f) => f.name).sort()).toEqual(['enforce', 'pruneWorker']);
+    expect(principals.sort()).toEqual(hubRoleArnsForMember(actingInMembers).sort());
     expect(trust.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
     expect(role?.RoleName).toEqual({ Ref: 'MemberRoleName' });
     expect(member.Parameters.MemberRoleName.Default).toBe(config.params.default.memberRoleName);

@@ -1,0 +1,237 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  DescribeOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PruneWorkerOptions } from '../../functions/prune-worker.js';
+import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
+import type { FanOutSummary } from '../../shared/prune/fan-out-prune.js';
+import { asTags, createAlertInbox, createLedgerTable } from '../support/aws-fixtures.js';
+import { useEmulatorRegion } from '../support/emulator.js';
+import { lambdaContext } from '../support/run-cli.js';
+
+/*
+ * The organization prune end to end on moto (Organizations, STS, SQS, EC2, DynamoDB, SNS): the
+ * real prune function fans out to a real queue, and the real worker handler consumes what
+ * moto's SQS delivers, in the member accounts through the member role (moto keeps accounts
+ * apart by the assumed role's account). moto's AssumeRole does not check that the role exists,
+ * so the one failure a real organization shows most (the member StackSet not yet deployed in an
+ * account) is made at the worker's hub clients: that account's member clients answer AccessDenied.
+ */
+const REGION = 'eu-south-1';
+const MEMBER_ROLE = 'clonewarden-member';
+const context = lambdaContext(900_000, 'clonewarden-test-prune-worker');
+
+interface Member {
+  id: string;
+  name: string;
+}
+
+const members: Member[] = [];
+let sqs: SQSClient;
+let queueUrl: string;
+let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
+let failing: Member;
+
+/** An expired snapshot in the member's own account, made as someone working there. */
+async function expiredSnapshotIn(account: string): Promise<void> {
+  const { Credentials } = await new STSClient({ region: REGION }).send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'test-setup',
+    }),
+  );
+  const ec2 = new EC2Client({
+    region: REGION,
+    credentials: {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken!,
+    },
+  });
+  const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 4 }));
+  await ec2.send(
+    new CreateSnapshotCommand({
+      VolumeId: VolumeId!,
+      TagSpecifications: [
+        {
+          ResourceType: 'snapshot',
+          Tags: asTags({ 'clonewarden:status': 'compliant', Expiry: '2020-01-01' }),
+        },
+      ],
+    }),
+  );
+}
+
+/** The hub's clients with one account's member role denied, as when its StackSet instance is missing. */
+function hubWithoutRoleIn(account: string): AwsClients {
+  const denied = createAwsClients({
+    region: REGION,
+    memberRole: MEMBER_ROLE,
+    decorateStack: (stack) =>
+      stack.add(
+        () => async () => {
+          throw Object.assign(
+            new Error(
+              `User: arn:aws:sts::123456789012:assumed-role/clonewarden-test-prune-worker-enforce is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${account}:role/${MEMBER_ROLE}`,
+            ),
+            { name: 'AccessDenied', $fault: 'client' },
+          );
+        },
+        { step: 'initialize', name: 'denyMemberRole' },
+      ),
+  });
+  const hub = createAwsClients({ region: REGION, memberRole: MEMBER_ROLE });
+  return Object.assign(Object.create(hub) as AwsClients, {
+    forAccount: (id: string, region?: string) =>
+      id === account ? denied.forAccount(id, region) : hub.forAccount(id, region),
+  });
+}
+
+const asRecord = (message: Message): SQSRecord =>
+  ({
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body!,
+    eventSource: 'aws:sqs',
+  }) as SQSRecord;
+
+/** Lambda's event source mapping, by hand: receive, invoke, delete what did not fail. */
+async function consumeQueue(
+  worker: (
+    event: SQSEvent,
+    ctx: typeof context,
+    options: PruneWorkerOptions,
+  ) => Promise<{
+    batchItemFailures: { itemIdentifier: string }[];
+  }>,
+  options: PruneWorkerOptions,
+): Promise<{ invocations: number; failedMessages: number }> {
+  let invocations = 0;
+  let failedMessages = 0;
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 0 }),
+    );
+    if (Messages.length === 0) return { invocations, failedMessages };
+    const { batchItemFailures } = await worker({ Records: Messages.map(asRecord) }, context, options);
+    invocations++;
+    failedMessages += batchItemFailures.length;
+    const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+    const done = Messages.filter((m) => !failed.has(m.MessageId!));
+    if (done.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    }
+  }
+}
+
+beforeAll(async () => {
+  useEmulatorRegion(REGION);
+  const organizations = new OrganizationsClient({ region: REGION });
+  const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
+  if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  for (const name of ['fanout-payments', 'fanout-search', 'fanout-sandbox']) {
+    const created = await organizations.send(
+      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
+    );
+    members.push({ id: created.CreateAccountStatus!.AccountId!, name });
+  }
+  failing = members[2]!;
+  for (const member of members) await expiredSnapshotIn(member.id);
+  sqs = new SQSClient({ region: REGION });
+  queueUrl = (
+    await sqs.send(
+      new CreateQueueCommand({ QueueName: 'prune-fanout-jobs', Attributes: { VisibilityTimeout: '5' } }),
+    )
+  ).QueueUrl!;
+  inbox = await createAlertInbox(REGION, 'prune-fanout');
+  await createLedgerTable(REGION, 'prune-fanout-ledger');
+  const policy = join(mkdtempSync(join(tmpdir(), 'clonewarden-prune-fanout-')), 'clonewarden.yml');
+  writeFileSync(policy, 'version: 1\nrules: []\nprune: { graceDays: 3 }\n');
+  Object.assign(process.env, {
+    CLONEWARDEN_LEDGER_TABLE: 'prune-fanout-ledger',
+    CLONEWARDEN_POLICY: policy,
+    CLONEWARDEN_ALERT_TOPIC_ARN: inbox.topicArn,
+    CLONEWARDEN_MEMBER_ROLE: MEMBER_ROLE,
+    CLONEWARDEN_PRUNE_QUEUE_URL: queueUrl,
+    CLONEWARDEN_PRUNE_REGIONS: REGION,
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  delete process.env.CLONEWARDEN_DRY_RUN;
+  await inbox.drain();
+}, 120_000);
+
+describe('Integration: organization prune fan-out (real queue, real worker)', () => {
+  it('prunes every member account through the queue, reports the failing one by name, and sends one digest', async () => {
+    // Prepare
+    const { prune } = await import('../../functions/prune.js');
+    const { pruneWorker } = await import('../../functions/prune-worker.js');
+    const time = new Date().toISOString();
+
+    // Act: the daily schedule fires, then the worker drains the queue.
+    const summary = (await prune({ 'detail-type': 'Scheduled Event', time }, context)) as FanOutSummary;
+    const consumed = await consumeQueue(pruneWorker, { aws: hubWithoutRoleIn(failing.id) });
+
+    // Assess: one job per ACTIVE account of the organization (the hub's and other files' too).
+    expect(summary).toMatchObject({ runId: time, regions: [REGION], restarted: false });
+    expect(summary.jobs).toBe(summary.accounts);
+    expect(summary.accounts).toBeGreaterThanOrEqual(members.length + 1);
+    expect(consumed).toEqual({ invocations: summary.jobs, failedMessages: 0 });
+    // One digest, and nothing else: the jobs send none of their own.
+    const alerts = await inbox.drain();
+    expect(alerts.map((a) => a.attributes.eventName)).toEqual(['OrganizationPruneDigest']);
+    const digest = alerts[0]!.document as unknown as {
+      runId: string;
+      jobs: number;
+      done: number;
+      failedJobs: { account: string; accountName: string; region: string; error: string }[];
+      accounts: {
+        account: string;
+        accountName: string;
+        scanned: number;
+        marked: number;
+        jobsNotDone: number;
+      }[];
+    };
+    expect(digest).toMatchObject({ runId: time, jobs: summary.jobs, done: summary.jobs - 1 });
+    expect(digest.failedJobs).toEqual([
+      {
+        account: failing.id,
+        accountName: failing.name,
+        region: REGION,
+        error: expect.stringContaining('not authorized to perform: sts:AssumeRole'),
+      },
+    ]);
+    // The other members were pruned in their own account: each one's expired snapshot, dry-run.
+    for (const member of members.filter((m) => m !== failing)) {
+      expect(digest.accounts.find((line) => line.account === member.id)).toMatchObject({
+        accountName: member.name,
+        scanned: 1,
+        marked: 1,
+        jobsNotDone: 0,
+      });
+    }
+    expect(alerts[0]!.subject).toContain('1 jobs not done');
+  });
+});
