@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
+import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneListing } from '../aws/clone-listing.js';
 import { Ec2CloneShareReader } from '../aws/clone-shares.js';
 import { SecurityHubFindings } from '../aws/security-hub-findings.js';
@@ -31,6 +32,10 @@ export async function createAuditContext(options: AuditContextOptions): Promise<
   const sources = {
     listing: new Ec2CloneListing(aws),
     shares: new Ec2CloneShareReader(aws),
+    // The ledger, when configured, decides each clone's status; the tags otherwise.
+    ...(options.settings.ledgerTable
+      ? { ledger: dynamoDbLedgerRegion(aws, options.settings.ledgerTable) }
+      : {}),
   };
   return {
     policy,
