@@ -30,8 +30,9 @@ import { seedEstate } from './lib/demo-estate.js';
 import { demoPendingImage } from './lib/demo-pending-image.js';
 import { demoRestore } from './lib/demo-restore.js';
 import { demoSharing } from './lib/demo-sharing.js';
+import { demoTamper } from './lib/demo-tamper.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
-import { createAlertInbox, createIdempotencyTable } from './lib/emulator-resources.js';
+import { createAlertInbox, createIdempotencyTable, createLedgerTable } from './lib/emulator-resources.js';
 
 const REGION = 'us-east-1';
 const platform: Caller = {
@@ -78,10 +79,13 @@ async function runDemo(endpoint: string): Promise<void> {
   const inbox = await createAlertInbox(REGION, 'clonewarden-alerts');
   const topicArn = inbox.topicArn;
   await createIdempotencyTable(REGION, 'clonewarden-idempotency');
+  // The functions require the ledger (clonewarden's own record; the tags mirror it).
+  await createLedgerTable(REGION, 'clonewarden-ledger');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: resolve(import.meta.dirname, 'demo', 'policy.yml'),
     CLONEWARDEN_ALERT_TOPIC_ARN: topicArn,
     CLONEWARDEN_IDEMPOTENCY_TABLE: 'clonewarden-idempotency',
+    CLONEWARDEN_LEDGER_TABLE: 'clonewarden-ledger',
     CLONEWARDEN_ENFORCER_ROLE_ARN: `arn:aws:iam::${EMULATOR_ACCOUNT}:role/clonewarden-enforce`,
     POWERTOOLS_SERVICE_NAME: 'clonewarden',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -232,6 +236,14 @@ async function runDemo(endpoint: string): Promise<void> {
   );
 
   await demoRestore({ ec2, region: REGION, caller: developer, snapshotId: rogue.SnapshotId!, deliver });
+  await demoTamper({
+    ec2,
+    region: REGION,
+    caller: developer,
+    snapshotId: rogue.SnapshotId!,
+    deliver,
+    say: console.log,
+  });
 
   // 6. At-least-once delivery: the unlabelled snapshot's event arrives twice more.
   section('EventBridge delivers at least once: event 2 arrives twice more');
