@@ -4,6 +4,9 @@
  *
  *   node --import tsx bench/prune-scale.ts                   # against moto (the default)
  *   node --import tsx bench/prune-scale.ts --endpoint fake   # against a paginated fake EC2
+ *   node --import tsx bench/prune-scale.ts --endpoint fake-ledger
+ *       # the paginated fake EC2, each size twice side by side: tags only, then with the ledger
+ *       # (a DynamoDB table in moto holding an item per tagged clone, as an existing install's)
  *
  * moto's own cost grows with the square of the estate (it scans every tag for each resource it
  * lists, and ignores MaxResults), so its wall times measure the emulator as much as clonewarden.
@@ -32,6 +35,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { startEmulator, useEmulator } from '../scripts/lib/emulator.js';
+import { FAKE_ACCOUNT, type TaggedCloneSeed } from './lib/fake-ec2-endpoint.js';
 import { isInLaunchTemplate, isUsedByInstance, mixFor } from './lib/prune-estate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -168,21 +172,33 @@ async function buildChild(): Promise<string> {
   return outfile;
 }
 
+/** Where the measured run finds the ledger: a table on another endpoint (moto's DynamoDB). */
+interface LedgerTarget {
+  endpoint: string;
+  table: string;
+}
+
 async function runChild(
   bundle: string,
   endpoint: string,
   region: string,
+  ledger?: LedgerTarget,
 ): Promise<Omit<RunResult, 'snapshots' | 'images' | 'seededIn'>> {
-  const { stdout } = await promisify(execFile)(process.execPath, [bundle, '--child', endpoint, region], {
+  const env = { ...process.env };
+  delete env.AWS_ENDPOINT_URL_DYNAMODB;
+  // The SDK's service-specific endpoint variable sends DynamoDB (only) to the ledger's endpoint.
+  if (ledger) env.AWS_ENDPOINT_URL_DYNAMODB = ledger.endpoint;
+  const args = [bundle, '--child', endpoint, region, ...(ledger ? [ledger.table] : [])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, {
     cwd: ROOT,
     maxBuffer: 64 << 20,
-    env: { ...process.env },
+    env,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
-/** The measured run: a prune dry-run, alone in this process. */
-async function child(endpoint: string, region: string): Promise<void> {
+/** The measured run: a prune dry-run, alone in this process; with the ledger when `table` is given. */
+async function child(endpoint: string, region: string, table?: string): Promise<void> {
   useEmulator(endpoint, region);
   const { ApiCallCounter } = await import('../shared/aws/api-call-counter.js');
   const { createAwsClients } = await import('../shared/aws/clients.js');
@@ -203,22 +219,27 @@ async function child(endpoint: string, region: string): Promise<void> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const aws = createAwsClients({ region, counter });
   const waited: Record<string, number> = {};
-  aws.ec2(region).middlewareStack.add(
-    (next, context) => async (args) => {
-      const start = performance.now();
-      try {
-        return await next(args);
-      } finally {
-        const name = String(context.commandName).replace(/Command$/, '');
-        waited[name] = (waited[name] ?? 0) + (performance.now() - start) / 1000;
-      }
-    },
-    { step: 'initialize', name: 'benchOperationTimer' },
-  );
+  // biome-ignore lint/suspicious/noExplicitAny: one timer for two clients' stacks (EC2's and the ledger's).
+  const timer = (next: any, context: any) => async (args: any) => {
+    const start = performance.now();
+    try {
+      return await next(args);
+    } finally {
+      const name = String(context.commandName).replace(/Command$/, '');
+      waited[name] = (waited[name] ?? 0) + (performance.now() - start) / 1000;
+    }
+  };
+  const timed = { step: 'initialize', name: 'benchOperationTimer' } as const;
+  aws.ec2(region).middlewareStack.add(timer, timed);
+  // The ledger's reads too (the document client's commands are named Query, Get, …).
+  aws.documents().middlewareStack.add(timer, timed);
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
   const context = await createPruneContext({
-    settings: resolveSettings({ policy: policyPath, dryRun: true }, {}),
+    settings: resolveSettings(
+      { policy: policyPath, dryRun: true },
+      table ? { CLONEWARDEN_LEDGER_TABLE: table } : {},
+    ),
     aws,
     log: quiet,
     metrics: { count() {} },
@@ -385,9 +406,11 @@ function write(json: Record<string, unknown>): void {
   writeFileSync(join(RESULTS, 'prune-scale.json'), `${JSON.stringify(json, null, 2)}\n`);
   const motoResults = json.results as RunResult[] | undefined;
   const fake = json.paginatedFake as FakeSection | undefined;
+  const ledger = json.ledger as LedgerSection | undefined;
   const md = [
     ...(motoResults?.length === 2 ? [markdown(motoResults, json as unknown as Verdict)] : []),
     ...(fake ? [fakeMarkdown(fake)] : []),
+    ...(ledger ? [ledgerMarkdown(ledger)] : []),
   ].join('\n');
   writeFileSync(join(RESULTS, 'prune-scale.md'), md);
   process.stdout.write(`${JSON.stringify(json, null, 2)}\n\n${md}`);
@@ -456,18 +479,116 @@ async function runAgainstFake(bundle: string): Promise<void> {
   write({ ...previous, paginatedFake: section });
 }
 
+interface LedgerSection {
+  endpoints: string;
+  node: string;
+  /** Per size: the same estate, tags only and then with the ledger, one after the other. */
+  results: { snapshots: number; images: number; items: number; tagsOnly: Measured; withLedger: Measured }[];
+  withLedgerVerdict: Verdict;
+}
+
+/** An item per clone with a verdict, as the daily reconcile takes an existing install in. */
+async function seedLedger(target: LedgerTarget, region: string, clones: TaggedCloneSeed[]) {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { BatchWriteCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+  const { trustOnFirstUse } = await import('../shared/model/ledger-item.js');
+  const { createLedgerTable } = await import('../scripts/lib/emulator-resources.js');
+  await createLedgerTable(region, target.table);
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region, maxAttempts: 8 }));
+  const items = clones.map((clone) =>
+    trustOnFirstUse({ ...clone, account: FAKE_ACCOUNT, region }, '2026-01-01T00:00:00.000Z'),
+  );
+  const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, i) =>
+    items.slice(i * 25, i * 25 + 25),
+  );
+  await inParallel(batches.length, async (i) => {
+    let requests = batches[i]!.map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const { UnprocessedItems } = await documents.send(
+        new BatchWriteCommand({ RequestItems: { [target.table]: requests } }),
+      );
+      requests = (UnprocessedItems?.[target.table] ?? []) as typeof requests;
+    }
+  });
+  return items.length;
+}
+
+/** Each size against the paginated fake EC2: tags only, then the same estate with the ledger. */
+async function runWithLedger(bundle: string): Promise<void> {
+  const { startFakeEc2 } = await import('./lib/fake-ec2-endpoint.js');
+  const emulator = await startEmulator('bench-prune-ledger');
+  try {
+    const results: LedgerSection['results'] = [];
+    for (const size of SIZES) {
+      useEmulator(emulator.endpoint, size.region);
+      const target = { endpoint: emulator.endpoint, table: `bench-ledger-${size.snapshots}` };
+      const fake = await startFakeEc2({ snapshots: size.snapshots, region: size.region });
+      try {
+        const items = await seedLedger(target, size.region, fake.taggedClones());
+        const tagsOnly = await runChild(bundle, fake.endpoint, size.region);
+        const withLedger = await runChild(bundle, fake.endpoint, size.region, target);
+        const { images, snapshots } = fake.estate;
+        results.push({ snapshots, images, items, tagsOnly, withLedger });
+        process.stderr.write(`measured (ledger, ${size.snapshots}): ${JSON.stringify(results.at(-1))}\n`);
+      } finally {
+        await fake.close();
+      }
+    }
+    const section: LedgerSection = {
+      endpoints: 'EC2: bench/lib/fake-ec2-endpoint.ts; DynamoDB: moto 5.2.5',
+      node: process.version,
+      results,
+      withLedgerVerdict: verdictOf(results[0]!.withLedger, results[1]!.withLedger, true),
+    };
+    const previous = readPrevious() ?? { benchmark: 'prune-scale', node: process.version };
+    write({ ...previous, ledger: section });
+  } finally {
+    await emulator.stop();
+  }
+}
+
+function ledgerMarkdown(section: LedgerSection): string {
+  const dynamo = (m: Measured) =>
+    Object.entries(m.apiCallsByOperation)
+      .filter(([name]) => name.startsWith('DynamoDB'))
+      .map(([name, count]) => `${name} ${count}`)
+      .join(', ') || 'none';
+  const rows = section.results.flatMap((r) => [
+    `| ${r.snapshots.toLocaleString('en')} | tags only | ${r.tagsOnly.wallSeconds} | ${r.tagsOnly.cpuSeconds} | ${r.tagsOnly.peakRssMiB} | ${r.tagsOnly.apiCalls} | ${dynamo(r.tagsOnly)} |`,
+    `| ${r.snapshots.toLocaleString('en')} | ledger (${r.items.toLocaleString('en')} items) | ${r.withLedger.wallSeconds} | ${r.withLedger.cpuSeconds} | ${r.withLedger.peakRssMiB} | ${r.withLedger.apiCalls} | ${dynamo(r.withLedger)} |`,
+  ]);
+  const v = section.withLedgerVerdict;
+  return [
+    '## With the ledger, side by side with tags only',
+    '',
+    'Command: `node --import tsx bench/prune-scale.ts --endpoint fake-ledger`. Per size, the same estate',
+    'on the paginated fake EC2, measured twice in fresh child processes: tags only, then with',
+    '`CLONEWARDEN_LEDGER_TABLE` set to a moto DynamoDB table holding one item per clone with a verdict',
+    "(trust on first use of its tags, as the daily reconcile takes an existing install in). moto's",
+    "DynamoDB runs in another process on the same two cores, so the ledger's wall time includes it.",
+    '',
+    '| snapshots | run | wall (s) | CPU (s) | peak RSS (MiB) | API calls | ledger calls |',
+    '|---:|---|---:|---:|---:|---:|---|',
+    ...rows,
+    '',
+    `- With the ledger, 10x data: calls x${v.callRatio}, CPU x${v.cpuRatio}, wall x${v.wallRatio} (targets ≤ 11), peak RSS at 10,000 ${section.results[1]?.withLedger.peakRssMiB} MiB (< 256): ${v.met ? 'met' : 'MISSED'}.`,
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--child') {
-    await child(process.argv[3]!, process.argv[4]!);
+    await child(process.argv[3]!, process.argv[4]!, process.argv[5]);
     return;
   }
   const at = process.argv.indexOf('--endpoint');
   const endpoint = at === -1 ? 'moto' : process.argv[at + 1];
-  if (endpoint !== 'moto' && endpoint !== 'fake') {
-    throw new Error(`--endpoint ${endpoint}: expected moto or fake`);
+  if (endpoint !== 'moto' && endpoint !== 'fake' && endpoint !== 'fake-ledger') {
+    throw new Error(`--endpoint ${endpoint}: expected moto, fake or fake-ledger`);
   }
   const bundle = await buildChild();
-  if (endpoint === 'fake') await runAgainstFake(bundle);
+  if (endpoint === 'fake-ledger') await runWithLedger(bundle);
+  else if (endpoint === 'fake') await runAgainstFake(bundle);
   else await runAgainstMoto(bundle);
 }
 

@@ -30,6 +30,7 @@ import { seedEstate } from './lib/demo-estate.js';
 import { demoPendingImage } from './lib/demo-pending-image.js';
 import { demoRestore } from './lib/demo-restore.js';
 import { demoSharing } from './lib/demo-sharing.js';
+import { demoTamper } from './lib/demo-tamper.js';
 import { EMULATOR_ACCOUNT, startEmulator, useEmulator } from './lib/emulator.js';
 import { createAlertInbox, createIdempotencyTable, createLedgerTable } from './lib/emulator-resources.js';
 
@@ -78,6 +79,7 @@ async function runDemo(endpoint: string): Promise<void> {
   const inbox = await createAlertInbox(REGION, 'clonewarden-alerts');
   const topicArn = inbox.topicArn;
   await createIdempotencyTable(REGION, 'clonewarden-idempotency');
+  // The functions require the ledger (clonewarden's own record; the tags mirror it).
   await createLedgerTable(REGION, 'clonewarden-ledger');
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: resolve(import.meta.dirname, 'demo', 'policy.yml'),
@@ -236,6 +238,14 @@ async function runDemo(endpoint: string): Promise<void> {
   );
 
   await demoRestore({ ec2, region: REGION, caller: developer, snapshotId: rogue.SnapshotId!, deliver });
+  await demoTamper({
+    ec2,
+    region: REGION,
+    caller: developer,
+    snapshotId: rogue.SnapshotId!,
+    deliver,
+    say: console.log,
+  });
 
   // 6. At-least-once delivery: the unlabelled snapshot's event arrives twice more.
   section('EventBridge delivers at least once: event 2 arrives twice more');

@@ -43,10 +43,20 @@ export interface FakeEc2Endpoint {
   requests(): Record<string, number>;
   /** Seconds the server spent building responses, summed: its share of the wall time. */
   busySeconds(): number;
+  /** The clones that carry a `clonewarden:` verdict, as an existing install's ledger would take them in. */
+  taggedClones(): TaggedCloneSeed[];
   close(): Promise<void>;
 }
 
 type Params = URLSearchParams;
+
+/** A clone with `clonewarden:` tags: what the ledger bench seeds an item for. */
+export interface TaggedCloneSeed {
+  kind: 'image' | 'snapshot';
+  id: string;
+  tags: Record<string, string>;
+  backingSnapshotIds: string[];
+}
 
 class Ec2Fault extends Error {
   constructor(
@@ -93,6 +103,7 @@ interface Estate {
   templates: { id: string; name: string; imageId: string }[];
   /** Image id → what references it (live instances, launch templates), as DescribeImageReferences answers. */
   references: Map<string, { resourceType: string; arn: string }[]>;
+  tagged: TaggedCloneSeed[];
 }
 
 /**
@@ -115,6 +126,16 @@ function buildEstate(total: number, region: string, created: Date): Estate {
     volumes: new Map(),
     templates: [],
     references: new Map(),
+    tagged: [],
+  };
+  const remember = (
+    kind: TaggedCloneSeed['kind'],
+    id: string,
+    tags: Record<string, string>,
+    disks: string[],
+  ) => {
+    if (Object.keys(tags).some((key) => key.startsWith('clonewarden:')))
+      estate.tagged.push({ kind, id, tags, backingSnapshotIds: disks });
   };
   const volumeIds = Array.from({ length: VOLUMES }, (_, i) => hexId('vol', 1, i));
   const volumeXml = (id: string, snapshotId: string, size: number, attachedTo?: string) =>
@@ -170,6 +191,7 @@ function buildEstate(total: number, region: string, created: Date): Estate {
     const diskId = hexId('snap', 2, i);
     addSnapshot(diskId, builderVolume, 15, `Created by CreateImage(${builder}) for ${imageId}`);
     addImage(imageId, `bench-image-${i}`, diskId, mixFor(i), builder);
+    remember('image', imageId, mixFor(i), [diskId]);
     if (isUsedByInstance(i)) {
       addInstance(hexId('i', 2, i), imageId, used % 2 === 0 ? 'stopped' : 'running');
       used++;
@@ -187,6 +209,7 @@ function buildEstate(total: number, region: string, created: Date): Estate {
   }
   for (let i = 0; i < standalone; i++) {
     addSnapshot(hexId('snap', 3, i), volumeIds[i % VOLUMES]!, 20, '', mixFor(i));
+    remember('snapshot', hexId('snap', 3, i), mixFor(i), []);
   }
   return estate;
 }
@@ -534,6 +557,7 @@ export async function startFakeEc2(options: FakeEstateOptions): Promise<FakeEc2E
     requests: () => ({ ...counts }),
     requestsByAccount: () => ({ ...byAccount }),
     busySeconds: () => Math.round(busy) / 1000,
+    taggedClones: () => estate.tagged,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -28,8 +28,9 @@ export interface OpenViolation {
 
 /**
  * The clone's open violation, or `undefined` when it has none (compliant, exempt, released,
- * or never judged). Rule ids come from `clonewarden:violations`, which only the enforcer can
- * write (docs/deny-policy.json); each is still validated, and its severity is the policy's.
+ * or never judged). Status and rule ids are read from the record's `clonewarden:` tags, which
+ * are the ledger's mirror when the ledger is configured (`withLedgerTags`, read-estate.ts), and
+ * the tags as found otherwise; each rule id is still validated, and its severity is the policy's.
  */
 export function openViolation(record: EstateRecord, policy: Policy): OpenViolation | undefined {
   const status = record.tags[TAG.status];

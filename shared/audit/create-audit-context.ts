@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
+import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneListing } from '../aws/clone-listing.js';
 import { Ec2CloneShareReader } from '../aws/clone-shares.js';
 import { AwsOrganizationAccounts, type OrganizationAccountList } from '../aws/organization-accounts.js';
@@ -66,13 +67,21 @@ export async function createAuditContext(options: AuditContextOptions): Promise<
   const regions = auditRegions(aws.region, options.regions ?? policy.audit.regions);
   const organization = options.organization ?? new AwsOrganizationAccounts(aws, { log });
   const organizationMode = options.settings.memberRole !== undefined;
+  const table = options.settings.ledgerTable;
+  const ledger = table ? dynamoDbLedgerRegion(aws, table) : undefined;
   const sourcesByAccount = new Map<string, EstateSources>();
   const sources = (scope: EstateScope): EstateSources => {
     let found = sourcesByAccount.get(scope.account);
     if (!found) {
       // The caller's own account with its own clients: no role to assume there.
       const clients = scope.account === account ? aws : aws.forAccount(scope.account);
-      found = { listing: new Ec2CloneListing(clients), shares: new Ec2CloneShareReader(clients) };
+      found = {
+        listing: new Ec2CloneListing(clients),
+        shares: new Ec2CloneShareReader(clients),
+        // The ledger (the hub's, for every account), when configured, decides each clone's
+        // status; the tags otherwise.
+        ...(ledger ? { ledger } : {}),
+      };
       sourcesByAccount.set(scope.account, found);
     }
     return found;

@@ -1,8 +1,10 @@
+import type { LedgerRegionReader } from '../aws/clone-ledger-query.js';
 import type { CloneListing } from '../aws/clone-listing.js';
 import type { CloneShareReader } from '../aws/clone-shares.js';
 import type { CloneRecord } from '../model/clone-record.js';
 import type { Share } from '../model/clonewarden-tags.js';
 import { forEachConcurrently } from '../model/for-each-concurrently.js';
+import { withLedgerTags } from './ledger-tags.js';
 import type { EstateRecord } from './report/index.js';
 
 /** One part of the estate: an account in a region. Organisation mode reads many, one call each. */
@@ -18,6 +20,8 @@ export interface EstateScope {
 export interface EstateSources {
   listing: CloneListing;
   shares: CloneShareReader;
+  /** The ledger (CLONEWARDEN_LEDGER_TABLE): statuses and lineage from it, not from the tags. */
+  ledger?: LedgerRegionReader;
 }
 
 export interface EstateReadOptions {
@@ -48,9 +52,10 @@ export async function readEstateScope(
   scope: EstateScope,
   options: EstateReadOptions,
 ): Promise<EstateReading> {
-  const clones: CloneRecord[] = [];
+  let clones: CloneRecord[] = [];
   for await (const page of sources.listing.images(scope.region, EVERY_TAG)) clones.push(...page);
   for await (const page of sources.listing.snapshots(scope.region, EVERY_TAG)) clones.push(...page);
+  if (sources.ledger) clones = await withLedgerTags(sources.ledger, scope, clones);
   const checked = clones.slice(0, options.shareChecks);
   const shares = new Map<string, Share[]>();
   await forEachConcurrently(checked, options.concurrency, async (clone) => {

@@ -2,7 +2,7 @@ import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { LEDGER_ITEM_SCHEMA, type LedgerItem, ledgerPartition } from '../model/ledger-item.js';
 import type { AwsClients } from './clients.js';
 
-/** Reads a whole region's ledger items; only prune does (its own file, so only prune is granted Query). */
+/** Reads a whole region's ledger items: prune and the audit do (its own file, so only their roles are granted Query). */
 export type LedgerRegionReader = (account: string, region: string) => AsyncIterable<LedgerItem[]>;
 
 /**

@@ -1,5 +1,7 @@
 import { TAG } from '../model/clonewarden-tags.js';
+import type { CloneKind } from '../model/types.js';
 import type { CloneLedger } from './clone-ledger.js';
+import { type DiskImageLookup, governingItem } from './disk-images.js';
 
 /** The clone whose status is asked: where it lives (the ledger's key) and its tags. */
 export interface StatusQuery {
@@ -7,6 +9,8 @@ export interface StatusQuery {
   account: string;
   region: string;
   id: string;
+  /** A snapshot may be an image's disk, whose status is the image's. */
+  kind?: CloneKind;
   tags: Record<string, string>;
 }
 
@@ -30,18 +34,22 @@ export const TAG_CLONE_STATUS: CloneStatusReader = {
  * still cannot share it). A clone the ledger has no item for (tagged before the ledger existed)
  * falls back to its tag, believed as trust on first use; this reader never writes, so dry-run
  * stays read-only, and the item is taken in by the daily reconcile or by the first write.
+ * An image's disk is answered from the image's item (`governingItem`, with `disks`): a disk
+ * of a quarantined image is quarantined, whatever the disk's own tags say.
  */
 export class LedgerCloneStatus implements CloneStatusReader {
   readonly #ledger: CloneLedger;
+  readonly #disks: DiskImageLookup | undefined;
   readonly #fallback: CloneStatusReader;
 
-  constructor(ledger: CloneLedger, fallback: CloneStatusReader = TAG_CLONE_STATUS) {
+  constructor(ledger: CloneLedger, options: { disks?: DiskImageLookup; fallback?: CloneStatusReader } = {}) {
     this.#ledger = ledger;
-    this.#fallback = fallback;
+    this.#disks = options.disks;
+    this.#fallback = options.fallback ?? TAG_CLONE_STATUS;
   }
 
   async statusOf(clone: StatusQuery): Promise<string | undefined> {
-    const item = await this.#ledger.get({ account: clone.account, region: clone.region, id: clone.id });
+    const item = await governingItem(this.#ledger, this.#disks, clone);
     return item ? item.status : this.#fallback.statusOf(clone);
   }
 }

@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
 import { LedgerCloneStatus, TAG_CLONE_STATUS } from '../aws/clone-status.js';
+import { type DiskImageLookup, Ec2DiskImages } from '../aws/disk-images.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { DEFAULT_VISIBILITY_RETRY, Ec2CloneFacts, type VisibilityRetry } from '../aws/ec2-clone-facts.js';
 import { Ec2RestoreActions } from '../aws/ec2-restore-actions.js';
@@ -22,6 +23,11 @@ export interface ContextOptions {
   metrics: EnforcerMetrics;
   now?: () => Date;
   visibilityRetry?: VisibilityRetry;
+  /**
+   * Builds the lookup of an image's disks per account (default: `Ec2DiskImages`). The
+   * integration tests pass one that reads moto's images unfiltered: moto lacks the filter.
+   */
+  diskImages?: (aws: AwsClients) => DiskImageLookup;
 }
 
 /**
@@ -41,28 +47,34 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     options.visibilityRetry ?? (attempts ? { ...DEFAULT_VISIBILITY_RETRY, attempts } : undefined);
   const table = options.settings.ledgerTable;
   const ledger = table ? new DynamoDbCloneLedger(options.aws, table) : undefined;
-  // The ledger decides a clone's status; its tag only without a ledger (the CLI).
-  const status = ledger ? new LedgerCloneStatus(ledger) : TAG_CLONE_STATUS;
+  const diskImagesFor = options.diskImages ?? ((aws: AwsClients) => new Ec2DiskImages(aws));
   // One directory per container, with the caller's (the hub's) clients: the Organization is read
   // at most once per container, and only the management or a delegated admin account may read it.
   const organization = new AwsOrganizationDirectory(options.aws, { log: options.log });
   const needs = factNeedsOf(policy.rules);
   // The adapters that read and act in one account: the caller's own, or (organization mode) the
   // event's, so that keys, clones and grants are read where they live.
-  const adaptersFor = (aws: AwsClients) => ({
-    facts: new Ec2CloneFacts(aws, {
-      log: options.log,
-      now,
-      needs,
-      kms: new KmsKeys(aws, options.log),
-      ...(visibilityRetry ? { retry: visibilityRetry } : {}),
-    }),
-    shareFacts: new Ec2ShareFacts(aws, { status, organization }),
-    // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
-    restoreFacts: new Ec2RestoreFacts(aws, { status, now }),
-    actions: new Ec2CloneActions(aws, { log: options.log, now }),
-    restoreActions: new Ec2RestoreActions(aws),
-  });
+  const adaptersFor = (aws: AwsClients) => {
+    // An image's disks are looked up in the account that owns them; the ledger is the hub's.
+    const diskImages = diskImagesFor(aws);
+    // The ledger decides a clone's status (a disk's: its image's); its tag only without a ledger (the CLI).
+    const status = ledger ? new LedgerCloneStatus(ledger, { disks: diskImages }) : TAG_CLONE_STATUS;
+    return {
+      facts: new Ec2CloneFacts(aws, {
+        log: options.log,
+        now,
+        needs,
+        kms: new KmsKeys(aws, options.log),
+        ...(visibilityRetry ? { retry: visibilityRetry } : {}),
+      }),
+      shareFacts: new Ec2ShareFacts(aws, { status, organization }),
+      // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
+      restoreFacts: new Ec2RestoreFacts(aws, { status, now }),
+      actions: new Ec2CloneActions(aws, { log: options.log, now }),
+      restoreActions: new Ec2RestoreActions(aws),
+      diskImages,
+    };
+  };
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,

@@ -1,4 +1,5 @@
 import type { CloneLedger } from '../aws/clone-ledger.js';
+import type { DiskImageLookup } from '../aws/disk-images.js';
 import type { CloneActions } from '../aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../aws/ec2-clone-facts.js';
 import type { RestoreActions } from '../aws/ec2-restore-actions.js';
@@ -27,6 +28,8 @@ export interface EnforceContext {
   alerts: AlertPublisher;
   /** clonewarden's record; the functions always have one, the CLI only with CLONEWARDEN_LEDGER_TABLE. */
   ledger?: CloneLedger;
+  /** Which image a snapshot is a disk of, so that the tamper guard reads a disk's image's item. */
+  diskImages?: DiskImageLookup;
   log: EnforcerLog;
   metrics: EnforcerMetrics;
   now: () => Date;
@@ -48,6 +51,7 @@ export interface AccountAdapters {
   restoreFacts: RestoreFactsReader;
   actions: CloneActions;
   restoreActions: RestoreActions;
+  diskImages?: DiskImageLookup;
 }
 
 /** Organization mode: the door to the account an event happened in. */

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { openViolation } from '../../shared/audit/clone-finding.js';
 import { readEstateScope } from '../../shared/audit/read-estate.js';
+import type { LedgerRegionReader } from '../../shared/aws/clone-ledger-query.js';
 import type { CloneListing } from '../../shared/aws/clone-listing.js';
 import type { CloneShareReader } from '../../shared/aws/clone-shares.js';
 import type { CloneRecord } from '../../shared/model/clone-record.js';
+import { type LedgerItem, trustOnFirstUse } from '../../shared/model/ledger-item.js';
+import { parsePolicy } from '../../shared/policy/load-policy.js';
 
 const record = (kind: 'image' | 'snapshot', id: string, extra: Partial<CloneRecord> = {}): CloneRecord => ({
   kind,
@@ -103,5 +107,80 @@ describe('readEstateScope', () => {
       accountName: 'payments-prod',
       shares: { public: false, accounts: [], organizations: [org], organizationalUnits: [ou] },
     });
+  });
+});
+
+describe('readEstateScope with the ledger', () => {
+  const ACCOUNT = '111122223333';
+  const REGION = 'eu-west-1';
+  const item = (id: string, overrides: Partial<LedgerItem>): LedgerItem => ({
+    ...trustOnFirstUse(
+      { account: ACCOUNT, region: REGION, id, kind: 'image', tags: {}, backingSnapshotIds: [] },
+      '2026-01-01T00:00:00.000Z',
+    ),
+    ...overrides,
+  });
+
+  it("reads statuses and violations from the ledger, one Query per region; a disk takes its image's; tags only for clones it does not hold", async () => {
+    // Prepare: a developer rewrote the quarantined image's and its disk's tags.
+    const forged = { Name: 'golden', 'clonewarden:status': 'compliant', 'clonewarden:violations': '' };
+    const listing = listingOf(
+      [record('image', 'ami-00000001', { tags: forged, backingSnapshotIds: ['snap-00000001'] })],
+      [
+        record('snapshot', 'snap-00000001', { tags: { 'clonewarden:status': 'exempt' } }),
+        record('snapshot', 'snap-00000002', { tags: { 'clonewarden:status': 'violation' } }),
+      ],
+    );
+    const queried: string[] = [];
+    const ledger: LedgerRegionReader = async function* (account, region) {
+      queried.push(`${account}#${region}`);
+      yield [
+        item('ami-00000001', {
+          status: 'quarantined',
+          ruleIds: ['no-public-sharing'],
+          backingSnapshotIds: ['snap-00000001'],
+        }),
+      ];
+    };
+    const policy = parsePolicy(
+      'version: 1\nrules:\n  - id: no-public-sharing\n    type: allowed-sharing\n    severity: critical\n    action: quarantine\n    accounts: []\n',
+    );
+
+    // Act
+    const reading = await readEstateScope(
+      { listing, shares: { shares: async () => [] }, ledger },
+      { account: ACCOUNT, region: REGION },
+      { shareChecks: 0, concurrency: 1 },
+    );
+    const [image, disk, loose] = reading.records;
+
+    // Assess
+    expect(queried).toEqual([`${ACCOUNT}#${REGION}`]);
+    expect(image!.tags).toMatchObject({ Name: 'golden', 'clonewarden:status': 'quarantined' });
+    expect(openViolation(image!, policy)).toEqual({
+      ruleIds: ['no-public-sharing'],
+      severity: 'critical',
+      quarantined: true,
+    });
+    expect(disk!.tags['clonewarden:status']).toBe('quarantined');
+    expect(loose!.tags['clonewarden:status']).toBe('violation');
+  });
+
+  it('without the ledger, the audit reads the tags as found', async () => {
+    // Prepare
+    const listing = listingOf(
+      [record('image', 'ami-00000001', { tags: { 'clonewarden:status': 'compliant' } })],
+      [],
+    );
+
+    // Act
+    const reading = await readEstateScope(
+      { listing, shares: { shares: async () => [] } },
+      { account: ACCOUNT, region: REGION },
+      { shareChecks: 0, concurrency: 1 },
+    );
+
+    // Assess
+    expect(reading.records[0]!.tags['clonewarden:status']).toBe('compliant');
   });
 });

@@ -8,6 +8,7 @@ import {
   CreateTagsCommand,
   CreateVolumeCommand,
   DescribeImageAttributeCommand,
+  DescribeImagesCommand,
   DescribeSnapshotAttributeCommand,
   EC2Client,
   EnableImageCommand,
@@ -16,9 +17,18 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Caller, cloudTrailRecord, records } from '../../scripts/lib/cloudtrail-records.js';
+import {
+  type Caller,
+  cloudTrailRecord,
+  eventBridgeEnvelope,
+  records,
+} from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
+import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
+import type { DiskImageLookup } from '../../shared/aws/disk-images.js';
 import { type LedgerItem, tagsDisagreeing } from '../../shared/model/ledger-item.js';
+import { createEnforceContext } from '../../shared/pipeline/create-enforce-context.js';
+import { enforceRecord } from '../../shared/pipeline/enforce-record.js';
 import {
   asTags,
   createAlertInbox,
@@ -435,5 +445,116 @@ rules:
     const released = await runCli(['release', imageId, '--reason', 'reviewed', '--region', REGION]);
     expect(released.code).toBe(0);
     expect((await ledgerItem(imageId))!.status).toBe('exempt');
+  });
+});
+
+describe("Integration: an image's disks answer to the image's item", () => {
+  /**
+   * moto 5.2.5 does not implement DescribeImages' `block-device-mapping.snapshot-id` filter
+   * (FilterNotImplementedError), which `Ec2DiskImages` sends (unit-tested in
+   * test/aws/disk-images.test.ts). This stand-in asks moto for the same images unfiltered and
+   * keeps those whose block devices use the snapshot: everything else below is the real path.
+   */
+  const unfilteredDiskImages = (aws: AwsClients): DiskImageLookup => ({
+    async imagesOf(region, snapshotId) {
+      const { Images } = await aws
+        .ec2(region)
+        .send(new DescribeImagesCommand({ Owners: ['self'], IncludeDisabled: true }));
+      return (Images ?? [])
+        .filter((image) => image.BlockDeviceMappings?.some((m) => m.Ebs?.SnapshotId === snapshotId))
+        .map((image) => image.ImageId!);
+    },
+  });
+
+  async function enforceInProcess(record: Record<string, unknown>, policyPath: string) {
+    const context = await createEnforceContext({
+      settings: {
+        policyPath,
+        topicArn: inbox.topicArn,
+        forceDryRun: false,
+        enforcerPrincipals: [],
+        ledgerTable: TABLE,
+      },
+      aws: createAwsClients({ region: REGION }),
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      metrics: { count: () => {} },
+      diskImages: unfilteredDiskImages,
+    });
+    return enforceRecord(eventBridgeEnvelope(record), context);
+  }
+
+  /** A quarantined image's disk, whose clonewarden:status the developer rewrote to `compliant`. */
+  async function forgedDisk() {
+    const imageId = await quarantinedImage();
+    const [diskId] = (await imageTags(ec2, imageId)).snapshotIds;
+    expect((await ledgerItem(diskId!)) ?? 'no item of its own').toBe('no item of its own');
+    expect((await snapshotTags(ec2, diskId!))['clonewarden:status']).toBe('quarantined');
+    const forged = { 'clonewarden:status': 'compliant' };
+    await ec2.send(new CreateTagsCommand({ Resources: [diskId!], Tags: asTags(forged) }));
+    return { imageId, diskId: diskId!, forged };
+  }
+
+  const diskPermissions = async (snapshotId: string) =>
+    (
+      await ec2.send(
+        new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
+      )
+    ).CreateVolumePermissions ?? [];
+
+  it('a share of the disk of a quarantined image is reverted, though the disk’s status tag was rewritten', async () => {
+    // Prepare: the policy allows the partner, so only the quarantine can refuse the share.
+    const { diskId } = await forgedDisk();
+    const sharingPolicy = join(dir, 'disk-sharing.yml');
+    writeFileSync(
+      sharingPolicy,
+      `version: 1\ndryRun: false\nalerts: { minSeverity: low }\nrules:\n  - id: partners-only\n    type: allowed-sharing\n    severity: critical\n    action: quarantine\n    accounts: ["${PARTNER}"]\n`,
+    );
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: diskId,
+        Attribute: 'createVolumePermission',
+        OperationType: 'add',
+        UserIds: [PARTNER],
+      }),
+    );
+    const record = records.modifySnapshotAttribute({
+      caller: developer,
+      region: REGION,
+      snapshotId: diskId,
+      add: [{ userId: PARTNER }],
+    });
+
+    // Act
+    const verdict = await enforceInProcess(record, sharingPolicy);
+
+    // Assess
+    expect(verdict.violations).toEqual([
+      expect.objectContaining({
+        rule: 'quarantined-clone',
+        message: expect.stringContaining('is quarantined'),
+      }),
+    ]);
+    expect(await diskPermissions(diskId)).toEqual([]);
+  });
+
+  it('CreateTags rewriting the disk’s status: the image’s item writes the disk’s tags back, noted on the image’s item', async () => {
+    // Prepare
+    const { imageId, diskId, forged } = await forgedDisk();
+    await inbox.drain();
+
+    // Act
+    const verdict = await enforceInProcess(createTags(diskId, forged), policy);
+
+    // Assess
+    expect(verdict.status).toBe('violation');
+    expect(verdict.violations[0]!.message).toContain(
+      'set clonewarden:status=compliant (the ledger: quarantined)',
+    );
+    const image = (await ledgerItem(imageId))!;
+    expect(tagsDisagreeing(image, await snapshotTags(ec2, diskId), diskId)).toEqual([]);
+    expect(image.history.at(-1)!.note).toBe(
+      `tags rewritten from the ledger after CreateTags on its disk ${diskId}`,
+    );
+    expect((await inbox.drain()).filter((a) => a.subject.includes('CreateTags'))).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { buildAlert } from '../../actions/alert-message.js';
 import { type CloneLedger, changeLedgerItem } from '../../aws/clone-ledger.js';
+import { governingItem } from '../../aws/disk-images.js';
 import {
   closingChange,
   isQuarantinedInLedger,
@@ -45,7 +46,13 @@ export async function enforceTampering(event: TamperEvent, context: EnforceConte
   const ledger = context.ledger;
   const findings: Finding[] = [];
   for (const clone of event.clones) {
-    const item = ledger && (await ledger.get({ account: event.account, region: event.region, id: clone.id }));
+    const key = { account: event.account, region: event.region, id: clone.id };
+    // A disk's tags mirror its image's item; closing and reopening concern the clone's own item.
+    const item =
+      ledger &&
+      (event.action === 'tags'
+        ? await governingItem(ledger, context.diskImages, { ...key, kind: clone.kind })
+        : await ledger.get(key));
     if (!item) {
       findings.push({ ...NOTHING, notes: [`${clone.id}: not in the ledger, nothing to guard`] });
       continue;
@@ -129,11 +136,12 @@ const judgeTags: Judge = (event, clone, item, context) => {
     notes: [],
     planned: [{ type: 'tag', target: clone.id, region: event.region, tags: restore, done: false }],
     repair: async () => {
+      const whose = clone.id === item.id ? '' : ` on its disk ${clone.id}`;
       await noteInLedger(
         context.ledger!,
         item,
         event,
-        `tags rewritten from the ledger after ${event.eventName}`,
+        `tags rewritten from the ledger after ${event.eventName}${whose}`,
       );
       if (Object.keys(restore).length > 0) await context.actions.tag(event.region, [clone.id], restore);
       if (drop.length > 0) await context.actions.untag?.(event.region, [clone.id], drop);
