@@ -25,7 +25,7 @@ export interface AuditContextOptions {
  * regions. Dry-run (flag, env var or the policy's top-level `dryRun`) imports no findings.
  */
 export async function createAuditContext(options: AuditContextOptions): Promise<AuditContext> {
-  const policy = await loadPolicy(options.settings.policyPath);
+  const policy = await loadPolicy(options.settings.policyPath, options.aws);
   const { aws, account } = options;
   const regions = auditRegions(aws.region, options.regions ?? policy.audit.regions);
   const sources = {

@@ -5,6 +5,7 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
@@ -42,7 +43,8 @@ export type ServiceLabel =
   | 'KMS'
   | 'Organizations'
   | 'S3'
-  | 'SecurityHub';
+  | 'SecurityHub'
+  | 'SSM';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -88,6 +90,8 @@ export interface AwsClients {
   s3(): Promise<S3Client>;
   /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
   securityHub(): Promise<SecurityHubClient>;
+  /** Loaded on first use: only a policy kept in an SSM parameter (`CLONEWARDEN_POLICY=ssm:/…`) is read there. */
+  ssm(): Promise<SSMClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -233,6 +237,10 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     securityHub: lazily(async () => {
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
       return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
+    }),
+    ssm: lazily(async () => {
+      const { SSMClient } = await import('@aws-sdk/client-ssm');
+      return instrumented(new SSMClient({ ...common(), region }), 'SSM');
     }),
   };
 }
