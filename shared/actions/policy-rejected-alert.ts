@@ -46,9 +46,7 @@ export function buildPolicyRejectedAlert(
         origin: rejection.origin,
         version: sanitizeUserText(rejection.version, 200),
         keptVersion: sanitizeUserText(rejection.keptVersion, 200),
-        problems: rejection.problems
-          .slice(0, level.listItems)
-          .map((p) => sanitizeUserText(p, level.leafMax)),
+        problems: rejection.problems.slice(0, level.listItems).map((p) => sanitizeUserText(p, level.leafMax)),
       },
     }),
   });

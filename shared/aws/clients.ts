@@ -180,9 +180,8 @@ interface ClientScope {
   credentials?: AwsCredentialIdentityProvider;
 }
 
-/** One client set: one region as home, one set of credentials, clients built on first use. */
-function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope): AwsClients {
-  const region = options.region;
+/** What every client of a set shares: its retry, its credentials, and the counting of its calls. */
+function clientMaking(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope) {
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
   const common = () => ({
     ...retry,
@@ -198,6 +197,13 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     options.decorateStack?.(client.middlewareStack, service);
     return client;
   };
+  return { common, instrumented };
+}
+
+/** One client set: one region as home, one set of credentials, clients built on first use. */
+function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope): AwsClients {
+  const region = options.region;
+  const { common, instrumented } = clientMaking(options, counter, scope);
   const ec2In = perRegion((inRegion) =>
     instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2'),
   );
@@ -238,10 +244,9 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
       return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');
     }),
-    ssm: lazily(async () => {
-      const { SSMClient } = await import('@aws-sdk/client-ssm');
-      return instrumented(new SSMClient({ ...common(), region }), 'SSM');
-    }),
+    ssm: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-ssm')).SSMClient({ ...common(), region }), 'SSM'),
+    ),
   };
 }
 

@@ -64,7 +64,9 @@ class SsmPolicyDocument implements PolicyDocumentReader {
     const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
     const client = await this.#aws.ssm();
     // WithDecryption is ignored for String parameters and needed for SecureString ones (GetParameter, SSM API reference).
-    const { Parameter } = await client.send(new GetParameterCommand({ Name: this.#name, WithDecryption: true }));
+    const { Parameter } = await client.send(
+      new GetParameterCommand({ Name: this.#name, WithDecryption: true }),
+    );
     const text = Parameter?.Value ?? '';
     return { text, version: String(Parameter?.Version ?? text) };
   }

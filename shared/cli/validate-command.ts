@@ -1,18 +1,29 @@
-import { PolicyValidationError } from '../model/errors.js';
+import { stringify } from 'yaml';
+import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
+import { PolicyValidationError, UsageError } from '../model/errors.js';
+import { effectivePolicy, hasOrganizationalUnitOverrides } from '../policy/effective-policy.js';
 import { checkPolicyFile, describeRuleTypes } from '../policy/load-policy.js';
+import { type Policy, SCOPE_ID } from '../policy/schema.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
+import { connectAws } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
+import { createStderrLog } from './stderr-log.js';
 
 export const validateCommand: CliCommand = {
   usage: [
-    'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--strict] [--rule-types]',
+    'usage: clonewarden validate [policy.yml|s3://bucket/key|ssm:/name] [--policy WHERE] [--json] [--strict]',
+    '                            [--rule-types] [--account ID [--ou OU,…] [--region R]]',
     '',
     '  Exit 0 when the policy is valid, 2 when it is not (each problem names its path and line).',
     '  A valid policy may still hold parts that can never take effect (no rules, an expired',
     '  exemption, a rule that can not fire, alerts above every severity): each is a warning on stderr.',
     '  --strict       exit 2 on warnings too (for CI)',
     '  --rule-types   list the rule types with an example of each',
+    '  --account ID   print the policy in force in that account: the overrides of its OUs and its own',
+    '                 applied (YAML; with --json, the JSON line gains effective and overrides)',
+    "  --ou OU,…      the account's OUs, from the root's child down to its parent; without it they are",
+    '                 read from AWS Organizations (ListParents) when some override is keyed by an OU',
   ].join('\n'),
   async run(args) {
     const { values, positionals } = parseFlags(args, {
@@ -20,7 +31,11 @@ export const validateCommand: CliCommand = {
       json: { type: 'boolean' },
       strict: { type: 'boolean' },
       'rule-types': { type: 'boolean' },
+      account: { type: 'string' },
+      ou: { type: 'string' },
+      region: { type: 'string' },
     });
+    const { account, ous } = scopeFlags(values);
     if (values['rule-types']) {
       process.stdout.write(`${describeRuleTypes()}\n`);
       return 0;
@@ -29,9 +44,22 @@ export const validateCommand: CliCommand = {
       positionals[0] ?? resolveSettings({ ...(values.policy ? { policy: values.policy } : {}) }).policyPath;
     try {
       const { policy, warnings } = await checkPolicyFile(path, new Date());
+      const scoped =
+        account === undefined
+          ? undefined
+          : effectivePolicy(policy, {
+              accountId: account,
+              organizationalUnits: ous ?? (await organizationalUnitsOf(policy, account, values.region)),
+            });
       if (values.json) {
+        const effective = scoped ? { effective: printable(scoped.policy), overrides: scoped.applied } : {};
         process.stdout.write(
-          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id), warnings })}\n`,
+          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id), warnings, ...effective })}\n`,
+        );
+      } else if (scoped) {
+        const applied = scoped.applied.length > 0 ? scoped.applied.join(', then ') : 'none';
+        process.stdout.write(
+          `# the policy in force in account ${account} (overrides applied: ${applied})\n${stringify(printable(scoped.policy), { lineWidth: 0 })}`,
         );
       } else {
         process.stdout.write(
@@ -57,3 +85,36 @@ export const validateCommand: CliCommand = {
     }
   },
 };
+
+/** The account's OUs, read from Organizations only when some override is keyed by an OU. */
+async function organizationalUnitsOf(policy: Policy, account: string, region?: string): Promise<string[]> {
+  if (!hasOrganizationalUnitOverrides(policy)) return [];
+  const aws = await connectAws(region, { checkCredentials: true });
+  const directory = new AwsOrganizationDirectory(aws, { log: createStderrLog(resolveSettings().logLevel) });
+  return directory.organizationalUnitsOf(account);
+}
+
+/** The effective policy as written in a file: the overrides are spent. */
+function printable(policy: Policy): Omit<Policy, 'overrides'> {
+  const { overrides: _spent, ...rest } = policy;
+  return rest;
+}
+
+/** `--account ID` and `--ou OU,…`, checked. */
+function scopeFlags(values: { account?: string | undefined; ou?: string | undefined }) {
+  const account = values.account;
+  if (account !== undefined && !/^\d{12}$/.test(account)) {
+    throw new UsageError(`--account ${account.slice(0, 40)} is not a 12-digit account id`);
+  }
+  const ous = values.ou
+    ?.split(',')
+    .map((ou) => ou.trim())
+    .filter(Boolean);
+  if (ous?.some((ou) => !SCOPE_ID.test(ou) || !ou.startsWith('ou-'))) {
+    throw new UsageError(
+      `--ou ${values.ou?.slice(0, 80)} must be OU ids (ou-abcd-12345678), separated by commas`,
+    );
+  }
+  if (ous && account === undefined) throw new UsageError('--ou goes with --account ID');
+  return { account, ous };
+}

@@ -15,7 +15,11 @@ import {
 } from '../aws/organization-directory.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
-import { effectivePolicy, hasOrganizationalUnitOverrides, rulesOfEveryScope } from '../policy/effective-policy.js';
+import {
+  effectivePolicy,
+  hasOrganizationalUnitOverrides,
+  rulesOfEveryScope,
+} from '../policy/effective-policy.js';
 import type { Policy } from '../policy/schema.js';
 import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
@@ -98,7 +102,11 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
  * The policy's overrides: the policy in force in an event's account. Its OUs are read from
  * Organizations (cached per account) only when some override is keyed by an OU.
  */
-function policyScopes(policy: Policy, forceDryRun: boolean, directory: OrganizationalUnitPaths): PolicyScopes {
+function policyScopes(
+  policy: Policy,
+  forceDryRun: boolean,
+  directory: OrganizationalUnitPaths,
+): PolicyScopes {
   const byOu = hasOrganizationalUnitOverrides(policy);
   return {
     async policyIn(accountId) {

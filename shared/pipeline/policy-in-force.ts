@@ -17,7 +17,11 @@ export interface PolicyInForce {
  * (`CLONEWARDEN_POLICY_REFRESH_SECONDS`); an invalid update keeps the last good policy and is
  * alerted once per version on the hub's topic (the flag/env topic, else the kept policy's).
  */
-export function policyInForce(options: { settings: Settings; aws: AwsClients; log: EnforcerLog }): PolicyInForce {
+export function policyInForce(options: {
+  settings: Settings;
+  aws: AwsClients;
+  log: EnforcerLog;
+}): PolicyInForce {
   const { settings, aws, log } = options;
   const location = policyLocation(settings.policyPath);
   if (!location || location.kind === 'file') return loadedOnce(settings.policyPath);

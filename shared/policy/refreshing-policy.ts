@@ -74,7 +74,8 @@ export class RefreshingPolicy {
     try {
       document = await this.#reader.read();
     } catch (error) {
-      if (!good) throw error instanceof PolicyValidationError ? error : policyReadError(this.#reader.origin, error);
+      if (!good)
+        throw error instanceof PolicyValidationError ? error : policyReadError(this.#reader.origin, error);
       this.#options.log.warn('the policy could not be read again; the last good one stays in force', {
         origin: this.#reader.origin,
         error: String(error),

@@ -229,8 +229,14 @@ const OverrideSchema = z.strictObject({
       failedImages: z.enum(SEVERITIES).optional(),
     })
     .optional(),
-  rules: z.array(RuleConfigSchema).superRefine(uniqueRuleIds, { when: () => true }).optional(),
-  removeRules: z.array(ruleId).min(1, { error: 'list the ids of the rules to remove, or leave it out' }).optional(),
+  rules: z
+    .array(RuleConfigSchema)
+    .superRefine(uniqueRuleIds, { when: () => true })
+    .optional(),
+  removeRules: z
+    .array(ruleId)
+    .min(1, { error: 'list the ids of the rules to remove, or leave it out' })
+    .optional(),
   exemptions: z.array(ExemptionSchema).optional(),
 });
 
@@ -258,48 +264,56 @@ function checkOverrides(
         : replaced.has(id)
           ? `"${id}" is both in this override's rules and removed by it; keep one`
           : undefined;
-      if (problem) ctx.addIssue({ code: 'custom', path: ['overrides', scope, 'removeRules', index], input: id, message: problem });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['overrides', scope, 'removeRules', index],
+          input: id,
+          message: problem,
+        });
     });
   }
 }
 
 /** The whole policy file. Parse with `parsePolicy`/`loadPolicy` for messages with line numbers. */
-export const PolicySchema = z.strictObject({
-  version: z.literal(1, {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'missing; start the file with version: 1'
-        : `unsupported version ${JSON.stringify(issue.input)}; the only policy format is version: 1`,
-  }),
-  dryRun: z.boolean().default(false),
-  alerts: z
-    .strictObject({
-      topicArn: snsTopicArn.optional(),
-      minSeverity: z.enum(SEVERITIES).default('low'),
-      /** Send the `https` protocol an AWS Chatbot custom notification (docs/alerts.md). */
-      chatbot: z.boolean().optional(),
-      /**
-       * Alert, at this severity, when an image fails to become available (EC2's `EC2 AMI State
-       * Change` event with state `failed`). Left out: the failure is recorded, not alerted.
-       */
-      failedImages: z.enum(SEVERITIES).optional(),
-    })
-    .prefault({}),
-  rules: z
-    .array(RuleConfigSchema, {
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1, {
       error: (issue) =>
-        issue.input === undefined ? 'missing; list the rules (rules: [] for none)' : undefined,
-    })
-    .superRefine(uniqueRuleIds, { when: () => true }),
-  exemptions: z.array(ExemptionSchema).default(() => []),
-  trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
-  prune: pruneSchema,
-  /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
-  ledgerRetentionDays: positiveInteger().optional(),
-  audit: auditSchema,
-  /** Per OU id or account id: what changes there (see {@link effectivePolicy}). */
-  overrides: z.record(scopeId, OverrideSchema).default(() => ({})),
-}).superRefine(checkOverrides);
+        issue.input === undefined
+          ? 'missing; start the file with version: 1'
+          : `unsupported version ${JSON.stringify(issue.input)}; the only policy format is version: 1`,
+    }),
+    dryRun: z.boolean().default(false),
+    alerts: z
+      .strictObject({
+        topicArn: snsTopicArn.optional(),
+        minSeverity: z.enum(SEVERITIES).default('low'),
+        /** Send the `https` protocol an AWS Chatbot custom notification (docs/alerts.md). */
+        chatbot: z.boolean().optional(),
+        /**
+         * Alert, at this severity, when an image fails to become available (EC2's `EC2 AMI State
+         * Change` event with state `failed`). Left out: the failure is recorded, not alerted.
+         */
+        failedImages: z.enum(SEVERITIES).optional(),
+      })
+      .prefault({}),
+    rules: z
+      .array(RuleConfigSchema, {
+        error: (issue) =>
+          issue.input === undefined ? 'missing; list the rules (rules: [] for none)' : undefined,
+      })
+      .superRefine(uniqueRuleIds, { when: () => true }),
+    exemptions: z.array(ExemptionSchema).default(() => []),
+    trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
+    prune: pruneSchema,
+    /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
+    ledgerRetentionDays: positiveInteger().optional(),
+    audit: auditSchema,
+    /** Per OU id or account id: what changes there (see {@link effectivePolicy}). */
+    overrides: z.record(scopeId, OverrideSchema).default(() => ({})),
+  })
+  .superRefine(checkOverrides);
 
 /** A validated policy, defaults filled in. */
 export type Policy = z.output<typeof PolicySchema>;
