@@ -12,6 +12,7 @@ import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
 import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
 import { enforceRecord } from '../shared/pipeline/enforce-record.js';
+import { policyInForce } from '../shared/pipeline/policy-in-force.js';
 import { functionSettings, resolveSettings } from '../shared/settings/resolve-settings.js';
 import { CountedMetrics } from './counted-metrics.js';
 import { readableStacks } from './readable-stacks.js';
@@ -24,20 +25,32 @@ const { idempotencyTable, memberRole } = resolveSettings();
 // mode (the hub) it acts in each event's own account and region through the member role.
 const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
 
-/** Loaded once per container: the policy file and the adapters. A bad policy fails every event loudly. */
-let context: Promise<EnforceContext> | undefined;
-function enforceContext(): Promise<EnforceContext> {
-  context ??= createEnforceContext({
-    // Without the ledger table every event fails loudly (and lands in the failed-invocations queue).
-    settings: functionSettings(),
-    aws,
-    log: logger,
-    metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
-  }).catch((error: unknown) => {
-    context = undefined;
-    throw error;
-  });
-  return context;
+/**
+ * The policy in force, per container: the packaged file read once, or the S3 object / SSM
+ * parameter looked at every few minutes (an invalid update keeps the last good one and alerts
+ * once). Without the ledger table every event fails loudly (and lands in the failed-invocations queue).
+ */
+let policy: ReturnType<typeof policyInForce> | undefined;
+/** The adapters, built once per policy: a new policy rebuilds them (and their caches) once. */
+let context: { for: object; built: Promise<EnforceContext> } | undefined;
+async function enforceContext(): Promise<EnforceContext> {
+  const settings = functionSettings();
+  policy ??= policyInForce({ settings, aws, log: logger });
+  const inForce = await policy.current();
+  if (context?.for !== inForce) {
+    const built = createEnforceContext({
+      settings,
+      aws,
+      log: logger,
+      metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
+      policy: inForce,
+    }).catch((error: unknown) => {
+      context = undefined;
+      throw error;
+    });
+    context = { for: inForce, built };
+  }
+  return context.built;
 }
 
 /**

@@ -62,7 +62,7 @@ async function organizationScopes(
  * `dryRun`) imports no findings.
  */
 export async function createAuditContext(options: AuditContextOptions): Promise<AuditContext> {
-  const policy = await loadPolicy(options.settings.policyPath);
+  const policy = await loadPolicy(options.settings.policyPath, options.aws);
   const { aws, account, log } = options;
   const regions = auditRegions(aws.region, options.regions ?? policy.audit.regions);
   const organization = options.organization ?? new AwsOrganizationAccounts(aws, { log });

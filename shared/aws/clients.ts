@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
@@ -44,7 +45,8 @@ export type ServiceLabel =
   | 'Organizations'
   | 'S3'
   | 'SecurityHub'
-  | 'SQS';
+  | 'SQS'
+  | 'SSM';
 
 // biome-ignore lint/suspicious/noExplicitAny: any client's stack.
 export type ClientStackDecorator = (stack: MiddlewareStack<any, any>, service: ServiceLabel) => void;
@@ -92,6 +94,8 @@ export interface AwsClients {
   securityHub(): Promise<SecurityHubClient>;
   /** Loaded on first use: only the organization prune puts its jobs on the queue. */
   sqs(): Promise<SQSClient>;
+  /** Loaded on first use: only a policy kept in an SSM parameter (`CLONEWARDEN_POLICY=ssm:/…`) is read there. */
+  ssm(): Promise<SSMClient>;
   readonly counter: ApiCallCounter;
   /** The optional APIs this endpoint turned out not to implement, shared by every adapter. */
   readonly unsupported: UnsupportedOperations;
@@ -180,9 +184,8 @@ interface ClientScope {
   credentials?: AwsCredentialIdentityProvider;
 }
 
-/** One client set: one region as home, one set of credentials, clients built on first use. */
-function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope): AwsClients {
-  const region = options.region;
+/** What every client of a set shares: its retry, its credentials, and the counting of its calls. */
+function clientMaking(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope) {
   const retry = { retryMode: 'adaptive' as const, maxAttempts: options.maxAttempts ?? 5 };
   const common = () => ({
     ...retry,
@@ -198,6 +201,13 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     options.decorateStack?.(client.middlewareStack, service);
     return client;
   };
+  return { common, instrumented };
+}
+
+/** One client set: one region as home, one set of credentials, clients built on first use. */
+function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: ClientScope): AwsClients {
+  const region = options.region;
+  const { common, instrumented } = clientMaking(options, counter, scope);
   const ec2In = perRegion((inRegion) =>
     instrumented(new EC2Client({ ...common(), region: inRegion }), 'EC2'),
   );
@@ -237,6 +247,9 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     }),
     sqs: lazily(async () =>
       instrumented(new (await import('@aws-sdk/client-sqs')).SQSClient({ ...common(), region }), 'SQS'),
+    ),
+    ssm: lazily(async () =>
+      instrumented(new (await import('@aws-sdk/client-ssm')).SSMClient({ ...common(), region }), 'SSM'),
     ),
   };
 }

@@ -5,13 +5,18 @@
 
 /** `clonewarden validate --help`. */
 export const validateUsage = [
-  'usage: clonewarden validate [policy.yml] [--policy FILE] [--json] [--strict] [--rule-types]',
+  'usage: clonewarden validate [policy.yml|s3://bucket/key|ssm:/name] [--policy WHERE] [--json] [--strict]',
+  '                            [--rule-types] [--account ID [--ou OU,…] [--region R]]',
   '',
   '  Exit 0 when the policy is valid, 2 when it is not (each problem names its path and line).',
   '  A valid policy may still hold parts that can never take effect (no rules, an expired',
   '  exemption, a rule that can not fire, alerts above every severity): each is a warning on stderr.',
   '  --strict       exit 2 on warnings too (for CI)',
   '  --rule-types   list the rule types with an example of each',
+  '  --account ID   print the policy in force in that account: the overrides of its OUs and its own',
+  '                 applied (YAML; with --json, the JSON line gains effective and overrides)',
+  "  --ou OU,…      the account's OUs, from the root's child down to its parent; without it they are",
+  '                 read from AWS Organizations (ListParents) when some override is keyed by an OU',
 ].join('\n');
 
 /** `clonewarden replay --help`. */

@@ -7,6 +7,7 @@ import { UsageError } from '../model/errors.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { type ReleasePlan, releaseClone } from '../release/release-clone.js';
 import type { ReleaseResult } from '../release/release-result.js';
+import { policyLocation } from '../settings/environment.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import { connectAws, openTargetAccount, withCredentialHint } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
@@ -65,7 +66,10 @@ export const releaseCommand: CliCommand = withCredentialHint('release', {
     });
     // The policy is read only for its alert topic, and only when there is one to read.
     const policyTopic =
-      settings.topicArn === undefined && (values.policy || existsSync(settings.policyPath))
+      settings.topicArn === undefined &&
+      (values.policy ||
+        policyLocation(settings.policyPath)?.kind !== 'file' ||
+        existsSync(settings.policyPath))
         ? (await loadPolicy(settings.policyPath)).alerts.topicArn
         : undefined;
     const topicArn = settings.topicArn ?? policyTopic;

@@ -1,8 +1,14 @@
-import { PolicyValidationError } from '../model/errors.js';
+import { stringify } from 'yaml';
+import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
+import { PolicyValidationError, UsageError } from '../model/errors.js';
+import { effectivePolicy, hasOrganizationalUnitOverrides } from '../policy/effective-policy.js';
 import { checkPolicyFile, describeRuleTypes } from '../policy/load-policy.js';
+import { type Policy, SCOPE_ID } from '../policy/schema.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
+import { connectAws } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
+import { createStderrLog } from './stderr-log.js';
 
 export const validateCommand: CliCommand = {
   async run(args) {
@@ -11,7 +17,11 @@ export const validateCommand: CliCommand = {
       json: { type: 'boolean' },
       strict: { type: 'boolean' },
       'rule-types': { type: 'boolean' },
+      account: { type: 'string' },
+      ou: { type: 'string' },
+      region: { type: 'string' },
     });
+    const { account, ous } = scopeFlags(values);
     if (values['rule-types']) {
       process.stdout.write(`${describeRuleTypes()}\n`);
       return 0;
@@ -20,9 +30,22 @@ export const validateCommand: CliCommand = {
       positionals[0] ?? resolveSettings({ ...(values.policy ? { policy: values.policy } : {}) }).policyPath;
     try {
       const { policy, warnings } = await checkPolicyFile(path, new Date());
+      const scoped =
+        account === undefined
+          ? undefined
+          : effectivePolicy(policy, {
+              accountId: account,
+              organizationalUnits: ous ?? (await organizationalUnitsOf(policy, account, values.region)),
+            });
       if (values.json) {
+        const effective = scoped ? { effective: printable(scoped.policy), overrides: scoped.applied } : {};
         process.stdout.write(
-          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id), warnings })}\n`,
+          `${JSON.stringify({ valid: true, path, rules: policy.rules.map((r) => r.id), warnings, ...effective })}\n`,
+        );
+      } else if (scoped) {
+        const applied = scoped.applied.length > 0 ? scoped.applied.join(', then ') : 'none';
+        process.stdout.write(
+          `# the policy in force in account ${account} (overrides applied: ${applied})\n${stringify(printable(scoped.policy), { lineWidth: 0 })}`,
         );
       } else {
         process.stdout.write(
@@ -48,3 +71,36 @@ export const validateCommand: CliCommand = {
     }
   },
 };
+
+/** The account's OUs, read from Organizations only when some override is keyed by an OU. */
+async function organizationalUnitsOf(policy: Policy, account: string, region?: string): Promise<string[]> {
+  if (!hasOrganizationalUnitOverrides(policy)) return [];
+  const aws = await connectAws(region, { checkCredentials: true });
+  const directory = new AwsOrganizationDirectory(aws, { log: createStderrLog(resolveSettings().logLevel) });
+  return directory.organizationalUnitsOf(account);
+}
+
+/** The effective policy as written in a file: the overrides are spent. */
+function printable(policy: Policy): Omit<Policy, 'overrides'> {
+  const { overrides: _spent, ...rest } = policy;
+  return rest;
+}
+
+/** `--account ID` and `--ou OU,…`, checked. */
+function scopeFlags(values: { account?: string | undefined; ou?: string | undefined }) {
+  const account = values.account;
+  if (account !== undefined && !/^\d{12}$/.test(account)) {
+    throw new UsageError(`--account ${account.slice(0, 40)} is not a 12-digit account id`);
+  }
+  const ous = values.ou
+    ?.split(',')
+    .map((ou) => ou.trim())
+    .filter(Boolean);
+  if (ous?.some((ou) => !SCOPE_ID.test(ou) || !ou.startsWith('ou-'))) {
+    throw new UsageError(
+      `--ou ${values.ou?.slice(0, 80)} must be OU ids (ou-abcd-12345678), separated by commas`,
+    );
+  }
+  if (ous && account === undefined) throw new UsageError('--ou goes with --account ID');
+  return { account, ous };
+}

@@ -9,12 +9,22 @@ import { Ec2RestoreFacts } from '../aws/ec2-restore-facts.js';
 import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
 import { KmsKeys } from '../aws/kms-keys.js';
 import { MemberAccounts } from '../aws/member-accounts.js';
-import { AwsOrganizationDirectory, type OrganizationDirectory } from '../aws/organization-directory.js';
+import {
+  AwsOrganizationDirectory,
+  type OrganizationalUnitPaths,
+  type OrganizationDirectory,
+} from '../aws/organization-directory.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import {
+  effectivePolicy,
+  hasOrganizationalUnitOverrides,
+  rulesOfEveryScope,
+} from '../policy/effective-policy.js';
+import type { Policy } from '../policy/schema.js';
 import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
-import type { AccountAdapters, EnforceAccounts, EnforceContext } from './enforce-context.js';
+import type { AccountAdapters, EnforceAccounts, EnforceContext, PolicyScopes } from './enforce-context.js';
 
 export interface ContextOptions {
   settings: Settings;
@@ -28,6 +38,8 @@ export interface ContextOptions {
    * integration tests pass one that reads moto's images unfiltered: moto lacks the filter.
    */
   diskImages?: (aws: AwsClients) => DiskImageLookup;
+  /** The policy in force (see `policyInForce`); absent, it is loaded from `settings.policyPath`. */
+  policy?: Policy;
 }
 
 /**
@@ -38,8 +50,9 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   // Loaded on first use, not at import: the YAML parser and the policy schema are needed once
   // per container, and keeping them out of module init keeps the Lambda's import time close to
   // the EC2 client's own (bench/bundle-import.ts measures both, and the first event).
-  const { loadPolicy } = await import('../policy/load-policy.js');
-  const policy = await loadPolicy(options.settings.policyPath);
+  const policy =
+    options.policy ??
+    (await (await import('../policy/load-policy.js')).loadPolicy(options.settings.policyPath, options.aws));
   const now = options.now ?? (() => new Date());
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
   const attempts = options.settings.visibilityAttempts;
@@ -51,7 +64,8 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   // One directory per container, with the caller's (the hub's) clients: the Organization is read
   // at most once per container, and only the management or a delegated admin account may read it.
   const organization = new AwsOrganizationDirectory(options.aws, { log: options.log });
-  const needs = factNeedsOf(policy.rules);
+  // The facts any scope's rules need: an override may add an encryption rule.
+  const needs = factNeedsOf(rulesOfEveryScope(policy));
   // The adapters that read and act in one account: the caller's own, or (organization mode) the
   // event's, so that keys, clones and grants are read where they live.
   const adaptersFor = (aws: AwsClients) => {
@@ -78,6 +92,9 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
+    ...(Object.keys(policy.overrides).length > 0
+      ? { scopes: policyScopes(policy, options.settings.forceDryRun, organization) }
+      : {}),
     ...(topicArn ? { topicArn } : {}),
     enforcerPrincipals: options.settings.enforcerPrincipals,
     ...adaptersFor(options.aws),
@@ -90,6 +107,25 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
     log: options.log,
     metrics: options.metrics,
     now,
+  };
+}
+
+/**
+ * The policy's overrides: the policy in force in an event's account. Its OUs are read from
+ * Organizations (cached per account) only when some override is keyed by an OU.
+ */
+function policyScopes(
+  policy: Policy,
+  forceDryRun: boolean,
+  directory: OrganizationalUnitPaths,
+): PolicyScopes {
+  const byOu = hasOrganizationalUnitOverrides(policy);
+  return {
+    async policyIn(accountId) {
+      const organizationalUnits = byOu ? await directory.organizationalUnitsOf(accountId) : [];
+      const effective = effectivePolicy(policy, { accountId, organizationalUnits });
+      return { ...effective, dryRun: forceDryRun || effective.policy.dryRun };
+    },
   };
 }
 

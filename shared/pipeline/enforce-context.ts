@@ -41,6 +41,16 @@ export interface EnforceContext {
   accounts?: EnforceAccounts;
   /** The event's account's name in the organization, once opened: alerts and verdicts carry it. */
   accountName?: string;
+  /**
+   * The policy's overrides per OU or account (absent when it has none): `enforceRecord` replaces
+   * `policy` and `dryRun` with the ones in force in the event's account.
+   */
+  scopes?: PolicyScopes;
+}
+
+/** The policy in force in one account: the base policy with its OU's and its own overrides applied. */
+export interface PolicyScopes {
+  policyIn(accountId: string): Promise<{ policy: Policy; dryRun: boolean; applied: string[] }>;
 }
 
 /** The adapters that read and act in one account, and its name. */

@@ -29,6 +29,14 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
       );
     }
   }
+  if (context.scopes) {
+    // The rules in force where the event happened: the hub's policy with its OU's and account's overrides.
+    const scoped = await context.scopes.policyIn(event.account);
+    eventContext = { ...eventContext, policy: scoped.policy, dryRun: scoped.dryRun };
+    if (scoped.applied.length > 0) {
+      context.log.debug('policy overrides applied', { account: event.account, overrides: scoped.applied });
+    }
+  }
   // The table pairs each family with its own event type; TypeScript cannot correlate the two
   // through the union, so the lookup is widened once here.
   const pipeline = (await FAMILY_PIPELINES[event.family]()) as (

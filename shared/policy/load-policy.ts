@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml';
 import * as z from 'zod';
+import { resolveRegion } from '../aws/aws-config.js';
+import { type AwsClients, createAwsClients } from '../aws/clients.js';
+import { policyDocumentReader, policyReadError } from '../aws/policy-documents.js';
 import { PolicyValidationError } from '../model/errors.js';
 import { RULE_TYPES } from '../rules/registry.js';
+import { policyLocation } from '../settings/environment.js';
 import { suggestion } from './did-you-mean.js';
 import { policyWarnings } from './policy-warnings.js';
 import { type Policy, PolicySchema } from './schema.js';
@@ -77,11 +81,12 @@ function parsePolicyDocument(yamlText: string, fileName: string): ParsedPolicy {
 }
 
 /**
- * Reads and validates the policy file at `path`.
+ * Reads and validates the policy at `path`: a file, `s3://bucket/key` or `ssm:/name` (read with
+ * `aws`, or with the default credentials and region when not given).
  * A missing file is a `PolicyValidationError` that says how to point clonewarden at the right one.
  */
-export async function loadPolicy(path: string): Promise<Policy> {
-  return parsePolicy(await readPolicyText(path), path);
+export async function loadPolicy(path: string, aws?: AwsClients): Promise<Policy> {
+  return parsePolicy(await readPolicyText(path, aws), path);
 }
 
 /**
@@ -91,8 +96,9 @@ export async function loadPolicy(path: string): Promise<Policy> {
 export async function checkPolicyFile(
   path: string,
   now: Date,
+  aws?: AwsClients,
 ): Promise<{ policy: Policy; warnings: string[] }> {
-  const { policy, lineOf } = parsePolicyDocument(await readPolicyText(path), path);
+  const { policy, lineOf } = parsePolicyDocument(await readPolicyText(path, aws), path);
   const warnings = policyWarnings(policy, now)
     .map((warning) => ({
       line: lineOf(warning.path),
@@ -103,7 +109,17 @@ export async function checkPolicyFile(
   return { policy, warnings };
 }
 
-async function readPolicyText(path: string): Promise<string> {
+async function readPolicyText(path: string, aws?: AwsClients): Promise<string> {
+  const location = policyLocation(path);
+  if (location && location.kind !== 'file') {
+    const reader = policyDocumentReader(aws ?? createAwsClients({ region: await resolveRegion() }), location);
+    try {
+      return (await reader.read()).text;
+    } catch (error) {
+      if (error instanceof PolicyValidationError) throw error;
+      throw policyReadError(reader.origin, error);
+    }
+  }
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

@@ -182,62 +182,139 @@ const auditSchema = z
   })
   .prefault({});
 
-/** The whole policy file. Parse with `parsePolicy`/`loadPolicy` for messages with line numbers. */
-export const PolicySchema = z.strictObject({
-  version: z.literal(1, {
-    error: (issue) =>
-      issue.input === undefined
-        ? 'missing; start the file with version: 1'
-        : `unsupported version ${JSON.stringify(issue.input)}; the only policy format is version: 1`,
-  }),
-  dryRun: z.boolean().default(false),
+/**
+ * Reports a duplicate rule id in one list. Runs even when some entries failed: a duplicate id is
+ * worth reporting in the same pass.
+ */
+function uniqueRuleIds(rules: unknown, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(rules)) return;
+  const firstIndex = new Map<string, number>();
+  rules.forEach((rule, index) => {
+    const id = (rule as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string') return;
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'id'],
+        input: id,
+        message: `duplicate rule id "${id}" (also rules[${first}]); ids must be unique`,
+      });
+    }
+  });
+}
+
+/**
+ * An override's scope: an organizational unit id (`ou-` root id `-` suffix, ListParents' Id
+ * pattern in the Organizations API reference) or a 12-digit account id.
+ */
+export const SCOPE_ID = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|\d{12})$/;
+
+const scopeId = z.string().regex(SCOPE_ID, {
+  error: (issue) =>
+    `expected an OU id (ou-abcd-12345678) or a 12-digit account id as the key, got ${JSON.stringify(issue.input)}`,
+});
+
+/**
+ * What one scope changes (docs/policy.md, "Overrides per OU or account"): `rules` replace the rule
+ * in force with the same id or are appended, `removeRules` drop rules in force, `exemptions` are
+ * appended, `dryRun` and the `alerts` keys given replace. Everything else is the hub's alone.
+ */
+const OverrideSchema = z.strictObject({
+  description: z.string().max(500).optional(),
+  dryRun: z.boolean().optional(),
   alerts: z
     .strictObject({
-      topicArn: snsTopicArn.optional(),
-      minSeverity: z.enum(SEVERITIES).default('low'),
-      /** Send the `https` protocol an AWS Chatbot custom notification (docs/alerts.md). */
-      chatbot: z.boolean().optional(),
-      /**
-       * Alert, at this severity, when an image fails to become available (EC2's `EC2 AMI State
-       * Change` event with state `failed`). Left out: the failure is recorded, not alerted.
-       */
+      minSeverity: z.enum(SEVERITIES).optional(),
       failedImages: z.enum(SEVERITIES).optional(),
     })
-    .prefault({}),
+    .optional(),
   rules: z
-    .array(RuleConfigSchema, {
-      error: (issue) =>
-        issue.input === undefined ? 'missing; list the rules (rules: [] for none)' : undefined,
-    })
-    .superRefine(
-      (rules, ctx) => {
-        // Runs even when some entries failed: a duplicate id is worth reporting in the same pass.
-        if (!Array.isArray(rules)) return;
-        const firstIndex = new Map<string, number>();
-        rules.forEach((rule, index) => {
-          const id = (rule as { id?: unknown } | undefined)?.id;
-          if (typeof id !== 'string') return;
-          const first = firstIndex.get(id);
-          if (first === undefined) firstIndex.set(id, index);
-          else {
-            ctx.addIssue({
-              code: 'custom',
-              path: [index, 'id'],
-              input: id,
-              message: `duplicate rule id "${id}" (also rules[${first}]); ids must be unique`,
-            });
-          }
-        });
-      },
-      { when: () => true },
-    ),
-  exemptions: z.array(ExemptionSchema).default(() => []),
-  trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
-  prune: pruneSchema,
-  /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
-  ledgerRetentionDays: positiveInteger().optional(),
-  audit: auditSchema,
+    .array(RuleConfigSchema)
+    .superRefine(uniqueRuleIds, { when: () => true })
+    .optional(),
+  removeRules: z
+    .array(ruleId)
+    .min(1, { error: 'list the ids of the rules to remove, or leave it out' })
+    .optional(),
+  exemptions: z.array(ExemptionSchema).optional(),
 });
+
+/** One scope's override, as validated. */
+export type PolicyOverride = z.output<typeof OverrideSchema>;
+
+/**
+ * Cross-checks of the overrides: a removed rule must exist somewhere (else it is a typo that
+ * leaves a rule in force), and one override may not both replace and remove a rule.
+ */
+function checkOverrides(
+  policy: { rules?: unknown; overrides?: Record<string, PolicyOverride> },
+  ctx: z.RefinementCtx,
+): void {
+  const overrides = Object.entries(policy.overrides ?? {});
+  const ids = new Set<string>();
+  for (const rules of [policy.rules, ...overrides.map(([, o]) => o?.rules)]) {
+    if (Array.isArray(rules)) for (const rule of rules) if (typeof rule?.id === 'string') ids.add(rule.id);
+  }
+  for (const [scope, override] of overrides) {
+    const replaced = new Set((override?.rules ?? []).map((rule) => rule.id));
+    (override?.removeRules ?? []).forEach((id, index) => {
+      const problem = !ids.has(id)
+        ? `no rule has id "${id}" (in rules or any override)`
+        : replaced.has(id)
+          ? `"${id}" is both in this override's rules and removed by it; keep one`
+          : undefined;
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['overrides', scope, 'removeRules', index],
+          input: id,
+          message: problem,
+        });
+    });
+  }
+}
+
+/** The whole policy file. Parse with `parsePolicy`/`loadPolicy` for messages with line numbers. */
+export const PolicySchema = z
+  .strictObject({
+    version: z.literal(1, {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'missing; start the file with version: 1'
+          : `unsupported version ${JSON.stringify(issue.input)}; the only policy format is version: 1`,
+    }),
+    dryRun: z.boolean().default(false),
+    alerts: z
+      .strictObject({
+        topicArn: snsTopicArn.optional(),
+        minSeverity: z.enum(SEVERITIES).default('low'),
+        /** Send the `https` protocol an AWS Chatbot custom notification (docs/alerts.md). */
+        chatbot: z.boolean().optional(),
+        /**
+         * Alert, at this severity, when an image fails to become available (EC2's `EC2 AMI State
+         * Change` event with state `failed`). Left out: the failure is recorded, not alerted.
+         */
+        failedImages: z.enum(SEVERITIES).optional(),
+      })
+      .prefault({}),
+    rules: z
+      .array(RuleConfigSchema, {
+        error: (issue) =>
+          issue.input === undefined ? 'missing; list the rules (rules: [] for none)' : undefined,
+      })
+      .superRefine(uniqueRuleIds, { when: () => true }),
+    exemptions: z.array(ExemptionSchema).default(() => []),
+    trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
+    prune: pruneSchema,
+    /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
+    ledgerRetentionDays: positiveInteger().optional(),
+    audit: auditSchema,
+    /** Per OU id or account id: what changes there (see {@link effectivePolicy}). */
+    overrides: z.record(scopeId, OverrideSchema).default(() => ({})),
+  })
+  .superRefine(checkOverrides);
 
 /** A validated policy, defaults filled in. */
 export type Policy = z.output<typeof PolicySchema>;

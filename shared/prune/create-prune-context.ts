@@ -37,7 +37,8 @@ const LISTED_CLONE_RETRY = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
  * `dryRun` (which promises that nothing changes), or `prune.dryRun`, true by default.
  */
 export async function createPruneContext(options: PruneContextOptions): Promise<PruneContext> {
-  const policy = await loadPolicy(options.settings.policyPath);
+  // The policy is the hub's (its S3 object or SSM parameter, when it is kept there).
+  const policy = await loadPolicy(options.settings.policyPath, options.hubAws ?? options.aws);
   const now = options.now ?? (() => new Date());
   const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;

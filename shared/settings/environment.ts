@@ -20,6 +20,30 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
+ * Where the policy is read from: the packaged file (default), an S3 object or an SSM parameter
+ * (`CLONEWARDEN_POLICY`, `--policy`). S3 bucket names: 3 to 63 of a-z 0-9 . - ("Bucket naming
+ * rules", S3 user guide); SSM parameter names: a-z A-Z 0-9 _ . - /, at most 2048 with their path
+ * ("Requirements and constraints for parameter names", Systems Manager user guide).
+ */
+export type PolicyLocation =
+  | { kind: 'file'; path: string }
+  | { kind: 's3'; bucket: string; key: string }
+  | { kind: 'ssm'; name: string };
+
+const S3_POLICY = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.{1,1024})$/;
+const SSM_POLICY = /^ssm:(\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)$/;
+
+/** `s3://bucket/key`, `ssm:/name` or a file path; undefined for a malformed `s3:`/`ssm:` form. */
+export function policyLocation(value: string): PolicyLocation | undefined {
+  const s3 = S3_POLICY.exec(value);
+  if (s3) return { kind: 's3', bucket: s3[1]!, key: s3[2]! };
+  const ssm = SSM_POLICY.exec(value);
+  if (ssm && ssm[1]!.length <= 2048) return { kind: 'ssm', name: ssm[1]! };
+  if (/^(s3|ssm):/i.test(value)) return undefined;
+  return { kind: 'file', path: value };
+}
+
+/**
  * An empty variable is an unset one: `VAR=` in a shell, or an empty CloudFormation parameter,
  * means "use the default".
  */
@@ -37,7 +61,14 @@ const wholeNumber = (pattern: RegExp) => z.string().trim().regex(pattern).transf
  * documents each one, and a test keeps that table complete.
  */
 export const ENVIRONMENT_SCHEMA = z.object({
-  CLONEWARDEN_POLICY: unlessBlank(z.string()),
+  CLONEWARDEN_POLICY: unlessBlank(
+    z
+      .string()
+      .trim()
+      .refine((value) => policyLocation(value) !== undefined),
+  ),
+  // Seconds a function keeps the policy it read from S3 or SSM before it looks again (0 to 3600).
+  CLONEWARDEN_POLICY_REFRESH_SECONDS: unlessBlank(wholeNumber(/^\d{1,4}$/).pipe(z.number().max(3600))),
   CLONEWARDEN_ALERT_TOPIC_ARN: unlessBlank(z.string().regex(SNS_TOPIC_ARN)),
   CLONEWARDEN_DRY_RUN: unlessBlank(
     z
@@ -109,7 +140,9 @@ const shown = (value: unknown, max = 120) =>
 
 /** What is wrong with a value, and the fix, per variable. */
 const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
-  CLONEWARDEN_POLICY: (value) => `CLONEWARDEN_POLICY=${shown(value)} must be the path of a policy file`,
+  CLONEWARDEN_POLICY: (value) => policyLocationProblem('CLONEWARDEN_POLICY', String(value)),
+  CLONEWARDEN_POLICY_REFRESH_SECONDS: (value) =>
+    `CLONEWARDEN_POLICY_REFRESH_SECONDS=${shown(value, 20)} must be a whole number of seconds from 0 to 3600`,
   CLONEWARDEN_ALERT_TOPIC_ARN: (value) => topicArnProblem('CLONEWARDEN_ALERT_TOPIC_ARN', String(value)),
   CLONEWARDEN_DRY_RUN: (value) =>
     `CLONEWARDEN_DRY_RUN=${shown(value, 40)} is not a boolean: use true or false`,
@@ -133,6 +166,11 @@ const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
   CLONEWARDEN_REPORT_BUCKET: (value) =>
     `CLONEWARDEN_REPORT_BUCKET=${shown(value)} must be an S3 bucket name (3 to 63 of a-z 0-9 . -)`,
 };
+
+/** The policy location message, the same for the variable and for `--policy`. */
+export function policyLocationProblem(origin: string, value: string): string {
+  return `${origin}=${shown(value)} must be the path of a policy file, s3://bucket/key or ssm:/parameter-name`;
+}
 
 /** The member role message, the same for the variable and for `--member-role`. */
 export function memberRoleProblem(origin: string, value: string): string {

@@ -4,6 +4,8 @@ import {
   type LogLevel,
   MEMBER_ROLE_NAME,
   memberRoleProblem,
+  policyLocation,
+  policyLocationProblem,
   readEnvironment,
   SNS_TOPIC_ARN,
   topicArnProblem,
@@ -14,8 +16,10 @@ import {
  * (the env var / flag table in the README's "Command line").
  */
 export interface Settings {
-  /** Path of the policy file. */
+  /** Where the policy is: a file path (the packaged file by default), `s3://bucket/key` or `ssm:/name`. */
   policyPath: string;
+  /** How long a function keeps a policy read from S3 or SSM before it looks again (default 5 min). */
+  policyRefreshMs?: number;
   /** Overrides `alerts.topicArn`. */
   topicArn?: string;
   /** `true` forces dry-run whatever the policy says; `false`/absent leaves it to the policy. */
@@ -69,6 +73,9 @@ const OVERRIDES: { [Flag in keyof SettingFlags]-?: keyof Environment } = {
 };
 
 function checkFlags(flags: SettingFlags): void {
+  if (flags.policy !== undefined && !policyLocation(flags.policy)) {
+    throw new UsageError(policyLocationProblem('--policy', flags.policy));
+  }
   if (flags.topicArn !== undefined && !SNS_TOPIC_ARN.test(flags.topicArn)) {
     throw new UsageError(topicArnProblem('--topic-arn', flags.topicArn));
   }
@@ -101,8 +108,12 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
   const memberRole = flags.memberRole ?? vars.CLONEWARDEN_MEMBER_ROLE;
   const reconcileLimit =
     flags.reconcileLimit !== undefined ? Number(flags.reconcileLimit) : vars.CLONEWARDEN_RECONCILE_LIMIT;
+  const policyPath = flags.policy ?? vars.CLONEWARDEN_POLICY ?? './clonewarden.yml';
   return {
-    policyPath: flags.policy ?? vars.CLONEWARDEN_POLICY ?? './clonewarden.yml',
+    policyPath,
+    ...(vars.CLONEWARDEN_POLICY_REFRESH_SECONDS !== undefined
+      ? { policyRefreshMs: vars.CLONEWARDEN_POLICY_REFRESH_SECONDS * 1000 }
+      : {}),
     ...(topicArn ? { topicArn } : {}),
     forceDryRun: flags.dryRun === true || vars.CLONEWARDEN_DRY_RUN === true,
     enforcerPrincipals: vars.CLONEWARDEN_ENFORCER_ROLE_ARN ?? [],

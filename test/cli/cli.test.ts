@@ -156,6 +156,26 @@ describe('CLI: main', () => {
       expect(stderr).toBe('');
     });
 
+    it('prints the policy in force in an account with --account and --ou, overrides applied', async () => {
+      // Act
+      const { code, stdout } = await run(
+        'validate',
+        'test/fixtures/policy/overrides.yml',
+        '--account',
+        '111122223333',
+        '--ou',
+        'ou-ab12-prod0001',
+      );
+
+      // Assess
+      expect(code).toBe(0);
+      expect(stdout).toContain(
+        '# the policy in force in account 111122223333 (overrides applied: ou-ab12-prod0001)',
+      );
+      expect(stdout).toContain('action: quarantine');
+      expect(stdout).not.toContain('overrides:');
+    });
+
     it('explains every problem of an invalid policy as "path: message (line N)" and exits 2', async () => {
       // Act
       const { code, stdout, stderr } = await run('validate', 'test/fixtures/policy/invalid-many.yml');

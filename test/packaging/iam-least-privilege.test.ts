@@ -31,6 +31,7 @@ const IAM_PREFIX_BY_CLIENT: Record<string, string> = {
   '@aws-sdk/client-organizations': 'organizations',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-ssm': 'ssm',
 };
 
 /**

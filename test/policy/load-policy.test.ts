@@ -109,6 +109,7 @@ describe('Policy: parsePolicy', () => {
       trustedServices: [...DEFAULT_TRUSTED_SERVICES],
       prune: { dryRun: true, graceDays: 7, expiryTag: 'Expiry', maxAgeDays: {}, pricePerGbMonth: 0.05 },
       audit: { regions: [], organizationAccounts: [], shareChecks: 2000, securityHub: { enabled: false } },
+      overrides: {},
     });
   });
 
@@ -172,7 +173,7 @@ describe('Policy: parsePolicy', () => {
       case: 'an unknown top-level key',
       yaml: `${HEADER}${DEPTH_RULE}    max: 2\nexemption: []\n`,
       expected: [
-        'exemption: unknown key (did you mean "exemptions"?); allowed here: version, dryRun, alerts, rules, exemptions, trustedServices, prune, ledgerRetentionDays, audit (line 8)',
+        'exemption: unknown key (did you mean "exemptions"?); allowed here: version, dryRun, alerts, rules, exemptions, trustedServices, prune, ledgerRetentionDays, audit, overrides (line 8)',
       ],
     },
     {
