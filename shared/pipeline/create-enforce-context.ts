@@ -66,29 +66,15 @@ export async function createEnforceContext(options: ContextOptions): Promise<Enf
   const organization = new AwsOrganizationDirectory(options.aws, { log: options.log });
   // The facts any scope's rules need: an override may add an encryption rule.
   const needs = factNeedsOf(rulesOfEveryScope(policy));
-  // The adapters that read and act in one account: the caller's own, or (organization mode) the
-  // event's, so that keys, clones and grants are read where they live.
-  const adaptersFor = (aws: AwsClients) => {
-    // An image's disks are looked up in the account that owns them; the ledger is the hub's.
-    const diskImages = diskImagesFor(aws);
-    // The ledger decides a clone's status (a disk's: its image's); its tag only without a ledger (the CLI).
-    const status = ledger ? new LedgerCloneStatus(ledger, { disks: diskImages }) : TAG_CLONE_STATUS;
-    return {
-      facts: new Ec2CloneFacts(aws, {
-        log: options.log,
-        now,
-        needs,
-        kms: new KmsKeys(aws, options.log),
-        ...(visibilityRetry ? { retry: visibilityRetry } : {}),
-      }),
-      shareFacts: new Ec2ShareFacts(aws, { status, organization }),
-      // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
-      restoreFacts: new Ec2RestoreFacts(aws, { status, now }),
-      actions: new Ec2CloneActions(aws, { log: options.log, now }),
-      restoreActions: new Ec2RestoreActions(aws),
-      diskImages,
-    };
-  };
+  const adaptersFor = accountAdapters({
+    ...(ledger ? { ledger } : {}),
+    diskImagesFor,
+    organization,
+    needs,
+    now,
+    log: options.log,
+    ...(visibilityRetry ? { visibilityRetry } : {}),
+  });
   return {
     policy,
     dryRun: options.settings.forceDryRun || policy.dryRun,
@@ -151,5 +137,45 @@ function eventAccounts(
       }
       return { accountName: opened.accountName, ...adapters };
     },
+  };
+}
+
+/** What the adapters of every account share: the hub's ledger and directory, the facts needed. */
+interface SharedAdapterParts {
+  ledger?: DynamoDbCloneLedger;
+  diskImagesFor: (aws: AwsClients) => DiskImageLookup;
+  organization: AwsOrganizationDirectory;
+  needs: ReturnType<typeof factNeedsOf>;
+  now: () => Date;
+  log: EnforcerLog;
+  visibilityRetry?: VisibilityRetry;
+}
+
+/**
+ * The adapters that read and act in one account: the caller's own, or (organization mode) the
+ * event's, so that keys, clones and grants are read where they live.
+ */
+function accountAdapters(parts: SharedAdapterParts) {
+  const { ledger, organization, needs, now, log, visibilityRetry } = parts;
+  return (aws: AwsClients) => {
+    // An image's disks are looked up in the account that owns them; the ledger is the hub's.
+    const diskImages = parts.diskImagesFor(aws);
+    // The ledger decides a clone's status (a disk's: its image's); its tag only without a ledger (the CLI).
+    const status = ledger ? new LedgerCloneStatus(ledger, { disks: diskImages }) : TAG_CLONE_STATUS;
+    return {
+      facts: new Ec2CloneFacts(aws, {
+        log,
+        now,
+        needs,
+        kms: new KmsKeys(aws, log),
+        ...(visibilityRetry ? { retry: visibilityRetry } : {}),
+      }),
+      shareFacts: new Ec2ShareFacts(aws, { status, organization }),
+      // The restored clone is remembered per container (see CLONE_CACHE_TTL_MS).
+      restoreFacts: new Ec2RestoreFacts(aws, { status, now }),
+      actions: new Ec2CloneActions(aws, { log, now }),
+      restoreActions: new Ec2RestoreActions(aws),
+      diskImages,
+    };
   };
 }
