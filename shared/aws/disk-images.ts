@@ -1,6 +1,7 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, type Image, paginateDescribeImages } from '@aws-sdk/client-ec2';
 import { isQuarantinedInLedger, type LedgerItem, type LedgerKey } from '../model/ledger-item.js';
 import type { CloneKind } from '../model/types.js';
+import { isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import type { CloneLedger } from './clone-ledger.js';
 import { ExpiringCache } from './expiring-cache.js';
@@ -27,9 +28,10 @@ const DISK_CACHE_ENTRIES = 2_000;
  * The lookup on EC2: one DescribeImages filtered on `block-device-mapping.snapshot-id`
  * ("DescribeImages", Filters, EC2 API reference), owned by us, disabled images included (a
  * quarantined image is disabled). What EC2 answers is checked again against each image's
- * block device mappings. moto 5.2.5 does not implement this filter (FilterNotImplementedError),
- * so this path is unit-tested (test/aws/disk-images.test.ts) and the integration test stands in
- * a lookup that reads the same images unfiltered.
+ * block device mappings. moto 5.2.5 does not implement this filter (FilterNotImplementedError,
+ * an HTML 500): where an endpoint lacks it, our images are listed unfiltered and matched here,
+ * and the endpoint is remembered as lacking it. The filtered path is unit-tested
+ * (test/aws/disk-images.test.ts).
  */
 export class Ec2DiskImages implements DiskImageLookup {
   readonly #aws: AwsClients;
@@ -44,20 +46,35 @@ export class Ec2DiskImages implements DiskImageLookup {
     const key = `${region}/${snapshotId}`;
     const cached = this.#cache.get(key);
     if (cached) return cached;
-    const { Images } = await this.#aws.ec2(region).send(
-      new DescribeImagesCommand({
-        Owners: ['self'],
-        IncludeDisabled: true,
-        Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: [snapshotId] }],
-      }),
-    );
-    const ids = (Images ?? [])
+    const images = await this.#describe(region, snapshotId);
+    const ids = images
       .filter((image) => image.BlockDeviceMappings?.some((m) => m.Ebs?.SnapshotId === snapshotId))
       .flatMap((image) => (image.ImageId ? [image.ImageId] : []));
     this.#cache.set(key, ids, DISK_CACHE_TTL_MS);
     return ids;
   }
+
+  /** Our images that may use the snapshot: filtered by EC2, or all of them where it lacks the filter. */
+  async #describe(region: string, snapshotId: string): Promise<Image[]> {
+    const ec2 = this.#aws.ec2(region);
+    const ours = { Owners: ['self'], IncludeDisabled: true };
+    if (!this.#aws.unsupported.has(SNAPSHOT_FILTER)) {
+      try {
+        const filter = { Name: SNAPSHOT_FILTER, Values: [snapshotId] };
+        return (await ec2.send(new DescribeImagesCommand({ ...ours, Filters: [filter] }))).Images ?? [];
+      } catch (error) {
+        if (!isUnsupportedOperation(error)) throw error;
+        this.#aws.unsupported.remember(SNAPSHOT_FILTER);
+      }
+    }
+    const images: Image[] = [];
+    for await (const page of paginateDescribeImages({ client: ec2 }, ours))
+      images.push(...(page.Images ?? []));
+    return images;
+  }
 }
+
+const SNAPSHOT_FILTER = 'block-device-mapping.snapshot-id';
 
 /**
  * The ledger item that decides for a clone: its own; for a snapshot that is a disk of one of

@@ -31,6 +31,35 @@ beforeEach(() => ec2Mock.reset());
 afterAll(() => ec2Mock.restore());
 
 describe('AWS: which image a disk belongs to', () => {
+  it('lists our images unfiltered, and matches them here, where the endpoint lacks the filter (moto 5.2.5)', async () => {
+    // Prepare: the filtered call fails as moto fails it (an HTML 500 the SDK cannot parse).
+    const lacksFilter = Object.assign(
+      new Error('@aws-sdk XML parse error: mismatched tags <html> and </title>.'),
+      {
+        $metadata: { httpStatusCode: 500 },
+      },
+    );
+    ec2Mock.on(DescribeImagesCommand).callsFake((input: { Filters?: unknown }) => {
+      if (input.Filters) throw lacksFilter;
+      return { Images: [{ ImageId: IMAGE, BlockDeviceMappings: [{ Ebs: { SnapshotId: DISK } }] }] };
+    });
+    const aws = createAwsClients({ region: REGION, maxAttempts: 1 });
+    const lookup = new Ec2DiskImages(aws);
+
+    // Act
+    const found = await lookup.imagesOf(REGION, DISK);
+    const other = await lookup.imagesOf(REGION, 'snap-0bbbbbbbbbbbbbbb2');
+
+    // Assess: the filter is tried once; after that the endpoint is known to lack it.
+    expect(found).toEqual([IMAGE]);
+    expect(other).toEqual([]);
+    expect(aws.unsupported.has('block-device-mapping.snapshot-id')).toBe(true);
+    const filtered = ec2Mock
+      .commandCalls(DescribeImagesCommand)
+      .filter((call) => call.args[0].input.Filters !== undefined);
+    expect(filtered).toHaveLength(1);
+  });
+
   it('asks EC2 once for our images (disabled included) using the snapshot, then remembers it for a minute', async () => {
     // Prepare
     ec2Mock.on(DescribeImagesCommand).resolves({
