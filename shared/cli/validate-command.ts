@@ -1,11 +1,9 @@
 import { stringify } from 'yaml';
-import { AwsOrganizationDirectory } from '../aws/organization-directory.js';
 import { PolicyValidationError, UsageError } from '../model/errors.js';
 import { effectivePolicy, hasOrganizationalUnitOverrides } from '../policy/effective-policy.js';
 import { checkPolicyFile, describeRuleTypes } from '../policy/load-policy.js';
 import { type Policy, SCOPE_ID } from '../policy/schema.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
-import { connectAws } from './aws-command.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
 import { createStderrLog } from './stderr-log.js';
@@ -75,6 +73,9 @@ export const validateCommand: CliCommand = {
 /** The account's OUs, read from Organizations only when some override is keyed by an OU. */
 async function organizationalUnitsOf(policy: Policy, account: string, region?: string): Promise<string[]> {
   if (!hasOrganizationalUnitOverrides(policy)) return [];
+  // Loaded only here: `validate` without --account never touches AWS (nor loads its SDK).
+  const { connectAws } = await import('./aws-command.js');
+  const { AwsOrganizationDirectory } = await import('../aws/organization-directory.js');
   const aws = await connectAws(region, { checkCredentials: true });
   const directory = new AwsOrganizationDirectory(aws, { log: createStderrLog(resolveSettings().logLevel) });
   return directory.organizationalUnitsOf(account);

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml';
 import * as z from 'zod';
-import { resolveRegion } from '../aws/aws-config.js';
-import { type AwsClients, createAwsClients } from '../aws/clients.js';
+import type { AwsClients } from '../aws/clients.js';
 import { policyDocumentReader, policyReadError } from '../aws/policy-documents.js';
 import { PolicyValidationError } from '../model/errors.js';
 import { RULE_TYPES } from '../rules/registry.js';
@@ -112,7 +111,7 @@ export async function checkPolicyFile(
 async function readPolicyText(path: string, aws?: AwsClients): Promise<string> {
   const location = policyLocation(path);
   if (location && location.kind !== 'file') {
-    const reader = policyDocumentReader(aws ?? createAwsClients({ region: await resolveRegion() }), location);
+    const reader = policyDocumentReader(aws ?? (await clientsForPolicy()), location);
     try {
       return (await reader.read()).text;
     } catch (error) {
@@ -284,4 +283,16 @@ function unwrap(schema: unknown, value: unknown): unknown {
       return current;
     }
   }
+}
+
+/**
+ * Clients for a policy kept in S3 or SSM when the caller has none (`validate`), loaded only then:
+ * a policy file on disk never loads the AWS SDK (the CLI's `validate` stays fast).
+ */
+async function clientsForPolicy(): Promise<AwsClients> {
+  const [{ resolveRegion }, { createAwsClients }] = await Promise.all([
+    import('../aws/aws-config.js'),
+    import('../aws/clients.js'),
+  ]);
+  return createAwsClients({ region: await resolveRegion() });
 }

@@ -516,7 +516,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
       );
   });
 
-  it("is trusted by the hub's enforce and prune worker roles only, and only inside the organization", () => {
+  it("is trusted by the hub's enforce, prune worker and audit roles only, and only inside the organization", () => {
     // Act
     const role = member.Resources.MemberRole?.Properties;
     const [trust, ...others] = role?.AssumeRolePolicyDocument.Statement ?? [];
@@ -526,7 +526,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(others).toEqual([]);
     expect(trust.Effect).toBe('Allow');
     expect(trust.Action).toBe('sts:AssumeRole');
-    expect(actingInMembers.map((f) => f.name).sort()).toEqual(['enforce', 'pruneWorker']);
+    expect(actingInMembers.map((f) => f.name).sort()).toEqual(['audit', 'enforce', 'pruneWorker']);
     expect(principals.sort()).toEqual(hubRoleArnsForMember(actingInMembers).sort());
     expect(trust.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
     expect(role?.RoleName).toEqual({ Ref: 'MemberRoleName' });
