@@ -4,6 +4,7 @@ import { evaluatePolicy } from '../../engine/evaluate-policy.js';
 import type { CloneEvent, Verdict } from '../../model/types.js';
 import type { EnforceContext } from '../enforce-context.js';
 import { lineageFromLedger } from '../ledger-lineage.js';
+import { reportVerdict } from './report-verdict.js';
 
 /**
  * A clone's birth: facts about the clone and its source (its parent's lineage from the ledger)
@@ -23,19 +24,6 @@ export async function enforceCreation(event: CloneEvent, context: EnforceContext
   const births = birthItems(event, planned, facts, 'event');
   const verdict = await executeActions(planned, facts, context, births);
 
-  context.metrics.count('EventsEnforced');
-  context.metrics.count(`Verdict_${verdict.status}`);
-  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
-  context.log.info('verdict', {
-    eventId: verdict.eventId,
-    eventName: verdict.eventName,
-    status: verdict.status,
-    resources: verdict.resources,
-    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
-    unknowns: verdict.unknowns.length,
-    gaps: facts.gaps,
-    dryRun: verdict.dryRun,
-    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
-  });
+  reportVerdict(verdict, context, { gaps: facts.gaps });
   return verdict;
 }

@@ -2,6 +2,7 @@ import { executeActions } from '../../actions/execute-actions.js';
 import { evaluateRestore } from '../../engine/evaluate-restore.js';
 import type { RestoreEvent, Verdict } from '../../model/types.js';
 import type { EnforceContext } from '../enforce-context.js';
+import { reportVerdict } from './report-verdict.js';
 
 /** A clone restored: facts about the clone and what was created → verdict → label, stop, alert. */
 export async function enforceRestoring(event: RestoreEvent, context: EnforceContext): Promise<Verdict> {
@@ -21,20 +22,6 @@ export async function enforceRestoring(event: RestoreEvent, context: EnforceCont
   // No clone facts: a restore verdict plans no quarantine, only labels, stops and the alert.
   const verdict = await executeActions(planned, { clones: [], gaps: facts.gaps }, context);
 
-  context.metrics.count('EventsEnforced');
-  context.metrics.count(`Verdict_${verdict.status}`);
-  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
-  context.log.info('verdict', {
-    eventId: verdict.eventId,
-    eventName: verdict.eventName,
-    status: verdict.status,
-    resources: verdict.resources,
-    restoredFrom: verdict.restoredFrom,
-    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
-    unknowns: verdict.unknowns.length,
-    gaps: facts.gaps,
-    dryRun: verdict.dryRun,
-    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
-  });
+  reportVerdict(verdict, context, { restoredFrom: verdict.restoredFrom, gaps: facts.gaps });
   return verdict;
 }

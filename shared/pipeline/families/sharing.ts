@@ -2,6 +2,7 @@ import { executeActions } from '../../actions/execute-actions.js';
 import { evaluateSharing, needsOrganization } from '../../engine/evaluate-sharing.js';
 import type { CloneFacts, ShareEvent, ShareFacts, Verdict } from '../../model/types.js';
 import type { EnforceContext } from '../enforce-context.js';
+import { reportVerdict } from './report-verdict.js';
 
 /** A clone shared: facts about the clone (and our Organization) → verdict → revert, quarantine, alert. */
 export async function enforceSharing(event: ShareEvent, context: EnforceContext): Promise<Verdict> {
@@ -22,20 +23,7 @@ export async function enforceSharing(event: ShareEvent, context: EnforceContext)
   }
   const verdict = await executeActions(planned, asCloneFacts(facts), context);
 
-  context.metrics.count('EventsEnforced');
-  context.metrics.count(`Verdict_${verdict.status}`);
-  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
-  context.log.info('verdict', {
-    eventId: verdict.eventId,
-    eventName: verdict.eventName,
-    status: verdict.status,
-    resources: verdict.resources,
-    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
-    unknowns: verdict.unknowns.length,
-    gaps: facts.gaps,
-    dryRun: verdict.dryRun,
-    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
-  });
+  reportVerdict(verdict, context, { gaps: facts.gaps });
   return verdict;
 }
 

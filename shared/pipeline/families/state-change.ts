@@ -4,6 +4,7 @@ import { disksLeftPending, evaluateStateChange } from '../../engine/evaluate-sta
 import type { CloneFact, CloneFacts, ImageStateEvent, Verdict } from '../../model/types.js';
 import type { Policy } from '../../policy/schema.js';
 import type { EnforceContext } from '../enforce-context.js';
+import { reportVerdict } from './report-verdict.js';
 
 /** What finishing an image needs: the Lambda's context, or prune's reconcile (no alert topic). */
 export interface ImageStateDependencies extends ActionDependencies {
@@ -20,20 +21,7 @@ export interface ImageStateDependencies extends ActionDependencies {
  */
 export async function enforceStateChange(event: ImageStateEvent, context: EnforceContext): Promise<Verdict> {
   const verdict = await settleImageState(event, context);
-  context.metrics.count('EventsEnforced');
-  context.metrics.count(`Verdict_${verdict.status}`);
-  if (verdict.violations.length > 0) context.metrics.count('Violations', verdict.violations.length);
-  context.log.info('verdict', {
-    eventId: verdict.eventId,
-    eventName: verdict.eventName,
-    imageState: verdict.imageState,
-    status: verdict.status,
-    resources: verdict.resources,
-    violations: verdict.violations.map((v) => `${v.rule}:${v.resource}`),
-    awaiting: verdict.awaiting ?? [],
-    dryRun: verdict.dryRun,
-    actions: verdict.actions.map((a) => `${a.type}:${a.target}:${a.done ? 'done' : 'planned'}`),
-  });
+  reportVerdict(verdict, context, { imageState: verdict.imageState, awaiting: verdict.awaiting ?? [] });
   return verdict;
 }
 
