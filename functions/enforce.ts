@@ -1,3 +1,4 @@
+import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -11,7 +12,7 @@ import { idempotencyOptions } from '../shared/aws/idempotency-store.js';
 import type { Verdict } from '../shared/model/types.js';
 import { createEnforceContext } from '../shared/pipeline/create-enforce-context.js';
 import type { EnforceContext } from '../shared/pipeline/enforce-context.js';
-import { enforceRecord } from '../shared/pipeline/enforce-record.js';
+import { enforceRecord, screenRecord } from '../shared/pipeline/enforce-record.js';
 import { policyInForce } from '../shared/pipeline/policy-in-force.js';
 import { functionSettings, resolveSettings } from '../shared/settings/resolve-settings.js';
 import { CountedMetrics } from './counted-metrics.js';
@@ -117,10 +118,28 @@ const countReceived = {
   },
 };
 
+/**
+ * Idempotency protects what a verdict changes. A verdict that changes nothing (rejected input, a
+ * failed call, a launch from an image that is not ours) is answered before the idempotency store
+ * is asked: an Auto Scaling group launching 1,000 instances from an AWS AMI costs no DynamoDB
+ * call, and at most one DescribeImages per image (bench/restore-burst.ts). Returning early skips
+ * the later middlewares' `after`, so Powertools' cleanup flushes the metrics and the log context,
+ * as its idempotency middleware does for a replayed result.
+ */
+const answerWithoutChanges: middy.MiddlewareObj = {
+  before: async function screenBeforeIdempotency(request) {
+    const verdict = await screenRecord(request.event, await enforceContext());
+    if (verdict === undefined) return;
+    logger.debug('api calls', { calls: aws.counter.snapshot() });
+    await cleanupMiddlewares(request);
+    return verdict;
+  },
+};
+
 /** The wrapped handler, which Lambda calls. */
 const wrapped = middy(enforce)
   .use(readableStacks())
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(countReceived);
-export const handler = idempotency ? wrapped.use(idempotency) : wrapped;
+export const handler = idempotency ? wrapped.use(answerWithoutChanges).use(idempotency) : wrapped;

@@ -1,8 +1,9 @@
 /**
  * A fake of the EC2 Query API on 127.0.0.1, for the restore burst benchmark only: it answers
  * DescribeImages for any `ami-…` id with an image of another owner (an AWS image, as an Auto
- * Scaling group launches), and every other action with EC2's `InvalidAction` error, so that a
- * call the restore path should not make shows up as a failure, not as a silent cost.
+ * Scaling group launches), and every other action (a DynamoDB call included, counted by its
+ * `X-Amz-Target`) with an `InvalidAction` error, so that a call the restore path should not make
+ * shows up as a failure, not as a silent cost.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -38,7 +39,9 @@ export async function startFakeRestoreEndpoint(): Promise<FakeRestoreEndpoint> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const params = new URLSearchParams(Buffer.concat(chunks).toString());
-      const action = params.get('Action') ?? '';
+      // A JSON-protocol call (DynamoDB: the idempotency store, the ledger) names itself in a header.
+      const target = request.headers['x-amz-target'];
+      const action = typeof target === 'string' ? target : (params.get('Action') ?? '');
       counts[action] = (counts[action] ?? 0) + 1;
       const requestId = randomUUID();
       const xml =

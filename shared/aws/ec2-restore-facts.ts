@@ -14,6 +14,8 @@ import { tagsToRecord } from './tag-set.js';
 
 /** Fetches what the restore engine needs to judge one restore. */
 export interface RestoreFactsReader {
+  /** The clone a restore came from, as EC2 shows it (from the container's cache when judged lately). */
+  cloneOf(event: RestoreEvent): Promise<RestoredCloneFact | undefined>;
   collect(event: RestoreEvent): Promise<RestoreFacts>;
 }
 
@@ -62,7 +64,7 @@ export class Ec2RestoreFacts implements RestoreFactsReader {
 
   async collect(event: RestoreEvent): Promise<RestoreFacts> {
     const gaps: string[] = [];
-    const described = await this.#readClone(event);
+    const described = await this.cloneOf(event);
     if (!described) {
       gaps.push(`${event.clone.id} was not found in ${event.region}`);
       return { labelTargets: [], gaps };
@@ -76,7 +78,7 @@ export class Ec2RestoreFacts implements RestoreFactsReader {
     return { clone, labelTargets: [...created, ...attached], gaps };
   }
 
-  async #readClone(event: RestoreEvent): Promise<RestoredCloneFact | undefined> {
+  async cloneOf(event: RestoreEvent): Promise<RestoredCloneFact | undefined> {
     const key = `${event.region}/${event.clone.id}`;
     const cached = this.#cache.get(key);
     if (cached) return 'clone' in cached ? cached.clone : undefined;

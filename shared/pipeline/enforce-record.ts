@@ -2,7 +2,7 @@ import { parseCloneEvent } from '../events/parse-clone-event.js';
 import { AccountOutsideOrganizationError } from '../model/errors.js';
 import type { GovernedEvent, Verdict } from '../model/types.js';
 import type { EnforceContext } from './enforce-context.js';
-import { FAMILY_PIPELINES } from './family-pipelines.js';
+import { FAMILY_PIPELINES, FAMILY_SCREENS } from './family-pipelines.js';
 
 /**
  * The enforce pipeline for one record, shared by the Lambda handler and `clonewarden replay`:
@@ -13,8 +13,43 @@ import { FAMILY_PIPELINES } from './family-pipelines.js';
  * the event is retried and, once retries are spent, lands in the dead-letter queue whole.
  */
 export async function enforceRecord(input: unknown, context: EnforceContext): Promise<Verdict> {
+  const opened = await openRecord(input, context);
+  if ('verdict' in opened) return opened.verdict;
+  // The table pairs each family with its own event type; TypeScript cannot correlate the two
+  // through the union, so the lookup is widened once here.
+  const pipeline = (await FAMILY_PIPELINES[opened.event.family]()) as (
+    event: GovernedEvent,
+    context: EnforceContext,
+  ) => Promise<Verdict>;
+  return pipeline(opened.event, opened.context);
+}
+
+/**
+ * The verdict of a record that needs nothing changed, decided before anything is locked or
+ * written: input the parser skips or rejects, and what a family's screen skips (a launch from an
+ * image that is not ours). `undefined` when the record must go through `enforceRecord`. The Lambda
+ * handler asks this before the idempotency store, so that such events cost no DynamoDB call: a
+ * verdict that changes nothing is harmless to repeat.
+ */
+export async function screenRecord(input: unknown, context: EnforceContext): Promise<Verdict | undefined> {
+  const opened = await openRecord(input, context);
+  if ('verdict' in opened) return opened.verdict;
+  const screen = FAMILY_SCREENS[opened.event.family] as
+    | (() => Promise<(event: GovernedEvent, context: EnforceContext) => Promise<Verdict | undefined>>)
+    | undefined;
+  return screen ? (await screen())(opened.event, opened.context) : undefined;
+}
+
+type OpenedRecord = { verdict: Verdict } | { event: GovernedEvent; context: EnforceContext };
+
+/**
+ * Parses a record and gives it the context of where it happened: in organization mode the member
+ * account's clients (an account outside the organization is rejected) and the policy in force
+ * there, the hub's with its OU's and account's overrides.
+ */
+async function openRecord(input: unknown, context: EnforceContext): Promise<OpenedRecord> {
   const parsed = parseCloneEvent(input, { enforcerPrincipals: context.enforcerPrincipals });
-  if (parsed.kind !== 'event') return unprocessed(parsed, context);
+  if (parsed.kind !== 'event') return { verdict: unprocessed(parsed, context) };
 
   const { event } = parsed;
   let eventContext = context;
@@ -23,27 +58,23 @@ export async function enforceRecord(input: unknown, context: EnforceContext): Pr
       eventContext = { ...context, ...(await context.accounts.open(event.account)) };
     } catch (error) {
       if (!(error instanceof AccountOutsideOrganizationError)) throw error;
-      return unprocessed(
-        { kind: 'rejected', reason: error.message, issues: [], ...headerOf(event) },
-        context,
-      );
+      const rejected: Unprocessed = {
+        kind: 'rejected',
+        reason: error.message,
+        issues: [],
+        ...headerOf(event),
+      };
+      return { verdict: unprocessed(rejected, context) };
     }
   }
   if (context.scopes) {
-    // The rules in force where the event happened: the hub's policy with its OU's and account's overrides.
     const scoped = await context.scopes.policyIn(event.account);
     eventContext = { ...eventContext, policy: scoped.policy, dryRun: scoped.dryRun };
     if (scoped.applied.length > 0) {
       context.log.debug('policy overrides applied', { account: event.account, overrides: scoped.applied });
     }
   }
-  // The table pairs each family with its own event type; TypeScript cannot correlate the two
-  // through the union, so the lookup is widened once here.
-  const pipeline = (await FAMILY_PIPELINES[event.family]()) as (
-    event: GovernedEvent,
-    context: EnforceContext,
-  ) => Promise<Verdict>;
-  return pipeline(event, eventContext);
+  return { event, context: eventContext };
 }
 
 type Unprocessed = Exclude<ReturnType<typeof parseCloneEvent>, { kind: 'event' }>;

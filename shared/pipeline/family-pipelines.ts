@@ -25,3 +25,18 @@ export const FAMILY_PIPELINES: {
   'state-change': async () => (await import('./families/state-change.js')).enforceStateChange,
   tampering: async () => (await import('./families/tampering.js')).enforceTampering,
 };
+
+type FamilyScreen<Family extends GovernedEvent['family']> = (
+  event: Extract<GovernedEvent, { family: Family }>,
+  context: EnforceContext,
+) => Promise<Verdict | undefined>;
+
+/**
+ * Families that can tell from a read, before the idempotency store is asked, that an event needs
+ * nothing done (`screenRecord`): a screen returns that `skipped` verdict, or `undefined` to go on.
+ */
+export const FAMILY_SCREENS: {
+  readonly [Family in GovernedEvent['family']]?: () => Promise<FamilyScreen<Family>>;
+} = {
+  restoring: async () => (await import('./families/restoring.js')).screenRestoring,
+};

@@ -213,7 +213,7 @@ describe('Integration: enforce, the restoring family', () => {
   // moto keeps each account's images apart and this emulator starts without its public AMI
   // catalogue, so an image of another owner cannot be shown here: that path is unit-tested
   // (test/aws/ec2-restore-facts.test.ts) and benchmarked (bench/restore-burst.ts).
-  it('RunInstances of an image EC2 no longer shows: skipped after one DescribeImages, then none', async () => {
+  it('RunInstances of an image EC2 no longer shows: skipped after one DescribeImages, then none, and no DynamoDB call', async () => {
     // Prepare
     const imageId = await registerBaseImage(ec2, REGION, 'short-lived');
     const first = await launch(imageId);
@@ -237,6 +237,9 @@ describe('Integration: enforce, the restoring family', () => {
       Object.fromEntries(Object.entries(calls).filter(([name]) => name.startsWith('EC2:')));
     expect(ec2Calls(firstCalls)).toEqual({ 'EC2:DescribeImages': 1 });
     expect(ec2Calls(nextCalls)).toEqual({});
+    // Judged before the idempotency store: a launch that changes nothing costs no DynamoDB call.
+    expect(firstCalls).toEqual({ 'EC2:DescribeImages': 1 });
+    expect(nextCalls).toEqual({});
     const tagged = await restoredTags(first.instances.map((i) => i.instanceId));
     expect([...tagged.values()].every((tags) => !('clonewarden:restored-from' in tags))).toBe(true);
   });

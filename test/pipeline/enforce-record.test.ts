@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { records } from '../../scripts/lib/cloudtrail-records.js';
 import type { CloneActions } from '../../shared/aws/ec2-clone-actions.js';
 import type { CloneFactsReader } from '../../shared/aws/ec2-clone-facts.js';
 import type { RestoreActions } from '../../shared/aws/ec2-restore-actions.js';
@@ -9,7 +10,7 @@ import { AccountOutsideOrganizationError, CloneNotVisibleError } from '../../sha
 import type { EnforcerLog } from '../../shared/model/log.js';
 import type { CloneFacts } from '../../shared/model/types.js';
 import type { EnforceContext } from '../../shared/pipeline/enforce-context.js';
-import { enforceRecord } from '../../shared/pipeline/enforce-record.js';
+import { enforceRecord, screenRecord } from '../../shared/pipeline/enforce-record.js';
 import { parsePolicy } from '../../shared/policy/load-policy.js';
 import { inEnvelope, loadFixture } from '../events/fixtures.js';
 import { instanceSource, NOW } from '../support/rule-input.js';
@@ -57,6 +58,7 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
   const shareFacts = { collect: vi.fn<ShareFactsReader['collect']>() };
   const alerts = { publish: vi.fn<AlertPublisher['publish']>(async () => 'message-1') };
   const restoreFacts = {
+    cloneOf: vi.fn<RestoreFactsReader['cloneOf']>(async () => undefined),
     collect: vi.fn<RestoreFactsReader['collect']>(async () => ({ labelTargets: [], gaps: [] })),
   };
   const restoreActions = { stopInstances: vi.fn<RestoreActions['stopInstances']>(async () => {}) };
@@ -89,10 +91,11 @@ function aContext(overrides: { facts?: CloneFactsReader['collect']; enforcerPrin
     actions.quarantineSnapshot.mock.calls.length +
     actions.revokeShares.mock.calls.length +
     shareFacts.collect.mock.calls.length +
+    restoreFacts.cloneOf.mock.calls.length +
     restoreFacts.collect.mock.calls.length +
     restoreActions.stopInstances.mock.calls.length +
     alerts.publish.mock.calls.length;
-  return { context, facts, actions, alerts, counts, adapterCalls };
+  return { context, facts, actions, alerts, counts, adapterCalls, restoreFacts, log };
 }
 
 describe('Pipeline: enforceRecord', () => {
@@ -269,5 +272,112 @@ describe('Pipeline: enforceRecord', () => {
     await expect(
       enforceRecord(loadFixture('create-image-assumed-role'), { ...context, accounts }),
     ).rejects.toBe(throttled);
+  });
+});
+
+/** A launch by an Auto Scaling group in the fixture's account, from `imageId`. */
+function launchFrom(imageId: string) {
+  return records.runInstances({
+    caller: { type: 'AWSService', account: '210987654321', service: 'autoscaling.amazonaws.com' },
+    region: 'us-east-1',
+    imageId,
+    instances: [{ instanceId: 'i-0123456789abcdef0' }],
+  });
+}
+const AMAZON_IMAGE = {
+  kind: 'image',
+  id: 'ami-0aaaaaaaaaaaaaaaa',
+  region: 'us-east-1',
+  ownerId: '137112412989',
+  tags: {},
+  deprecated: false,
+} as const;
+const OUR_CLONE = { ...AMAZON_IMAGE, id: 'ami-0bbbbbbbbbbbbbbbb', ownerId: '210987654321' } as const;
+
+describe('Pipeline: screenRecord (decided before the idempotency store)', () => {
+  it('skips a launch from an image of another account after reading only that image', async () => {
+    // Prepare
+    const { context, counts, adapterCalls, restoreFacts } = aContext();
+    restoreFacts.cloneOf.mockResolvedValue(AMAZON_IMAGE);
+
+    // Act
+    const verdict = await screenRecord(launchFrom(AMAZON_IMAGE.id), context);
+
+    // Assess
+    expect(verdict).toMatchObject({
+      status: 'skipped',
+      eventName: 'RunInstances',
+      reason: `${AMAZON_IMAGE.id} belongs to 137112412989, not to this account`,
+      actions: [],
+    });
+    expect(restoreFacts.cloneOf).toHaveBeenCalledTimes(1);
+    expect(adapterCalls()).toBe(1);
+    expect(counts).toEqual({ EventsSkipped: 1 });
+  });
+
+  it('skips a launch from an image EC2 does not show, naming the gap in the log', async () => {
+    // Prepare
+    const { context, counts, log, restoreFacts } = aContext();
+
+    // Act
+    const verdict = await screenRecord(launchFrom('ami-0cccccccccccccccc'), context);
+
+    // Assess
+    expect(verdict).toMatchObject({
+      status: 'skipped',
+      reason: 'ami-0cccccccccccccccc is not visible in us-east-1',
+    });
+    expect(log.info).toHaveBeenCalledWith(
+      'event skipped',
+      expect.objectContaining({ gaps: ['ami-0cccccccccccccccc was not found in us-east-1'] }),
+    );
+    expect(counts).toEqual({ EventsSkipped: 1 });
+    expect(restoreFacts.collect).not.toHaveBeenCalled();
+  });
+
+  it('leaves a launch from our own clone to enforceRecord, counting nothing', async () => {
+    // Prepare
+    const { context, counts, restoreFacts } = aContext();
+    restoreFacts.cloneOf.mockResolvedValue(OUR_CLONE);
+
+    // Act
+    const verdict = await screenRecord(launchFrom(OUR_CLONE.id), context);
+
+    // Assess
+    expect(verdict).toBeUndefined();
+    expect(restoreFacts.collect).not.toHaveBeenCalled();
+    expect(counts).toEqual({});
+  });
+
+  it('leaves a creation event to enforceRecord without reading anything', async () => {
+    // Prepare
+    const { context, counts, adapterCalls } = aContext();
+
+    // Act
+    const verdict = await screenRecord(loadFixture('create-image-assumed-role'), context);
+
+    // Assess
+    expect(verdict).toBeUndefined();
+    expect(adapterCalls()).toBe(0);
+    expect(counts).toEqual({});
+  });
+
+  it('answers rejected and skipped input itself, as enforceRecord would', async () => {
+    // Prepare
+    const { context, counts, adapterCalls } = aContext();
+    const failedCall = {
+      ...loadFixture('create-image-assumed-role'),
+      errorCode: 'Client.UnauthorizedOperation',
+    };
+
+    // Act
+    const rejected = await screenRecord({ detail: 'x' }, context);
+    const skipped = await screenRecord(failedCall, context);
+
+    // Assess
+    expect(rejected?.status).toBe('rejected');
+    expect(skipped).toMatchObject({ status: 'skipped', eventId: FIXTURE_EVENT_ID });
+    expect(adapterCalls()).toBe(0);
+    expect(counts).toEqual({ EventsRejected: 1, EventsSkipped: 1 });
   });
 });

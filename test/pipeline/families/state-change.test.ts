@@ -96,6 +96,7 @@ rules:
       collect: vi.fn(async () => Promise.reject(new Error('share facts read for a state change'))),
     },
     restoreFacts: {
+      cloneOf: vi.fn(async () => Promise.reject(new Error('restored clone read for a state change'))),
       collect: vi.fn(async () => Promise.reject(new Error('restore facts read for a state change'))),
     },
     restoreActions: {
