@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `clonewarden` command. It runs the bundle `npm run build:cli` writes to dist/cli/ (and
-// `npm run pack:cli` ships): plain JavaScript with no dependency to resolve, each command loaded
-// only when it runs. In a developer checkout with no bundle it falls back to the TypeScript sources
+// `npm pack` builds and ships): plain JavaScript with no dependency to resolve, each command
+// loaded only when it runs. In a developer checkout with no bundle it falls back to the TypeScript sources
 // through tsx (a dev dependency, so only there); CLONEWARDEN_FROM_SOURCE=1 forces that, for a
 // checkout whose bundle may be older than the sources.
 import { existsSync } from 'node:fs';

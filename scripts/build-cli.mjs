@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Builds the installable `clonewarden` CLI: `dist/cli/main.js` plus one chunk per command
 // (esbuild code splitting), so that `--help` and `validate` never load the AWS SDK that
-// replay, prune and release need. Then stages the package a team installs in dist/package/:
-// the bundle, bin/, README, LICENSE and a package.json of its own with no dependencies, since
-// the bundle carries everything it runs (the repository's package.json lists the Lambda
-// functions' dependencies, which an installed CLI would download and never load).
-// `npm run pack:cli` runs this, then `npm pack ./dist/package`. Plain JavaScript: no tsx.
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// replay, prune and release need. The bundle carries every library it runs, so the package
+// declares no dependency (package.json lists them all as devDependencies: the Lambda functions
+// are bundled too) and `npm install -g ./clonewarden-<version>.tgz` installs that one package.
+// `npm pack` runs this first (`prepack`) and packs what package.json `files` names: bin/ and
+// dist/cli/. `npm run build:cli` runs only this. Plain JavaScript: no tsx.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +14,7 @@ import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = resolve(ROOT, 'dist/cli');
-const PACKAGE_DIR = resolve(ROOT, 'dist/package');
-const manifest = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'));
-const { version } = manifest;
+const { version } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'));
 
 // Stale chunks from an earlier build would otherwise be packed alongside the new ones.
 rmSync(OUT_DIR, { recursive: true, force: true });
@@ -50,7 +48,7 @@ const result = await build({
 });
 
 // What each output imports, statically or lazily: the packaging test reads it to prove that
-// `--help` and `validate` reach no AWS SDK module. Not shipped (not copied to dist/package/).
+// `--help` and `validate` reach no AWS SDK module. Not shipped (outside dist/cli/).
 writeFileSync(resolve(ROOT, 'dist/cli-metafile.json'), JSON.stringify(result.metafile));
 // Anything the bundle left as an import other than Node's own modules would need a dependency.
 const unbundled = new Set(
@@ -64,29 +62,13 @@ if (unbundled.size > 0) {
   process.exit(1);
 }
 
-stagePackage();
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith('.js'))
   .reduce((sum, [, output]) => sum + output.bytes, 0);
 console.error(
-  `build-cli: dist/cli/ and dist/package/ (clonewarden ${version}, ${bytes.toLocaleString('en')} bytes of JavaScript, no dependencies)`,
+  `build-cli: dist/cli/ (clonewarden ${version}, ${bytes.toLocaleString('en')} bytes of JavaScript, no dependencies)`,
 );
 
 function isNodeBuiltin(path) {
   return path.startsWith('node:') || builtinModules.includes(path);
-}
-
-/** dist/package/: what the tarball holds, laid out as in the repository (bin/ finds ../dist/cli/). */
-function stagePackage() {
-  rmSync(PACKAGE_DIR, { recursive: true, force: true });
-  mkdirSync(resolve(PACKAGE_DIR, 'bin'), { recursive: true });
-  cpSync(OUT_DIR, resolve(PACKAGE_DIR, 'dist/cli'), { recursive: true });
-  for (const file of ['bin/clonewarden.js', 'README.md', 'LICENSE']) {
-    cpSync(resolve(ROOT, file), resolve(PACKAGE_DIR, file));
-  }
-  const { name, description, license, type, bin, engines } = manifest;
-  // Still private: a team installs the tarball; nobody publishes it by accident.
-  const files = ['bin/', 'dist/cli/'];
-  const installed = { name, version, description, private: true, license, type, bin, engines, files };
-  writeFileSync(resolve(PACKAGE_DIR, 'package.json'), `${JSON.stringify(installed, null, 2)}\n`);
 }

@@ -3,5 +3,5 @@ export interface CliCommand {
   run(args: string[]): Promise<number>;
 }
 
-/** Exit codes: 0 done (violations are not errors), 1 a record failed, 2 bad usage or policy. */
+/** Exit codes: 0 done (violations and findings are not errors), 1 part of the run failed, 2 bad usage or policy. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -76,7 +76,11 @@ export const auditUsage = [
   '  ./clonewarden-audit-<time>.html, and the path is printed. A summary goes to stderr.',
   '  With audit.securityHub.enabled in the policy, findings are reconciled in Security Hub',
   '  (not under --dry-run / CLONEWARDEN_DRY_RUN=true / dryRun: true).',
-  '  Exit 0 when the report was written, 1 when Security Hub failed, 2 on bad usage or policy.',
+  '  Exit 0 when the report was written, every account and region read and Security Hub (when',
+  '  enabled) reconciled; 1 when a member account could not be read in some region (organization',
+  '  mode: the report leaves it out), Security Hub failed or rejected a finding (each a FAILED',
+  '  line on stderr), or no report came out (a region of your own account unreadable, --out not',
+  '  writable); 2 on bad usage, an invalid policy, no region or no credentials.',
 ].join('\n');
 
 /** `clonewarden release --help`. */

@@ -58,11 +58,13 @@ function help(): string {
     'Settings (flag wins over env var): --policy / CLONEWARDEN_POLICY (default ./clonewarden.yml),',
     '--topic-arn / CLONEWARDEN_ALERT_TOPIC_ARN, --dry-run / CLONEWARDEN_DRY_RUN=true.',
     'AWS: the standard credential chain; AWS_ENDPOINT_URL points every client at an emulator.',
-    "Run 'clonewarden <command> --help' for a command's options.",
+    "Run 'clonewarden <command> --help' for a command's options and what its exit codes mean:",
+    '0 done (violations and findings are not errors), 1 part of the run failed, 2 bad usage, an',
+    'invalid policy, no region or no credentials.',
   ].join('\n');
 }
 
-/** Runs one CLI invocation and returns its exit code: 0 done, 1 a record failed, 2 bad usage or policy. */
+/** Runs one CLI invocation and returns its exit code: 0 done, 1 part of the run failed, 2 bad usage or policy. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -29,7 +29,7 @@ function staticInputs(metafile: Metafile, output: string): string[] {
   return [...seen].flatMap((file) => Object.keys(metafile.outputs[file]?.inputs ?? {}));
 }
 
-describe('the CLI as `npm run pack:cli` + `npm install -g` delivers it', () => {
+describe('the CLI as `npm pack` + `npm install -g` of the tarball in an empty folder delivers it', () => {
   let cli: InstalledCli;
 
   beforeAll(() => {
@@ -40,17 +40,20 @@ describe('the CLI as `npm run pack:cli` + `npm install -g` delivers it', () => {
 
   afterAll(() => cli?.remove());
 
-  it('packs the bundle, the bin, the README, the LICENSE and package.json, and nothing else', () => {
+  it('packs the bundle, the bin, the README, the LICENSE, the CHANGELOG and package.json, and nothing else', () => {
     const unexpected = cli.packedFiles.filter(
       (path) =>
-        !['package.json', 'README.md', 'LICENSE', 'bin/clonewarden.js'].includes(path) &&
+        !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/clonewarden.js'].includes(path) &&
         !/^dist\/cli\/(chunks\/)?[\w-]+\.js(\.map)?$/.test(path),
     );
     expect(unexpected).toEqual([]);
     expect(cli.packedFiles).toContain('dist/cli/main.js');
     expect(cli.packedFiles).toContain('LICENSE');
+    expect(cli.packedFiles).toContain('CHANGELOG.md');
   });
 
+  // A library the CLI or the functions run belongs in devDependencies: esbuild bundles it (here
+  // and in serverless-esbuild), so a global install would download it and never load it.
   it('installs nothing but itself: its package.json declares no dependency (the bundle carries them)', () => {
     const installed = JSON.parse(readFileSync(join(cli.packageDir, 'package.json'), 'utf8')) as Record<
       string,
@@ -68,7 +71,9 @@ describe('the CLI as `npm run pack:cli` + `npm install -g` delivers it', () => {
   });
 
   it('loads no AWS SDK module for --help, --version or validate (the SDK is in lazy chunks)', () => {
-    const metafile = JSON.parse(readFileSync(join(ROOT, 'dist/cli-metafile.json'), 'utf8')) as Metafile;
+    const metafile = JSON.parse(
+      readFileSync(join(cli.sourceDir, 'dist/cli-metafile.json'), 'utf8'),
+    ) as Metafile;
     const validateChunk = Object.keys(metafile.outputs).find((file) =>
       /chunks\/validate-command-\w+\.js$/.test(file),
     );
