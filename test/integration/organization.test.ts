@@ -31,7 +31,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
-import { lambdaContext } from '../support/run-cli.js';
+import { lambdaContext, runCli } from '../support/run-cli.js';
 
 /*
  * Organization mode end to end on moto's multi-account support: moto keeps accounts apart by the
@@ -55,6 +55,8 @@ interface Member {
 let handler: (event: unknown, context: Context) => Promise<Verdict>;
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let hubEc2: EC2Client;
+/** The hub's policy file: the handler enforces it, `clonewarden validate` reads it. */
+let policyPath: string;
 /** The accounts of the Production and Sandbox OUs: the base policy is in force in each. */
 const members: Member[] = [];
 /** The accounts of the Lab OU, where the policy's overrides apply (see {@link createLab}). */
@@ -180,6 +182,7 @@ beforeAll(async () => {
   await createLedgerTable(REGION, 'organization-ledger');
   // The clone rules, and a sharing rule that needs the organization (read by the hub).
   const policy = writeEnforcingPolicy();
+  policyPath = policy;
   appendFileSync(
     policy,
     `  - id: shares-stay-inside
@@ -435,5 +438,27 @@ describe('Integration: per-OU and per-account policy overrides through the hub h
     expect((await inbox.drain()).map(alertOf)).toEqual([
       { account: lab.trial.id, severity: 'low', status: 'violation', dryRun: 'true' },
     ]);
+  });
+
+  it('`clonewarden validate --account` reads the OUs from Organizations and prints the policy the handler enforced', async () => {
+    // Act: no --ou, so the CLI asks Organizations (ListParents), as the hub does.
+    const strict = await runCli(['validate', policyPath, '--account', lab.strict.id, '--json']);
+    const trial = await runCli(['validate', policyPath, '--account', lab.trial.id, '--json']);
+
+    // Assess
+    const printed = (run: typeof strict) =>
+      JSON.parse(run.lines[0]!) as {
+        overrides: string[];
+        effective: { dryRun: boolean; rules: { id: string; severity: string; action: string }[] };
+      };
+    const whoMayClone = (run: typeof strict) =>
+      printed(run).effective.rules.find((rule) => rule.id === 'who-may-clone');
+    expect([strict.code, trial.code]).toEqual([0, 0]);
+    expect(printed(strict).overrides).toEqual([lab.ou, lab.strict.id]);
+    expect(whoMayClone(strict)).toMatchObject({ severity: 'critical', action: 'quarantine' });
+    expect(printed(strict).effective.dryRun).toBe(false);
+    expect(printed(trial).overrides).toEqual([lab.ou, lab.trialOu]);
+    expect(whoMayClone(trial)).toMatchObject({ severity: 'low', action: 'tag' });
+    expect(printed(trial).effective.dryRun).toBe(true);
   });
 });
