@@ -60,7 +60,15 @@ let policyPath: string;
 /** The accounts of the Production and Sandbox OUs: the base policy is in force in each. */
 const members: Member[] = [];
 /** The accounts of the Lab OU, where the policy's overrides apply (see {@link createLab}). */
-const lab = {} as { ou: string; trialOu: string; tagged: Member; strict: Member; trial: Member };
+const lab = {} as {
+  ou: string;
+  trialOu: string;
+  playgroundOu: string;
+  tagged: Member;
+  strict: Member;
+  trial: Member;
+  playground: Member;
+};
 
 const developerIn = (account: string): Caller => ({
   type: 'AssumedRole',
@@ -126,19 +134,25 @@ async function createOrganization(): Promise<void> {
   );
 }
 
-/** A Lab OU with a Trial OU inside it: lab-tagged and lab-strict in Lab, lab-trial in Trial. */
+/**
+ * A Lab OU with a Trial OU inside it (lab-tagged and lab-strict in Lab, lab-trial in Trial), and
+ * a Playground OU beside them (play-ground).
+ */
 async function createLab(): Promise<void> {
   const organization = await organizationBuilder();
   lab.ou = await organization.ou('Lab');
   lab.trialOu = await organization.ou('Trial', lab.ou);
+  lab.playgroundOu = await organization.ou('Playground');
   lab.tagged = await organization.account('lab-tagged', lab.ou);
   lab.strict = await organization.account('lab-strict', lab.ou);
   lab.trial = await organization.account('lab-trial', lab.trialOu);
+  lab.playground = await organization.account('play-ground', lab.playgroundOu);
 }
 
 /**
  * The overrides: in Lab, cloning without the Platform role is only tagged, at low severity; in
  * Trial (inside Lab) the same, judged dry; lab-strict's own override quarantines it again, critical.
+ * In Playground, the developers' role is exempt.
  */
 const labOverrides = () => `overrides:
   ${lab.ou}:
@@ -147,6 +161,9 @@ const labOverrides = () => `overrides:
       - { id: who-may-clone, type: allowed-principals, severity: low, action: tag, principals: ["arn:aws:iam::*:role/Platform*"] }
   ${lab.trialOu}:
     dryRun: true
+  ${lab.playgroundOu}:
+    exemptions:
+      - { principals: ["arn:aws:iam::*:role/Developer"], reason: playground experiments }
   "${lab.strict.id}":
     rules:
       - { id: who-may-clone, type: allowed-principals, severity: critical, action: quarantine, principals: ["arn:aws:iam::*:role/Platform*"] }
@@ -438,6 +455,34 @@ describe('Integration: per-OU and per-account policy overrides through the hub h
     expect((await inbox.drain()).map(alertOf)).toEqual([
       { account: lab.trial.id, severity: 'low', status: 'violation', dryRun: 'true' },
     ]);
+  });
+
+  it('exempts the developers of the Playground OU by its own exemption, and nobody elsewhere', async () => {
+    // Act: the same developer role clones in Playground and in a Sandbox account.
+    const inPlayground = await cloneAndEnforce(lab.playground);
+    const elsewhere = await cloneAndEnforce(members[2]!);
+
+    // Assess: the violation is still named (and alerted), but nothing is quarantined there.
+    expect(inPlayground.verdict).toMatchObject({
+      account: lab.playground.id,
+      status: 'exempt',
+      exemption: 'playground experiments',
+    });
+    expect(judged(inPlayground.verdict)).toEqual([
+      { rule: 'who-may-clone', severity: 'high', action: 'quarantine' },
+    ]);
+    expect(inPlayground.tags).toMatchObject({ 'clonewarden:status': 'exempt' });
+    expect(elsewhere.verdict).toMatchObject({ account: members[2]!.id, status: 'quarantined' });
+    expect(elsewhere.verdict.exemption).toBeUndefined();
+    expect(elsewhere.tags).toMatchObject({ 'clonewarden:status': 'quarantined' });
+    const alerts = (await inbox.drain()).map(alertOf);
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        { account: lab.playground.id, severity: 'high', status: 'exempt', dryRun: 'false' },
+        { account: members[2]!.id, severity: 'high', status: 'quarantined', dryRun: 'false' },
+      ]),
+    );
+    expect(alerts).toHaveLength(2);
   });
 
   it('`clonewarden validate --account` reads the OUs from Organizations and prints the policy the handler enforced', async () => {
