@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { apiCallCounter } from '../../shared/aws/api-call-counter.js';
@@ -31,7 +31,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
-import { lambdaContext } from '../support/run-cli.js';
+import { lambdaContext, runCli } from '../support/run-cli.js';
 
 /*
  * Organization mode end to end on moto's multi-account support: moto keeps accounts apart by the
@@ -39,8 +39,8 @@ import { lambdaContext } from '../support/run-cli.js';
  * the emulator's default account; it creates an organization with two OUs and three member
  * accounts. Events from member accounts go through the wrapped enforce handler with
  * CLONEWARDEN_MEMBER_ROLE set, and the clones (and their shares) are read back in their own accounts.
- * Per-OU policy overrides are not part of this change: the OUs are here so that they can be
- * tested on the same organization (seam: `MemberAccount` in shared/aws/organization-directory.ts).
+ * A Lab OU (with a Trial OU inside it) carries the policy's per-OU overrides, and one Lab account
+ * its own: the hub reads each account's OUs with Organizations ListParents, as in production.
  */
 const REGION = 'ap-northeast-2';
 const MEMBER_ROLE = 'clonewarden-member';
@@ -55,7 +55,20 @@ interface Member {
 let handler: (event: unknown, context: Context) => Promise<Verdict>;
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let hubEc2: EC2Client;
+/** The hub's policy file: the handler enforces it, `clonewarden validate` reads it. */
+let policyPath: string;
+/** The accounts of the Production and Sandbox OUs: the base policy is in force in each. */
 const members: Member[] = [];
+/** The accounts of the Lab OU, where the policy's overrides apply (see {@link createLab}). */
+const lab = {} as {
+  ou: string;
+  trialOu: string;
+  playgroundOu: string;
+  tagged: Member;
+  strict: Member;
+  trial: Member;
+  playground: Member;
+};
 
 const developerIn = (account: string): Caller => ({
   type: 'AssumedRole',
@@ -83,32 +96,78 @@ async function ec2In(account: string): Promise<EC2Client> {
   });
 }
 
-/** An organization with Production and Sandbox OUs and three member accounts (moto keeps one per account). */
-async function createOrganization(): Promise<void> {
+/** Creates OUs and accounts under the organization's root (moto keeps one estate per account). */
+async function organizationBuilder() {
   const organizations = new OrganizationsClient({ region: REGION });
   const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
   if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-  const ou = async (name: string) =>
-    (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: name })))
-      .OrganizationalUnit!.Id!;
-  const production = await ou(`Production-${Date.now()}`);
-  const sandbox = await ou(`Sandbox-${Date.now()}`);
-  for (const [name, parent] of [
-    ['payments-prod', production],
-    ['search-prod', production],
-    ['data-sandbox', sandbox],
-  ] as const) {
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-    );
-    const id = created.CreateAccountStatus!.AccountId!;
-    await organizations.send(
-      new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
-    );
-    members.push({ id, name, ec2: await ec2In(id) });
-  }
+  return {
+    async ou(name: string, parent = root): Promise<string> {
+      const created = await organizations.send(
+        new CreateOrganizationalUnitCommand({ ParentId: parent, Name: `${name}-${Date.now()}` }),
+      );
+      return created.OrganizationalUnit!.Id!;
+    },
+    async account(name: string, parent: string): Promise<Member> {
+      const created = await organizations.send(
+        new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
+      );
+      const id = created.CreateAccountStatus!.AccountId!;
+      await organizations.send(
+        new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
+      );
+      return { id, name, ec2: await ec2In(id) };
+    },
+  };
 }
+
+/** An organization with Production and Sandbox OUs and three member accounts. */
+async function createOrganization(): Promise<void> {
+  const organization = await organizationBuilder();
+  const production = await organization.ou('Production');
+  const sandbox = await organization.ou('Sandbox');
+  members.push(
+    await organization.account('payments-prod', production),
+    await organization.account('search-prod', production),
+    await organization.account('data-sandbox', sandbox),
+  );
+}
+
+/**
+ * A Lab OU with a Trial OU inside it (lab-tagged and lab-strict in Lab, lab-trial in Trial), and
+ * a Playground OU beside them (play-ground).
+ */
+async function createLab(): Promise<void> {
+  const organization = await organizationBuilder();
+  lab.ou = await organization.ou('Lab');
+  lab.trialOu = await organization.ou('Trial', lab.ou);
+  lab.playgroundOu = await organization.ou('Playground');
+  lab.tagged = await organization.account('lab-tagged', lab.ou);
+  lab.strict = await organization.account('lab-strict', lab.ou);
+  lab.trial = await organization.account('lab-trial', lab.trialOu);
+  lab.playground = await organization.account('play-ground', lab.playgroundOu);
+}
+
+/**
+ * The overrides: in Lab, cloning without the Platform role is only tagged, at low severity; in
+ * Trial (inside Lab) the same, judged dry; lab-strict's own override quarantines it again, critical.
+ * In Playground, the developers' role is exempt.
+ */
+const labOverrides = () => `overrides:
+  ${lab.ou}:
+    description: the lab may clone freely; it is only told
+    rules:
+      - { id: who-may-clone, type: allowed-principals, severity: low, action: tag, principals: ["arn:aws:iam::*:role/Platform*"] }
+  ${lab.trialOu}:
+    dryRun: true
+  ${lab.playgroundOu}:
+    exemptions:
+      - { principals: ["arn:aws:iam::*:role/Developer"], reason: playground experiments }
+  "${lab.strict.id}":
+    rules:
+      - { id: who-may-clone, type: allowed-principals, severity: critical, action: quarantine, principals: ["arn:aws:iam::*:role/Platform*"] }
+`;
 
 /** A snapshot made in `ec2`'s account by a developer (not allowed to clone: quarantined). */
 async function developerSnapshot(ec2: EC2Client) {
@@ -135,10 +194,12 @@ beforeAll(async () => {
   hubEc2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'organization');
   await createOrganization();
+  await createLab();
   // The ledger is the hub's: one table in the hub's account for every member's clones.
   await createLedgerTable(REGION, 'organization-ledger');
   // The clone rules, and a sharing rule that needs the organization (read by the hub).
   const policy = writeEnforcingPolicy();
+  policyPath = policy;
   appendFileSync(
     policy,
     `  - id: shares-stay-inside
@@ -146,7 +207,7 @@ beforeAll(async () => {
     severity: critical
     action: revert
     organization: true
-`,
+${labOverrides()}`,
   );
   Object.assign(process.env, {
     CLONEWARDEN_POLICY: policy,
@@ -307,5 +368,142 @@ describe('Integration: organization mode (hub enforces in member accounts)', () 
     );
     expect(await snapshotTags(ec2, snapshotId)).toEqual({});
     expect(await inbox.drain()).toEqual([]);
+  });
+});
+
+describe('Integration: per-OU and per-account policy overrides through the hub handler', () => {
+  // Each test reads only its own alerts, even when the one before failed before draining.
+  beforeEach(async () => {
+    await inbox.drain();
+  });
+
+  /** One clone made by a developer in `member`'s account, and its CreateSnapshot event judged by the hub. */
+  async function cloneAndEnforce(member: Member) {
+    const { volumeId, snapshotId } = await developerSnapshot(member.ec2);
+    const record = records.createSnapshot({
+      caller: developerIn(member.id),
+      region: REGION,
+      volumeId,
+      snapshotId,
+    });
+    const verdict = await handler(eventBridgeEnvelope(record), context);
+    // Read before the tags: the handler resets the counter per invocation.
+    const calls = apiCallCounter.snapshot();
+    return { snapshotId, verdict, calls, tags: await snapshotTags(member.ec2, snapshotId) };
+  }
+  const judged = (verdict: Verdict) =>
+    verdict.violations.map((v) => ({ rule: v.rule, severity: v.severity, action: v.action }));
+  const alertOf = (alert: { attributes: Record<string, string> }) => ({
+    account: alert.attributes.account,
+    severity: alert.attributes.severity,
+    status: alert.attributes.status,
+    dryRun: alert.attributes.dryRun,
+  });
+
+  it('applies the Lab OU’s override in its account and the base policy outside it, for the same event', async () => {
+    // Act: the same unauthorised clone, in a Lab account and in a Production account.
+    const inLab = await cloneAndEnforce(lab.tagged);
+    const outside = await cloneAndEnforce(members[0]!);
+
+    // Assess: in Lab the clone is only tagged, at low severity; outside, quarantined at high.
+    expect(inLab.verdict).toMatchObject({ account: lab.tagged.id, status: 'violation', dryRun: false });
+    expect(judged(inLab.verdict)).toEqual([{ rule: 'who-may-clone', severity: 'low', action: 'tag' }]);
+    expect(inLab.tags).toMatchObject({
+      'clonewarden:status': 'violation',
+      'clonewarden:violations': 'who-may-clone',
+    });
+    expect(outside.verdict).toMatchObject({ account: members[0]!.id, status: 'quarantined' });
+    expect(judged(outside.verdict)).toEqual([
+      { rule: 'who-may-clone', severity: 'high', action: 'quarantine' },
+    ]);
+    expect(outside.tags).toMatchObject({ 'clonewarden:status': 'quarantined' });
+    const alerts = (await inbox.drain()).map(alertOf);
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        { account: lab.tagged.id, severity: 'low', status: 'violation', dryRun: 'false' },
+        { account: members[0]!.id, severity: 'high', status: 'quarantined', dryRun: 'false' },
+      ]),
+    );
+    expect(alerts).toHaveLength(2);
+  });
+
+  it('lets an account’s own override have the last word over its OU’s', async () => {
+    // Act: lab-strict sits in Lab, whose override only tags; its own override quarantines.
+    const strict = await cloneAndEnforce(lab.strict);
+
+    // Assess
+    expect(strict.verdict).toMatchObject({ account: lab.strict.id, status: 'quarantined', dryRun: false });
+    expect(judged(strict.verdict)).toEqual([
+      { rule: 'who-may-clone', severity: 'critical', action: 'quarantine' },
+    ]);
+    expect(strict.tags).toMatchObject({ 'clonewarden:status': 'quarantined' });
+    expect((await inbox.drain()).map(alertOf)).toEqual([
+      { account: lab.strict.id, severity: 'critical', status: 'quarantined', dryRun: 'false' },
+    ]);
+  });
+
+  it('judges an account of Trial (inside Lab) by both OUs’ overrides, dry: nothing changes there', async () => {
+    // Act
+    const trial = await cloneAndEnforce(lab.trial);
+
+    // Assess: Lab's rule (tag, low) from the outer OU, Trial's dryRun from the inner one.
+    expect(trial.verdict).toMatchObject({ account: lab.trial.id, status: 'violation', dryRun: true });
+    expect(judged(trial.verdict)).toEqual([{ rule: 'who-may-clone', severity: 'low', action: 'tag' }]);
+    expect(trial.tags).toEqual({});
+    // The OU path came from Organizations: the account's parent Trial, Trial's Lab, Lab's root.
+    expect(trial.calls['Organizations:ListParents']).toBe(3);
+    expect((await inbox.drain()).map(alertOf)).toEqual([
+      { account: lab.trial.id, severity: 'low', status: 'violation', dryRun: 'true' },
+    ]);
+  });
+
+  it('exempts the developers of the Playground OU by its own exemption, and nobody elsewhere', async () => {
+    // Act: the same developer role clones in Playground and in a Sandbox account.
+    const inPlayground = await cloneAndEnforce(lab.playground);
+    const elsewhere = await cloneAndEnforce(members[2]!);
+
+    // Assess: the violation is still named (and alerted), but nothing is quarantined there.
+    expect(inPlayground.verdict).toMatchObject({
+      account: lab.playground.id,
+      status: 'exempt',
+      exemption: 'playground experiments',
+    });
+    expect(judged(inPlayground.verdict)).toEqual([
+      { rule: 'who-may-clone', severity: 'high', action: 'quarantine' },
+    ]);
+    expect(inPlayground.tags).toMatchObject({ 'clonewarden:status': 'exempt' });
+    expect(elsewhere.verdict).toMatchObject({ account: members[2]!.id, status: 'quarantined' });
+    expect(elsewhere.verdict.exemption).toBeUndefined();
+    expect(elsewhere.tags).toMatchObject({ 'clonewarden:status': 'quarantined' });
+    const alerts = (await inbox.drain()).map(alertOf);
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        { account: lab.playground.id, severity: 'high', status: 'exempt', dryRun: 'false' },
+        { account: members[2]!.id, severity: 'high', status: 'quarantined', dryRun: 'false' },
+      ]),
+    );
+    expect(alerts).toHaveLength(2);
+  });
+
+  it('`clonewarden validate --account` reads the OUs from Organizations and prints the policy the handler enforced', async () => {
+    // Act: no --ou, so the CLI asks Organizations (ListParents), as the hub does.
+    const strict = await runCli(['validate', policyPath, '--account', lab.strict.id, '--json']);
+    const trial = await runCli(['validate', policyPath, '--account', lab.trial.id, '--json']);
+
+    // Assess
+    const printed = (run: typeof strict) =>
+      JSON.parse(run.lines[0]!) as {
+        overrides: string[];
+        effective: { dryRun: boolean; rules: { id: string; severity: string; action: string }[] };
+      };
+    const whoMayClone = (run: typeof strict) =>
+      printed(run).effective.rules.find((rule) => rule.id === 'who-may-clone');
+    expect([strict.code, trial.code]).toEqual([0, 0]);
+    expect(printed(strict).overrides).toEqual([lab.ou, lab.strict.id]);
+    expect(whoMayClone(strict)).toMatchObject({ severity: 'critical', action: 'quarantine' });
+    expect(printed(strict).effective.dryRun).toBe(false);
+    expect(printed(trial).overrides).toEqual([lab.ou, lab.trialOu]);
+    expect(whoMayClone(trial)).toMatchObject({ severity: 'low', action: 'tag' });
+    expect(printed(trial).effective.dryRun).toBe(true);
   });
 });

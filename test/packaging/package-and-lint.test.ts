@@ -7,6 +7,7 @@ import { inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
+import { policyLocation } from '../../shared/settings/environment.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.serverless');
@@ -448,6 +449,42 @@ describe('Packaging: readable stack traces without --enable-source-maps', () => 
       expect(stack).not.toMatch(/enforce\.mjs:\d+:\d+|chunks\/[^)]+\.mjs:\d+:\d+/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Packaging: one policy source (the PolicySource parameter)', () => {
+  it('points every function at PolicySource, which allows the packaged file and only what their roles may read', () => {
+    // Act
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation is read loosely; the assertions are the checks.
+    const parameter = (template as any).Parameters.PolicySource;
+    const readers = resourcesOfType(template, 'AWS::Lambda::Function')
+      .filter(([, fn]) => fn.Properties?.Environment?.Variables?.CLONEWARDEN_POLICY !== undefined)
+      .map(([id, fn]) => ({
+        id,
+        source: fn.Properties?.Environment?.Variables.CLONEWARDEN_POLICY,
+        grants: JSON.stringify(
+          template.Resources[referencedId(fn.Properties?.Role) ?? '']?.Properties?.Policies,
+        ),
+      }));
+
+    // Assess: the stage is package.sh's default, dev.
+    expect(readers.map((r) => r.id).sort()).toEqual([
+      'AuditLambdaFunction',
+      'EnforceLambdaFunction',
+      'PruneLambdaFunction',
+      'PruneWorkerLambdaFunction',
+    ]);
+    for (const reader of readers) expect(reader.source, reader.id).toEqual({ Ref: 'PolicySource' });
+    expect(parameter.Default).toBe('./clonewarden.yml');
+    expect(parameter.AllowedValues.map(policyLocation)).toEqual([
+      { kind: 'file', path: './clonewarden.yml' },
+      { kind: 's3', bucket: 'clonewarden-policy-dev', key: 'clonewarden.yml' },
+      { kind: 'ssm', name: '/clonewarden/dev/policy' },
+    ]);
+    for (const reader of readers) {
+      expect(reader.grants, reader.id).toContain(':s3:::clonewarden-policy-dev/clonewarden.yml');
+      expect(reader.grants, reader.id).toContain(':parameter/clonewarden/dev/policy');
     }
   });
 });
