@@ -266,7 +266,10 @@ describe('Config: resolveSettings', () => {
 
   it('names the audit link signer parameter only when set, and refuses what is no SSM parameter name', () => {
     // Act
-    const on = resolveSettings({}, { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: ' /clonewarden/prod/audit-link-signer ' });
+    const on = resolveSettings(
+      {},
+      { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: ' /clonewarden/prod/audit-link-signer ' },
+    );
     const blank = resolveSettings({}, { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: '' });
     const error = errorOf(() =>
       resolveSettings({}, { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: 'clonewarden prod//signer' }),
