@@ -9,6 +9,7 @@ import { deliverAudit } from '../shared/audit/deliver-audit.js';
 import { runAudit } from '../shared/audit/run-audit.js';
 import { resolveRegion } from '../shared/aws/aws-config.js';
 import { createAwsClients } from '../shared/aws/clients.js';
+import { SsmReportLinkSigner } from '../shared/aws/report-link-signer.js';
 import { S3ReportStore } from '../shared/aws/report-store.js';
 import { SnsAlertPublisher } from '../shared/aws/sns-alert-publisher.js';
 import { UsageError } from '../shared/model/errors.js';
@@ -20,8 +21,12 @@ const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 // Lambda always sets AWS_REGION: the function audits from the region it is deployed to.
 // Organization mode (CLONEWARDEN_MEMBER_ROLE): every account of the organization, through that role.
-const { memberRole } = resolveSettings();
+const { memberRole, auditLinkSignerParameter } = resolveSettings();
 const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
+// Opt-in (docs/audit.md, "A link that lives 7 days"): the key is read once per container.
+const linkSigner = auditLinkSignerParameter
+  ? new SsmReportLinkSigner(aws, auditLinkSignerParameter)
+  : undefined;
 
 /**
  * What the weekly run returns (and logs): the figures, where the report is, what failed. Not
@@ -29,7 +34,15 @@ const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? {
  */
 export interface AuditResult {
   totals: Record<string, number>;
-  report: { html: string; json: string; linkExpiresAt: string; cappedByCredentials: boolean };
+  report: {
+    html: string;
+    json: string;
+    linkExpiresAt: string;
+    cappedByCredentials: boolean;
+    linkSignedBy: 'link-signer' | 'caller';
+    /** Why the configured link signer was not used; the message holds no key. */
+    linkSignerProblem?: string;
+  };
   securityHub?: unknown;
   failures: { step: string; error: string }[];
   apiCalls: Record<string, number>;
@@ -57,7 +70,7 @@ export async function audit(_event: unknown, context?: Context): Promise<AuditRe
   const run = await runAudit(auditContext);
   const topicArn = settings.topicArn ?? auditContext.policy.alerts.topicArn;
   const stored = await deliverAudit(run, {
-    store: new S3ReportStore(aws, settings.reportBucket),
+    store: new S3ReportStore(aws, settings.reportBucket, linkSigner),
     alerts: new SnsAlertPublisher(aws),
     ...(topicArn ? { topicArn } : {}),
     now: auditContext.now(),
@@ -69,11 +82,15 @@ export async function audit(_event: unknown, context?: Context): Promise<AuditRe
       json: `s3://${stored.bucket}/${stored.jsonKey}`,
       linkExpiresAt: stored.link.expiresAt.toISOString(),
       cappedByCredentials: stored.link.cappedByCredentials,
+      linkSignedBy: stored.link.signedBy,
+      ...(stored.link.signerProblem ? { linkSignerProblem: stored.link.signerProblem } : {}),
     },
     ...(run.securityHub ? { securityHub: run.securityHub } : {}),
     failures: run.failures,
     apiCalls: aws.counter.snapshot(),
   };
+  if (stored.link.signerProblem)
+    logger.warn('audit link signer unavailable', { problem: stored.link.signerProblem });
   logger.info('audit report', { result });
   return result;
 }

@@ -40,6 +40,18 @@ function auditedScopes(run: AuditRun): string {
   return `${accounts} accounts in ${regions} regions (${named.slice(0, 3).join(', ')}, …)`;
 }
 
+/** When the link stops working, and why that is sooner than 7 days when it is. */
+function linkLifetime(link: ReportLink): string {
+  const until = `The link works until ${link.expiresAt.toISOString()}.`;
+  const signer = link.signerProblem
+    ? ` The link signer could not be used, so the function's own credentials signed it: ${cleanPlainText(link.signerProblem, 600)}.`
+    : '';
+  const capped = link.cappedByCredentials
+    ? " That is shorter than 7 days because a presigned link dies with the credentials that signed it, and the function's role session is short."
+    : '';
+  return `${until}${capped}${signer}`;
+}
+
 function alertText(run: AuditRun, stored: StoredReport): string {
   const figures = headline(run);
   const { link } = stored;
@@ -56,7 +68,7 @@ function alertText(run: AuditRun, stored: StoredReport): string {
       : '',
     '',
     `Report (HTML, opens offline): ${link.url}`,
-    `The link works until ${link.expiresAt.toISOString()}.${link.cappedByCredentials ? " That is shorter than 7 days because a presigned link dies with the credentials that signed it, and the function's role session is short." : ''}`,
+    linkLifetime(link),
     `After that, the report stays at s3://${stored.bucket}/${stored.htmlKey} (JSON: ${stored.jsonKey}) for anyone allowed to read the bucket.`,
     ...run.failures.slice(0, 10).map((f) => `FAILED ${f.step}: ${cleanPlainText(f.error, 300)}`),
   ];
@@ -94,6 +106,8 @@ export function buildAuditAlert(run: AuditRun, stored: StoredReport, topicArn: s
           url: stored.link.url,
           expiresAt: stored.link.expiresAt.toISOString(),
           cappedByCredentials: stored.link.cappedByCredentials,
+          signedBy: stored.link.signedBy,
+          signerProblem: stored.link.signerProblem ?? null,
           html: `s3://${stored.bucket}/${stored.htmlKey}`,
           json: `s3://${stored.bucket}/${stored.jsonKey}`,
         },

@@ -10,7 +10,12 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
-import type { AwsCredentialIdentityProvider, MiddlewareStack, RetryStrategyV2 } from '@smithy/types';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  MiddlewareStack,
+  RetryStrategyV2,
+} from '@smithy/types';
 import { UsageError } from '../model/errors.js';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
 
@@ -90,6 +95,11 @@ export interface AwsClients {
   inRegion(region: string): AwsClients;
   /** Loaded on first use: only the scheduled audit stores its report. */
   s3(): Promise<S3Client>;
+  /**
+   * An S3 client in this set's region that signs with `credentials` instead of this set's: the
+   * audit's link signer (an IAM user's long-term key). A new client per call: the caller keeps it.
+   */
+  s3SignedWith(credentials: AwsCredentialIdentity): Promise<S3Client>;
   /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
   securityHub(): Promise<SecurityHubClient>;
   /** Loaded on first use: only the organization prune puts its jobs on the queue. */
@@ -241,6 +251,11 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
     s3: lazily(async () =>
       instrumented(new (await import('@aws-sdk/client-s3')).S3Client({ ...common(), region }), 'S3'),
     ),
+    s3SignedWith: async (credentials) =>
+      instrumented(
+        new (await import('@aws-sdk/client-s3')).S3Client({ ...common(), region, credentials }),
+        'S3',
+      ),
     securityHub: lazily(async () => {
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
       return instrumented(new SecurityHubClient({ ...common(), region }), 'SecurityHub');

@@ -1,6 +1,8 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { LinkSignerUnavailableError } from '../model/errors.js';
 import type { AwsClients } from './clients.js';
+import type { ReportLinkSigner } from './report-link-signer.js';
 
 /** The longest a SigV4 presigned URL may live: 7 days ("Sharing objects with presigned URLs"). */
 export const MAX_PRESIGN_SECONDS = 604_800;
@@ -16,6 +18,13 @@ export interface ReportLink {
    * Lambda role's session lasts hours, not 7 days.
    */
   cappedByCredentials: boolean;
+  /**
+   * Whose key signed it: the link signer's (an IAM user's long-term key, which lets the link
+   * live the whole 7 days), or the caller's own credentials (the function's role session).
+   */
+  signedBy: 'link-signer' | 'caller';
+  /** Why a configured link signer was not used (`LinkSignerUnavailableError`'s message). */
+  signerProblem?: string;
 }
 
 /** Where the scheduled audit keeps its reports. */
@@ -26,13 +35,19 @@ export interface ReportStore {
   link(key: string, seconds: number, now: Date): Promise<ReportLink>;
 }
 
+/**
+ * The report bucket. With a link signer, links are signed with its key; when that key cannot be
+ * had, with the caller's credentials, and the link says why.
+ */
 export class S3ReportStore implements ReportStore {
   readonly #aws: AwsClients;
+  readonly #linkSigner: ReportLinkSigner | undefined;
   readonly bucket: string;
 
-  constructor(aws: AwsClients, bucket: string) {
+  constructor(aws: AwsClients, bucket: string, linkSigner?: ReportLinkSigner) {
     this.#aws = aws;
     this.bucket = bucket;
+    this.#linkSigner = linkSigner;
   }
 
   async put(key: string, body: string, contentType: string): Promise<void> {
@@ -50,7 +65,23 @@ export class S3ReportStore implements ReportStore {
   }
 
   async link(key: string, seconds: number, now: Date): Promise<ReportLink> {
-    const s3 = await this.#aws.s3();
+    if (!this.#linkSigner) return this.#sign(await this.#aws.s3(), 'caller', key, seconds, now);
+    try {
+      return await this.#sign(await this.#linkSigner.s3(), 'link-signer', key, seconds, now);
+    } catch (error) {
+      if (!(error instanceof LinkSignerUnavailableError)) throw error;
+      const link = await this.#sign(await this.#aws.s3(), 'caller', key, seconds, now);
+      return { ...link, signerProblem: error.message };
+    }
+  }
+
+  async #sign(
+    s3: S3Client,
+    signedBy: ReportLink['signedBy'],
+    key: string,
+    seconds: number,
+    now: Date,
+  ): Promise<ReportLink> {
     const wanted = Math.min(seconds, MAX_PRESIGN_SECONDS);
     const credentials = await s3.config.credentials();
     const left = credentials.expiration
@@ -65,6 +96,7 @@ export class S3ReportStore implements ReportStore {
       url,
       expiresAt: new Date(now.getTime() + expiresIn * 1000),
       cappedByCredentials: left < wanted,
+      signedBy,
     };
   }
 }

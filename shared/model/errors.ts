@@ -192,3 +192,21 @@ export class OrganizationUnavailableError extends CloneWardenError {
     this.name = 'OrganizationUnavailableError';
   }
 }
+
+/**
+ * The audit's link signer (CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER) is configured but cannot be
+ * used: the parameter is missing, unreadable or not the key it should hold. The audit still
+ * delivers, with a link signed by its own role session; the message names the setting and the
+ * fix, and never holds the parameter's value.
+ */
+export class LinkSignerUnavailableError extends CloneWardenError {
+  constructor(
+    readonly parameterName: string,
+    reason: string,
+    fix: string,
+    options?: ErrorOptions,
+  ) {
+    super(`CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER=${parameterName}: ${reason}; fix: ${fix}`, options);
+    this.name = 'LinkSignerUnavailableError';
+  }
+}

@@ -32,6 +32,8 @@ export type PolicyLocation =
 
 const S3_POLICY = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.{1,1024})$/;
 const SSM_POLICY = /^ssm:(\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)$/;
+/** An SSM parameter name: `name` or `/path/to/name`, at most 2048 characters (as above). */
+const SSM_PARAMETER_NAME = /^(?=.{1,2048}$)\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 
 /** `s3://bucket/key`, `ssm:/name` or a file path; undefined for a malformed `s3:`/`ssm:` form. */
 export function policyLocation(value: string): PolicyLocation | undefined {
@@ -126,6 +128,8 @@ export const ENVIRONMENT_SCHEMA = z.object({
       .trim()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
   ),
+  // The SecureString parameter that holds the audit link signer's access key (docs/audit.md).
+  CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: unlessBlank(z.string().trim().regex(SSM_PARAMETER_NAME)),
 });
 
 /** The environment, parsed: absent means unset (or blank). */
@@ -165,6 +169,8 @@ const PROBLEMS: Record<VariableName, (value: unknown) => string> = {
     `CLONEWARDEN_PRUNE_REGIONS=${shown(value)} must be region names separated by commas, e.g. eu-west-1,us-east-1`,
   CLONEWARDEN_REPORT_BUCKET: (value) =>
     `CLONEWARDEN_REPORT_BUCKET=${shown(value)} must be an S3 bucket name (3 to 63 of a-z 0-9 . -)`,
+  CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: (value) =>
+    `CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER=${shown(value)} must be an SSM parameter name, e.g. /clonewarden/prod/audit-link-signer`,
 };
 
 /** The policy location message, the same for the variable and for `--policy`. */

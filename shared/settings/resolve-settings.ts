@@ -46,6 +46,11 @@ export interface Settings {
   memberRole?: string;
   /** The S3 bucket the scheduled audit writes its reports to. */
   reportBucket?: string;
+  /**
+   * The SSM SecureString parameter holding the access key of the IAM user that signs the audit's
+   * 7-day link; unset, the function's own role session signs it (a link that lives hours).
+   */
+  auditLinkSignerParameter?: string;
   /** Organization mode: the SQS queue the daily prune puts one job per account and region on. */
   pruneQueueUrl?: string;
   /** Organization mode: the regions the daily prune covers in every account (default: the hub's). */
@@ -126,6 +131,9 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     ...(vars.CLONEWARDEN_LEDGER_TABLE ? { ledgerTable: vars.CLONEWARDEN_LEDGER_TABLE } : {}),
     ...(memberRole ? { memberRole } : {}),
     ...(vars.CLONEWARDEN_REPORT_BUCKET ? { reportBucket: vars.CLONEWARDEN_REPORT_BUCKET } : {}),
+    ...(vars.CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER
+      ? { auditLinkSignerParameter: vars.CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER }
+      : {}),
     ...(vars.CLONEWARDEN_PRUNE_QUEUE_URL ? { pruneQueueUrl: vars.CLONEWARDEN_PRUNE_QUEUE_URL } : {}),
     ...(vars.CLONEWARDEN_PRUNE_REGIONS ? { pruneRegions: vars.CLONEWARDEN_PRUNE_REGIONS } : {}),
   };

@@ -435,6 +435,115 @@ describe('IAM: the restoring family (enforce function)', () => {
   });
 });
 
+/**
+ * `value` as CloudFormation deploys it with `conditions` set: each `Fn::If` resolved, each
+ * `AWS::NoValue` and each resource or output whose `Condition` is false left out.
+ */
+function asDeployed(value: unknown, conditions: Record<string, boolean>): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item) => asDeployed(item, conditions)).filter((item) => item !== undefined);
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if ('Fn::If' in record) {
+    const [condition, whenTrue, whenFalse] = record['Fn::If'] as [string, unknown, unknown];
+    expect(conditions, `no value given for condition ${condition}`).toHaveProperty(condition);
+    return asDeployed(conditions[condition] ? whenTrue : whenFalse, conditions);
+  }
+  if (record.Ref === 'AWS::NoValue') return undefined;
+  if (typeof record.Condition === 'string' && conditions[record.Condition] === false) return undefined;
+  const entries = Object.entries(record).map(([key, item]) => [key, asDeployed(item, conditions)] as const);
+  return Object.fromEntries(entries.filter(([, item]) => item !== undefined));
+}
+
+describe('IAM: the audit link signer (the 7-day report link), configured and not', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: serverless.yml is read loosely; the assertions are the checks.
+  type Loose = any;
+  const template: Loose = config;
+  const deployed = (on: boolean): Loose =>
+    asDeployed(
+      { ...template.resources, functions: template.functions },
+      { OrganizationMode: false, AuditLinkSigner: on },
+    );
+  const auditStatements = (stack: { Resources: ServerlessConfig['resources']['Resources'] }) =>
+    roleStatements(stack.Resources, 'AuditRole');
+  const SIGNER_PARAMETER_ARN = `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/\${AuditLinkSignerParameter}`;
+  const REPORTS = `\${AuditReportBucket.Arn}/audits/*`;
+
+  it('is off by default: no user, no grant on the parameter, and the variable unset', () => {
+    // Act
+    const off = deployed(false);
+    const text = JSON.stringify(off);
+
+    // Assess
+    expect(config.params.default.auditLinkSignerParameter).toBe('');
+    expect(template.resources.Parameters.AuditLinkSignerParameter.Default).toBe(
+      `\${param:auditLinkSignerParameter, ''}`,
+    );
+    expect(template.resources.Conditions.AuditLinkSigner).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AuditLinkSignerParameter' }, ''] }],
+    });
+    expect(
+      Object.values(off.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::IAM::User'),
+    ).toEqual([]);
+    expect(text).not.toContain('AuditLinkSignerParameter}');
+    expect(auditStatements(off).map((s) => s.Sid)).not.toContain('ReadLinkSignerKey');
+    expect(off.functions.audit.environment.CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER).toBe('');
+    expect(off.Outputs).not.toHaveProperty('AuditLinkSignerUserName');
+  });
+
+  it('on, lets the audit role read that one parameter, with no KMS grant (the aws/ssm key allows the account)', () => {
+    // Act
+    const on = deployed(true);
+    const statements = auditStatements(on);
+    const signerGrants = statements.filter((s) =>
+      JSON.stringify(s.Resource).includes('AuditLinkSignerParameter'),
+    );
+
+    // Assess
+    expect(signerGrants).toEqual([
+      {
+        Sid: 'ReadLinkSignerKey',
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: [{ 'Fn::Sub': SIGNER_PARAMETER_ARN }],
+      },
+    ]);
+    // The function is told the same parameter the role may read: /<name> is parameter/<name>.
+    expect(on.functions.audit.environment.CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER).toEqual({
+      'Fn::Sub': `/\${AuditLinkSignerParameter}`,
+    });
+    const kmsResources = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('kms:')));
+    expect(kmsResources.map((s) => s.Sid)).toEqual(['EncryptReportAlert']);
+  });
+
+  it('on, creates a user that may only read reports, and never an access key', () => {
+    // Act
+    const on = deployed(true);
+    const users = Object.entries(on.Resources).filter(
+      ([, r]) => (r as { Type: string }).Type === 'AWS::IAM::User',
+    );
+    const [id, user] = users[0] as [string, { Properties: Record<string, unknown> }];
+    const everyType = Object.values(on.Resources).map((r) => (r as { Type: string }).Type);
+
+    // Assess
+    expect(users).toHaveLength(1);
+    expect(id).toBe('AuditLinkSignerUser');
+    expect(Object.keys(user.Properties).sort()).toEqual(['Policies', 'UserName']);
+    expect(
+      asList(user.Properties.Policies as InlinePolicy[]).flatMap((p) => p.PolicyDocument.Statement),
+    ).toEqual([
+      { Sid: 'ReadReports', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [{ 'Fn::Sub': REPORTS }] },
+    ]);
+    // The prefix the audit writes its reports under, and nothing else in the bucket.
+    const writes = auditStatements(on).find((s) => s.Sid === 'WriteReports');
+    expect(writes?.Resource).toEqual([{ 'Fn::Sub': REPORTS }]);
+    expect(everyType).not.toContain('AWS::IAM::AccessKey');
+    expect(JSON.stringify(on.Outputs)).not.toMatch(/SecretAccessKey|AccessKey/);
+    expect(on.Outputs.AuditLinkSignerUserName.Value).toEqual({ Ref: 'AuditLinkSignerUser' });
+  });
+});
+
 /** The functions whose bundled code assumes the member role (`aws.forAccount`). */
 async function functionsActingInMembers() {
   const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));

@@ -263,4 +263,23 @@ describe('Config: resolveSettings', () => {
       '--member-role=clonewarden member must be an IAM role name (optionally with its path), e.g. clonewarden-member',
     );
   });
+
+  it('names the audit link signer parameter only when set, and refuses what is no SSM parameter name', () => {
+    // Act
+    const on = resolveSettings(
+      {},
+      { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: ' /clonewarden/prod/audit-link-signer ' },
+    );
+    const blank = resolveSettings({}, { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: '' });
+    const error = errorOf(() =>
+      resolveSettings({}, { CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: 'clonewarden prod//signer' }),
+    );
+
+    // Assess
+    expect(on.auditLinkSignerParameter).toBe('/clonewarden/prod/audit-link-signer');
+    expect(blank).not.toHaveProperty('auditLinkSignerParameter');
+    expect((error as UsageError).message).toBe(
+      'CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER=clonewarden prod//signer must be an SSM parameter name, e.g. /clonewarden/prod/audit-link-signer',
+    );
+  });
 });
