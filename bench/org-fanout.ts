@@ -98,6 +98,7 @@ async function child(endpoint: string, jobsFile: string): Promise<void> {
   const { createAwsClients } = await import('../shared/aws/clients.js');
   const { resolveSettings } = await import('../shared/settings/resolve-settings.js');
   const { runPruneJob } = await import('../shared/prune/run-prune-job.js');
+  const { AwsOrganizationalUnitPaths } = await import('../shared/aws/organizational-unit-paths.js');
   const jobs: PruneJob[] = JSON.parse(readFileSync(jobsFile, 'utf8'));
   const policy = join(mkdtempSync(join(tmpdir(), 'clonewarden-bench-org-')), 'clonewarden.yml');
   writeFileSync(policy, 'version: 1\nrules: []\nprune: { dryRun: true, graceDays: 7 }\n');
@@ -107,8 +108,12 @@ async function child(endpoint: string, jobsFile: string): Promise<void> {
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const started = performance.now();
   const results: PruneJobResult[] = [];
+  // The bench policy has no overrides: the OU reader is never asked (no Organizations call).
+  const organization = new AwsOrganizationalUnitPaths(hub);
   for (const job of jobs) {
-    results.push(await runPruneJob(job, { settings, hub, log: quiet, metrics: { count() {} } }));
+    results.push(
+      await runPruneJob(job, { settings, hub, organization, log: quiet, metrics: { count() {} } }),
+    );
   }
   const result: ChildResult = {
     results,

@@ -7,6 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { resolveRegion } from '../shared/aws/aws-config.js';
 import { describeError } from '../shared/aws/aws-error.js';
 import { type AwsClients, createAwsClients } from '../shared/aws/clients.js';
+import { AwsOrganizationalUnitPaths } from '../shared/aws/organizational-unit-paths.js';
 import { SqsPruneJobQueue } from '../shared/aws/prune-job-queue.js';
 import { DynamoDbPruneRunStore } from '../shared/aws/prune-run-store.js';
 import { SnsAlertPublisher } from '../shared/aws/sns-alert-publisher.js';
@@ -27,13 +28,21 @@ const { memberRole } = resolveSettings();
 // The hub's clients; each job opens its account from them (aws.forAccount: the member role).
 const hubAws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
 
+/**
+ * One reader of OU paths per hub clients, kept for the container: a job's account has one
+ * OU path whatever the region, so the jobs of one account read it once (cached an hour).
+ */
+const directories = new WeakMap<AwsClients, AwsOrganizationalUnitPaths>();
+
 /** Kept back from Lambda's limit, as in the single-account prune: the job reports instead of timing out. */
 const SAFETY_MARGIN_MS = 90_000;
 
-/** What the worker works with; the tests give their own hub clients or log. */
+/** What the worker works with; the tests give their own hub clients, log or clock. */
 export interface PruneWorkerOptions {
   aws?: AwsClients;
   log?: EnforcerLog;
+  /** The jobs' clock: reconcile judges only clones older than a day, which moto cannot backdate. */
+  now?: () => Date;
 }
 
 /**
@@ -52,6 +61,11 @@ export async function pruneWorker(
   const aws = options.aws ?? hubAws;
   const log = options.log ?? logger;
   const settings = functionSettings();
+  let organization = directories.get(aws);
+  if (!organization) {
+    organization = new AwsOrganizationalUnitPaths(aws);
+    directories.set(aws, organization);
+  }
   const remaining = context?.getRemainingTimeInMillis?.();
   const deadline = remaining !== undefined ? Date.now() + remaining - SAFETY_MARGIN_MS : undefined;
   const run: PruneRunOptions = {
@@ -76,6 +90,8 @@ export async function pruneWorker(
       const result = await runPruneJob(message, {
         settings,
         hub: aws,
+        organization,
+        ...(options.now ? { now: options.now } : {}),
         log,
         metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
         ...(deadline !== undefined ? { deadline } : {}),

@@ -3,6 +3,7 @@ import type { EnforcerLog } from '../model/log.js';
 import type { OrganizationFact } from '../model/types.js';
 import { awsErrorName, describeError } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { AwsOrganizationalUnitPaths, type OrganizationalUnitPaths } from './organizational-unit-paths.js';
 
 /** An account of the organization, as AWS Organizations describes it. */
 export interface MemberAccount {
@@ -23,18 +24,6 @@ export interface OrganizationDirectory {
    */
   describe(accountId: string): Promise<MemberAccount | undefined>;
 }
-
-/** Where accounts sit in the organization: for the policy's per-OU overrides. */
-export interface OrganizationalUnitPaths {
-  /**
-   * The OU ids above `accountId`, from the root's child down to its own parent (empty for an
-   * account directly under the root).
-   */
-  organizationalUnitsOf(accountId: string): Promise<string[]>;
-}
-
-/** OUs nest at most five levels under the root ("Quotas for AWS Organizations"); more is a loop. */
-const MAX_OU_DEPTH = 5;
 
 /** How long a `describe` answer is reused: names rarely change, and a new account must not wait long. */
 interface DescribeCacheTimes {
@@ -83,7 +72,7 @@ export class AwsOrganizationDirectory implements OrganizationDirectory, Organiza
   readonly #times: DescribeCacheTimes;
   #cached: Promise<OrganizationFact> | undefined;
   readonly #accounts = new Map<string, { until: number; answer: Promise<MemberAccount | undefined> }>();
-  readonly #paths = new Map<string, { until: number; answer: Promise<string[]> }>();
+  readonly #units: AwsOrganizationalUnitPaths;
 
   constructor(
     aws: AwsClients,
@@ -93,6 +82,7 @@ export class AwsOrganizationDirectory implements OrganizationDirectory, Organiza
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#times = options.cacheTimes ?? CACHE_TIMES;
+    this.#units = new AwsOrganizationalUnitPaths(aws, { now: this.#now, cacheMs: this.#times.memberMs });
   }
 
   read(): Promise<OrganizationFact> {
@@ -118,40 +108,9 @@ export class AwsOrganizationDirectory implements OrganizationDirectory, Organiza
     return entry.answer;
   }
 
-  /**
-   * ListParents from the account up to the root, cached per account for as long as a member's
-   * name: moving an account between OUs is rare, and its new overrides apply within the hour.
-   */
+  /** The OUs above `accountId` (ListParents), cached per account for as long as a member's name. */
   organizationalUnitsOf(accountId: string): Promise<string[]> {
-    const cached = this.#paths.get(accountId);
-    if (cached && cached.until > this.#now()) return cached.answer;
-    const entry = { until: Number.POSITIVE_INFINITY, answer: this.#pathOnce(accountId) };
-    this.#paths.set(accountId, entry);
-    entry.answer.then(
-      () => {
-        entry.until = this.#now() + this.#times.memberMs;
-      },
-      () => this.#paths.delete(accountId),
-    );
-    return entry.answer;
-  }
-
-  async #pathOnce(accountId: string): Promise<string[]> {
-    const client = await this.#aws.organizations();
-    const { ListParentsCommand } = await import('@aws-sdk/client-organizations');
-    const path: string[] = [];
-    let child = accountId;
-    for (let depth = 0; depth <= MAX_OU_DEPTH; depth++) {
-      // An account or OU has exactly one parent (ListParents, Organizations API reference).
-      const { Parents } = await client.send(new ListParentsCommand({ ChildId: child }));
-      const parent = Parents?.[0];
-      if (!parent?.Id || parent.Type === 'ROOT') return path;
-      path.unshift(parent.Id);
-      child = parent.Id;
-    }
-    throw new OrganizationUnavailableError(
-      `the OUs above account ${accountId} nest deeper than Organizations allows: ListParents answers in a loop`,
-    );
+    return this.#units.organizationalUnitsOf(accountId);
   }
 
   async #readOnce(): Promise<OrganizationFact> {

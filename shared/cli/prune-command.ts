@@ -1,3 +1,4 @@
+import { AwsOrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import { UsageError } from '../model/errors.js';
 import { createPruneContext } from '../prune/create-prune-context.js';
 import type { PruneReport } from '../prune/prune-report.js';
@@ -73,6 +74,10 @@ export const pruneCommand: CliCommand = withCredentialHint('prune', {
       settings,
       aws: target.aws,
       hubAws: aws,
+      // --account: that account's own policy (its OU and account overrides), as enforce's.
+      ...(values.account !== undefined
+        ? { scope: { account: values.account, organization: new AwsOrganizationalUnitPaths(aws) } }
+        : {}),
       log,
       metrics: new TallyMetrics(),
     });

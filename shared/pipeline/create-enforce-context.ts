@@ -9,18 +9,11 @@ import { Ec2RestoreFacts } from '../aws/ec2-restore-facts.js';
 import { Ec2ShareFacts } from '../aws/ec2-share-facts.js';
 import { KmsKeys } from '../aws/kms-keys.js';
 import { MemberAccounts } from '../aws/member-accounts.js';
-import {
-  AwsOrganizationDirectory,
-  type OrganizationalUnitPaths,
-  type OrganizationDirectory,
-} from '../aws/organization-directory.js';
+import { AwsOrganizationDirectory, type OrganizationDirectory } from '../aws/organization-directory.js';
+import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
-import {
-  effectivePolicy,
-  hasOrganizationalUnitOverrides,
-  rulesOfEveryScope,
-} from '../policy/effective-policy.js';
+import { policyInAccount, rulesOfEveryScope } from '../policy/effective-policy.js';
 import type { Policy } from '../policy/schema.js';
 import { factNeedsOf } from '../rules/fact-needs.js';
 import type { Settings } from '../settings/resolve-settings.js';
@@ -105,11 +98,9 @@ function policyScopes(
   forceDryRun: boolean,
   directory: OrganizationalUnitPaths,
 ): PolicyScopes {
-  const byOu = hasOrganizationalUnitOverrides(policy);
   return {
     async policyIn(accountId) {
-      const organizationalUnits = byOu ? await directory.organizationalUnitsOf(accountId) : [];
-      const effective = effectivePolicy(policy, { accountId, organizationalUnits });
+      const effective = await policyInAccount(policy, accountId, directory);
       return { ...effective, dryRun: forceDryRun || effective.policy.dryRun };
     },
   };

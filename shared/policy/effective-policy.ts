@@ -1,3 +1,4 @@
+import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import type { Policy, PolicyOverride, RuleConfig } from './schema.js';
 
 /** Where an account sits: its id and its OUs, from the root's child down to its own parent. */
@@ -39,6 +40,22 @@ export function effectivePolicy(policy: Policy, scope: PolicyScope): EffectivePo
   let effective: Policy = { ...policy, overrides: {} };
   for (const id of chain) effective = applyOverride(effective, policy.overrides[id] as PolicyOverride);
   return { policy: effective, applied: chain };
+}
+
+/**
+ * The policy in force in one account of the organization: its OUs are read (Organizations
+ * `ListParents`, cached by `paths`) only when some override is keyed by an OU. Enforce and the
+ * organization prune both call this, so that a clone is judged by the same policy in both.
+ */
+export async function policyInAccount(
+  policy: Policy,
+  accountId: string,
+  paths: OrganizationalUnitPaths,
+): Promise<EffectivePolicy> {
+  const organizationalUnits = hasOrganizationalUnitOverrides(policy)
+    ? await paths.organizationalUnitsOf(accountId)
+    : [];
+  return effectivePolicy(policy, { accountId, organizationalUnits });
 }
 
 function applyOverride(policy: Policy, override: PolicyOverride): Policy {

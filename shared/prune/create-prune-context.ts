@@ -6,9 +6,12 @@ import { DynamoDbCloneLedger } from '../aws/clone-ledger.js';
 import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
+import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
+import { policyInAccount } from '../policy/effective-policy.js';
 import { loadPolicy } from '../policy/load-policy.js';
+import type { Policy } from '../policy/schema.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import { LedgerView } from './ledger-view.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './prune-context.js';
@@ -26,6 +29,12 @@ export interface PruneContextOptions {
   deadline?: number;
   /** The organization prune: one digest for every job, sent by the run, none per job. */
   digestSentByCaller?: boolean;
+  /**
+   * Organization mode: the account pruned, and where its OUs are read. Its overrides (per OU,
+   * per account) put its own policy in force, as enforce does for its events; absent
+   * (single-account mode), the base policy.
+   */
+  scope?: { account: string; organization: OrganizationalUnitPaths };
 }
 
 /** Reconciling a clone reads it once: it was just listed, so there is nothing to wait for. */
@@ -37,8 +46,7 @@ const LISTED_CLONE_RETRY = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
  * `dryRun` (which promises that nothing changes), or `prune.dryRun`, true by default.
  */
 export async function createPruneContext(options: PruneContextOptions): Promise<PruneContext> {
-  // The policy is the hub's (its S3 object or SSM parameter, when it is kept there).
-  const policy = await loadPolicy(options.settings.policyPath, options.hubAws ?? options.aws);
+  const policy = await policyOfAccount(options);
   const now = options.now ?? (() => new Date());
   const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
   const topicArn = options.settings.topicArn ?? policy.alerts.topicArn;
@@ -76,4 +84,21 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
     concurrency: DEFAULT_CONCURRENCY,
     ...(options.digestSentByCaller ? { digestSentByCaller: true } : {}),
   };
+}
+
+/**
+ * The policy in force in the pruned account. The file is the hub's (its S3 object or SSM
+ * parameter, when it is kept there). A clone that enforce judged dry under its OU's override
+ * (`dryRun: true`) has no verdict, so reconcile judges it: with that same override in force, it
+ * is judged dry again, and its exemptions and removed rules hold, instead of the base policy's.
+ */
+async function policyOfAccount(options: PruneContextOptions): Promise<Policy> {
+  const policy = await loadPolicy(options.settings.policyPath, options.hubAws ?? options.aws);
+  const { scope } = options;
+  if (!scope || Object.keys(policy.overrides).length === 0) return policy;
+  const effective = await policyInAccount(policy, scope.account, scope.organization);
+  if (effective.applied.length > 0) {
+    options.log.info('policy overrides in force', { account: scope.account, applied: effective.applied });
+  }
+  return effective.policy;
 }

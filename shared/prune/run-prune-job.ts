@@ -1,5 +1,6 @@
 import { describeError } from '../aws/aws-error.js';
 import type { AwsClients } from '../aws/clients.js';
+import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { jobName, type PruneJob, type PruneJobResult } from '../model/prune-job.js';
 import type { Settings } from '../settings/resolve-settings.js';
@@ -15,6 +16,9 @@ export interface PruneJobOptions {
   metrics: EnforcerMetrics;
   /** Epoch ms after which no deletion or reconcile starts (the worker's Lambda timeout). */
   deadline?: number;
+  /** Where the OUs of a job's account are read, for its policy overrides (kept per container). */
+  organization: OrganizationalUnitPaths;
+  now?: () => Date;
 }
 
 /**
@@ -34,6 +38,9 @@ export async function runPruneJob(job: PruneJob, options: PruneJobOptions): Prom
       settings: options.settings,
       aws,
       hubAws: hub,
+      // The account's own policy (its OU and account overrides), as enforce judged its clones.
+      scope: { account: job.account, organization: options.organization },
+      ...(options.now ? { now: options.now } : {}),
       log,
       metrics: options.metrics,
       ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync } from 'node:fs';
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
@@ -505,5 +505,21 @@ describe('Integration: per-OU and per-account policy overrides through the hub h
     expect(printed(trial).overrides).toEqual([lab.ou, lab.trialOu]);
     expect(whoMayClone(trial)).toMatchObject({ severity: 'low', action: 'tag' });
     expect(printed(trial).effective.dryRun).toBe(true);
+  });
+
+  it('`clonewarden prune --account` prunes with that account’s policy: dry in Trial, for real in lab-strict', async () => {
+    // Prepare: the same policy, with prune acting (its default is dry).
+    const acting = `${policyPath}.prune-acting.yml`;
+    copyFileSync(policyPath, acting);
+    appendFileSync(acting, 'prune: { dryRun: false }\n');
+
+    // Act
+    const trial = await runCli(['prune', '--policy', acting, '--account', lab.trial.id, '--json']);
+    const strict = await runCli(['prune', '--policy', acting, '--account', lab.strict.id, '--json']);
+
+    // Assess: Trial's override (`dryRun: true`) holds in its prune too; lab-strict has none.
+    expect([trial.code, strict.code]).toEqual([0, 0]);
+    expect(JSON.parse(trial.lines[0]!)).toMatchObject({ dryRun: true });
+    expect(JSON.parse(strict.lines[0]!)).toMatchObject({ dryRun: false });
   });
 });

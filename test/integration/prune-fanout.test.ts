@@ -1,11 +1,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
   CreateOrganizationCommand,
   DescribeOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import {
@@ -48,15 +56,15 @@ let queueUrl: string;
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let failing: Member;
 
-/** An expired snapshot in the member's own account, made as someone working there. */
-async function expiredSnapshotIn(account: string): Promise<void> {
+/** EC2 in the member's own account, as someone working there. */
+async function memberEc2(account: string): Promise<EC2Client> {
   const { Credentials } = await new STSClient({ region: REGION }).send(
     new AssumeRoleCommand({
       RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
       RoleSessionName: 'test-setup',
     }),
   );
-  const ec2 = new EC2Client({
+  return new EC2Client({
     region: REGION,
     credentials: {
       accessKeyId: Credentials!.AccessKeyId!,
@@ -64,18 +72,26 @@ async function expiredSnapshotIn(account: string): Promise<void> {
       sessionToken: Credentials!.SessionToken!,
     },
   });
+}
+
+/** A snapshot in the member's own account, made as someone working there. */
+async function snapshotIn(account: string, tags: Record<string, string>): Promise<string> {
+  const ec2 = await memberEc2(account);
   const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 4 }));
-  await ec2.send(
+  const { SnapshotId } = await ec2.send(
     new CreateSnapshotCommand({
       VolumeId: VolumeId!,
-      TagSpecifications: [
-        {
-          ResourceType: 'snapshot',
-          Tags: asTags({ 'clonewarden:status': 'compliant', Expiry: '2020-01-01' }),
-        },
-      ],
+      ...(Object.keys(tags).length > 0
+        ? { TagSpecifications: [{ ResourceType: 'snapshot', Tags: asTags(tags) }] }
+        : {}),
     }),
   );
+  return SnapshotId!;
+}
+
+/** An expired snapshot in the member's own account, with a verdict already (nothing to reconcile). */
+async function expiredSnapshotIn(account: string): Promise<void> {
+  await snapshotIn(account, { 'clonewarden:status': 'compliant', Expiry: '2020-01-01' });
 }
 
 /** The hub's clients with one account's member role denied, as when its StackSet instance is missing. */
@@ -233,5 +249,110 @@ describe('Integration: organization prune fan-out (real queue, real worker)', ()
       });
     }
     expect(alerts[0]!.subject).toContain('1 jobs not done');
+  });
+});
+
+/**
+ * Per-OU overrides in the organization prune. Enforce judges a clone in an OU whose override
+ * says `dryRun: true` dry: no tag, no ledger item. A day later reconcile finds it unjudged; the
+ * worker must judge it with that same policy (dry: nothing changes), not the hub's base policy,
+ * which here quarantines it and prunes for real. An account outside the OU gets the base policy.
+ */
+describe('Integration: the prune worker applies the policy overrides of a job’s account', () => {
+  const DAY = 86_400_000;
+  const dry = {} as Member & { unjudged: string; expired: string };
+  const base = {} as Member & { unjudged: string; expired: string };
+
+  async function accountIn(name: string, parent: string | undefined, root: string): Promise<Member> {
+    const organizations = new OrganizationsClient({ region: REGION });
+    const created = await organizations.send(
+      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
+    );
+    const id = created.CreateAccountStatus!.AccountId!;
+    if (parent) {
+      await organizations.send(
+        new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
+      );
+    }
+    return { id, name };
+  }
+
+  const job = (member: Member) =>
+    ({
+      messageId: `job-${member.id}`,
+      receiptHandle: `job-${member.id}`,
+      // A run the table does not know: the job runs, and recording its result is a no-op.
+      body: JSON.stringify({
+        kind: 'prune',
+        runId: '2026-01-01T00:00:00Z',
+        account: member.id,
+        accountName: member.name,
+        region: REGION,
+        hubAccount: false,
+      }),
+      eventSource: 'aws:sqs',
+    }) as SQSRecord;
+
+  async function snapshotTags(account: string, id: string): Promise<Record<string, string>> {
+    const ec2 = await memberEc2(account);
+    const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
+    return Object.fromEntries((Snapshots[0]?.Tags ?? []).map((t) => [t.Key!, t.Value!]));
+  }
+
+  beforeAll(async () => {
+    const organizations = new OrganizationsClient({ region: REGION });
+    const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    const ou = (
+      await organizations.send(
+        new CreateOrganizationalUnitCommand({ ParentId: root, Name: `fanout-dry-${Date.now()}` }),
+      )
+    ).OrganizationalUnit!.Id!;
+    Object.assign(dry, await accountIn('fanout-dry-lab', ou, root));
+    Object.assign(base, await accountIn('fanout-base', undefined, root));
+    for (const member of [dry, base]) {
+      // Never judged (no verdict tag, no ledger item), and missing the Owner tag the rule wants.
+      member.unjudged = await snapshotIn(member.id, {});
+      member.expired = await snapshotIn(member.id, {
+        'clonewarden:status': 'compliant',
+        Expiry: '2020-01-01',
+      });
+    }
+    const policy = join(mkdtempSync(join(tmpdir(), 'clonewarden-prune-fanout-ou-')), 'clonewarden.yml');
+    writeFileSync(
+      policy,
+      `version: 1
+rules:
+  - { id: owner, type: required-tags, severity: high, action: quarantine, tags: { Owner: { pattern: ".+" } } }
+prune: { dryRun: false, graceDays: 3 }
+overrides:
+  ${ou}:
+    dryRun: true
+`,
+    );
+    process.env.CLONEWARDEN_POLICY = policy;
+  }, 120_000);
+
+  it('judges a never-judged clone in a dry OU dry (nothing changes there), and one elsewhere by the base policy', async () => {
+    // Prepare: two days on, so that both clones are past reconcile's day of settling.
+    const { pruneWorker } = await import('../../functions/prune-worker.js');
+    const now = () => new Date(Date.now() + 2 * DAY);
+
+    // Act: the worker gets one job per account, as the fan-out queues them.
+    const response = await pruneWorker({ Records: [job(dry), job(base)] }, context, { now });
+
+    // Assess: both jobs ran.
+    expect(response.batchItemFailures).toEqual([]);
+    // The dry OU: its override holds in the worker too. No verdict, no quarantine, no mark.
+    expect(await snapshotTags(dry.id, dry.unjudged)).toEqual({});
+    expect(await snapshotTags(dry.id, dry.expired)).toEqual({
+      'clonewarden:status': 'compliant',
+      Expiry: '2020-01-01',
+    });
+    // Outside it, the base policy: the unjudged clone is judged and quarantined, the expired one marked.
+    expect(await snapshotTags(base.id, base.unjudged)).toMatchObject({
+      'clonewarden:status': 'quarantined',
+      'clonewarden:violations': 'owner',
+    });
+    expect(await snapshotTags(base.id, base.expired)).toHaveProperty('clonewarden:prune-after');
   });
 });

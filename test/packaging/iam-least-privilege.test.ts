@@ -8,6 +8,8 @@ import { parse } from 'yaml';
  * Proves that each function's role grants exactly the AWS actions its code makes: every call
  * granted, and nothing granted that no code calls. The calls are found in the project files that
  * esbuild actually bundles for the function, so dead code grants nothing and nothing is missed.
+ * moto checks no IAM (neither policies nor trust): the integration tests pass whatever a role
+ * grants, so this file is the proof that the roles allow what the code calls, and no more.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -18,6 +20,18 @@ const FUNCTIONS = [
   { name: 'prune', entry: 'functions/prune.ts', role: 'PruneRole', writesClones: true },
   { name: 'audit', entry: 'functions/audit.ts', role: 'AuditRole', writesClones: false },
   { name: 'pruneWorker', entry: 'functions/prune-worker.ts', role: 'PruneWorkerRole', writesClones: true },
+];
+
+/**
+ * The CLI commands that act in a member account with `--member-role` and `--account`: every EC2
+ * and KMS call in their bundle is then made with the member role's credentials (organization
+ * mode), so the member role must allow it. They run with a person's role (OperatorRoleArns).
+ */
+const CLI_ORGANIZATION_COMMANDS = [
+  { name: 'replay', entry: 'shared/cli/replay-command.ts' },
+  { name: 'prune', entry: 'shared/cli/prune-command.ts' },
+  { name: 'release', entry: 'shared/cli/release-command.ts' },
+  { name: 'audit', entry: 'shared/cli/audit-command.ts' },
 ];
 
 /** The IAM service prefix of each SDK client package the project may use. */
@@ -544,6 +558,20 @@ describe('IAM: the audit link signer (the 7-day report link), configured and not
   });
 });
 
+describe('IAM: the policy overrides in the organization prune (prune worker)', () => {
+  it("reads a job's OUs (ListParents) for its account's overrides, and calls nothing else of Organizations", async () => {
+    // Act
+    const { actions } = await callsOfFunction('functions/prune-worker.ts');
+    const granted = roleStatements(config.resources.Resources, 'PruneWorkerRole')
+      .flatMap((s) => asList(s.Action))
+      .filter((a) => a.startsWith('organizations:'));
+
+    // Assess
+    expect([...actions].filter((a) => a.startsWith('organizations:'))).toEqual(['organizations:ListParents']);
+    expect(granted).toEqual(['organizations:ListParents']);
+  });
+});
+
 /** The functions whose bundled code assumes the member role (`aws.forAccount`). */
 async function functionsActingInMembers() {
   const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));
@@ -563,6 +591,30 @@ function hubRoleArnsForMember(functions: readonly { role: string }[]): string[] 
   });
 }
 
+/**
+ * The template as CloudFormation resolves it for one value of a condition: `Fn::If` picks its
+ * branch, and `AWS::NoValue` drops the list item or key it stands for.
+ */
+function resolveCondition(value: unknown, condition: string, holds: boolean): unknown {
+  const noValue = (v: unknown) =>
+    typeof v === 'object' && v !== null && (v as { Ref?: unknown }).Ref === 'AWS::NoValue';
+  if (Array.isArray(value)) {
+    return value.map((item) => resolveCondition(item, condition, holds)).filter((item) => !noValue(item));
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const branch = (value as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+  if (branch && branch[0] === condition)
+    return resolveCondition(holds ? branch[1] : branch[2], condition, holds);
+  return Object.fromEntries(
+    Object.entries(value)
+      .map(([key, v]) => [key, resolveCondition(v, condition, holds)] as const)
+      .filter(([, v]) => !noValue(v)),
+  );
+}
+
+/** The EC2 and KMS calls in a bundle: what a member account sees of it (the rest stays in the hub). */
+const memberCalls = (actions: Set<string>) => [...actions].filter((a) => /^(ec2|kms):/.test(a));
+
 describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a member account)', () => {
   // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
   const member: { Resources: ServerlessConfig['resources']['Resources']; Parameters: any } = parse(
@@ -571,19 +623,42 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
   let statements: Statement[];
   let used: Set<string>;
   let actingInMembers: Awaited<ReturnType<typeof functionsActingInMembers>>;
+  let cliCalls: { name: string; calls: string[] }[];
 
   beforeAll(async () => {
-    // Prepare: what the functions that assume the role (enforce and the prune worker) do in an
-    // account is EC2, and KMS for the clones' keys (alerts, idempotency, logs and Organizations
-    // stay in the hub).
+    // Prepare: what the functions that assume the role (enforce, the prune worker, audit) and
+    // the CLI's organization commands do in an account is EC2, and KMS for the clones' keys
+    // (alerts, idempotency, logs and Organizations stay in the hub).
     statements = roleStatements(member.Resources, 'MemberRole');
     actingInMembers = await functionsActingInMembers();
-    used = new Set(
-      actingInMembers.flatMap(({ calls }) => [...calls.actions].filter((a) => /^(ec2|kms):/.test(a))),
+    cliCalls = await Promise.all(
+      CLI_ORGANIZATION_COMMANDS.map(async ({ name, entry }) => ({
+        name,
+        calls: memberCalls((await callsOfFunction(entry)).actions),
+      })),
     );
+    used = new Set([
+      ...actingInMembers.flatMap(({ calls }) => memberCalls(calls.actions)),
+      ...cliCalls.flatMap(({ calls }) => calls),
+    ]);
   });
 
-  it('grants exactly the EC2 and KMS calls that the enforce and prune worker code makes', () => {
+  it('allows every EC2 and KMS call of replay, prune, release and audit run with --member-role', () => {
+    // Act
+    const granted = new Set(statements.flatMap((s) => asList(s.Action)));
+    const missing = cliCalls.map(({ name, calls }) => ({
+      name,
+      missing: calls.filter((a) => !granted.has(a)),
+    }));
+
+    // Assess: release re-enables the image and clears its deprecation (shared/aws/clone-releaser.ts).
+    expect(cliCalls.find((c) => c.name === 'release')?.calls).toEqual(
+      expect.arrayContaining(['ec2:EnableImage', 'ec2:DisableImageDeprecation']),
+    );
+    expect(missing).toEqual(CLI_ORGANIZATION_COMMANDS.map(({ name }) => ({ name, missing: [] })));
+  });
+
+  it('grants exactly the EC2 and KMS calls that the functions and the CLI organization commands make', () => {
     // Act
     const granted = new Set(statements.flatMap((s) => asList(s.Action)));
     const missing = [...used].filter((a) => !granted.has(a)).sort();
@@ -625,10 +700,14 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
       );
   });
 
-  it("is trusted by the hub's enforce, prune worker and audit roles only, and only inside the organization", () => {
-    // Act
-    const role = member.Resources.MemberRole?.Properties;
-    const [trust, ...others] = role?.AssumeRolePolicyDocument.Statement ?? [];
+  it("is trusted by the hub's enforce, prune worker and audit roles only, and only inside the organization, by default", () => {
+    // Act: OperatorRoleArns left at its default (empty), so TrustOperators is false.
+    const role = resolveCondition(member.Resources.MemberRole?.Properties, 'TrustOperators', false) as Record<
+      string,
+      // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
+      any
+    >;
+    const [trust, ...others] = role.AssumeRolePolicyDocument.Statement ?? [];
     const principals = asList(trust?.Principal?.AWS).map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
 
     // Assess
@@ -638,7 +717,69 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(actingInMembers.map((f) => f.name).sort()).toEqual(['audit', 'enforce', 'pruneWorker']);
     expect(principals.sort()).toEqual(hubRoleArnsForMember(actingInMembers).sort());
     expect(trust.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
-    expect(role?.RoleName).toEqual({ Ref: 'MemberRoleName' });
+    expect(role.RoleName).toEqual({ Ref: 'MemberRoleName' });
     expect(member.Parameters.MemberRoleName.Default).toBe(config.params.default.memberRoleName);
+    // No operator, no release calls: what the hub's functions call, and nothing more.
+    const actions = asList(role.Policies)
+      .flatMap((p: InlinePolicy) => asList(p.PolicyDocument.Statement))
+      .flatMap((st: Statement) => asList(st.Action));
+    expect(actions).not.toContain('ec2:EnableImage');
+    expect(actions).not.toContain('ec2:DisableImageDeprecation');
+  });
+
+  it('trusts the roles named in OperatorRoleArns only when it is set, inside the organization too', () => {
+    // Prepare
+    const parameter = member.Parameters.OperatorRoleArns;
+    const condition = (member as unknown as { Conditions: Record<string, unknown> }).Conditions
+      .TrustOperators;
+
+    // Act
+    const role = resolveCondition(member.Resources.MemberRole?.Properties, 'TrustOperators', true) as Record<
+      string,
+      // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
+      any
+    >;
+    const [hub, operators, ...others] = role.AssumeRolePolicyDocument.Statement;
+
+    // Assess: empty by default, and the condition is "not empty".
+    expect(parameter.Default).toBe('');
+    expect(new RegExp(parameter.AllowedPattern).test('*')).toBe(false);
+    expect(new RegExp(parameter.AllowedPattern).test('arn:aws:iam::111122223333:role/SecurityEngineer')).toBe(
+      true,
+    );
+    expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OperatorRoleArns' }, ''] }] });
+    expect(others).toEqual([]);
+    expect(hub.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
+    expect(operators).toEqual({
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Split': [',', { Ref: 'OperatorRoleArns' }] } },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+    });
+  });
+
+  it("grants release's own calls only with operators, on images only, and no hub function makes them", () => {
+    // Prepare
+    const releaseCalls = ['ec2:DisableImageDeprecation', 'ec2:EnableImage'];
+    type ConditionalPolicy = { 'Fn::If': [string, InlinePolicy, unknown] };
+    const policies: (InlinePolicy | ConditionalPolicy)[] = asList(
+      member.Resources.MemberRole?.Properties.Policies,
+    );
+
+    // Act
+    const conditional = policies.filter((p): p is ConditionalPolicy => 'Fn::If' in p).map((p) => p['Fn::If']);
+    const granting = statements.filter((st) => asList(st.Action).some((a) => releaseCalls.includes(a)));
+
+    // Assess
+    expect(conditional.map(([name, , otherwise]) => [name, otherwise])).toEqual([
+      ['TrustOperators', { Ref: 'AWS::NoValue' }],
+    ]);
+    expect(conditional[0]![1].PolicyDocument.Statement).toEqual(granting);
+    expect(granting.flatMap((st) => asList(st.Action)).sort()).toEqual(releaseCalls);
+    expect(granting.flatMap((st) => asList(st.Resource))).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:ec2:*::image/*` },
+    ]);
+    const hubCalls = actingInMembers.flatMap(({ calls }) => memberCalls(calls.actions));
+    expect(hubCalls.filter((a) => releaseCalls.includes(a))).toEqual([]);
   });
 });
