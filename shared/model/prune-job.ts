@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ACCOUNT_ID = z.string().regex(/^\d{12}$/);
 const REGION = z.string().regex(/^[a-z]{2}(-[a-z]+){1,2}-\d$/);

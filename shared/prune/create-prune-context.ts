@@ -8,7 +8,6 @@ import { Ec2CloneActions } from '../aws/ec2-clone-actions.js';
 import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
-import { loadPolicy } from '../policy/load-policy.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import { LedgerView } from './ledger-view.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_RECONCILE_LIMIT, type PruneContext } from './prune-context.js';
@@ -38,6 +37,9 @@ const LISTED_CLONE_RETRY = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
  */
 export async function createPruneContext(options: PruneContextOptions): Promise<PruneContext> {
   // The policy is the hub's (its S3 object or SSM parameter, when it is kept there).
+  // Imported on first use, not at import: the YAML parser and the policy schema stay out of the
+  // function's cold start (its bundle keeps them in a chunk of their own).
+  const { loadPolicy } = await import('../policy/load-policy.js');
   const policy = await loadPolicy(options.settings.policyPath, options.hubAws ?? options.aws);
   const now = options.now ?? (() => new Date());
   const dryRun = options.settings.forceDryRun || policy.dryRun || policy.prune.dryRun;
