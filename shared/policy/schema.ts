@@ -98,7 +98,7 @@ const cloneId = z.string().regex(/^(ami|snap)-[0-9a-f]{8,17}$/, {
 
 const exemptionObject = z
   .strictObject({
-    principals: principalGlobs().optional(),
+    principals: z.optional(principalGlobs()),
     resources: z.array(cloneId).min(1, { error: 'list at least one ami-… or snap-… id' }).optional(),
     reason: z
       .string({
@@ -108,7 +108,7 @@ const exemptionObject = z
       .refine((reason) => reason.trim() !== '', {
         error: 'give a reason: exemptions are reviewed by people',
       }),
-    expires: isoDate.optional(),
+    expires: z.optional(isoDate),
   })
   .superRefine(
     (exemption, ctx) => {
@@ -155,12 +155,12 @@ const expiryTagKey = z
 const pruneSchema = z
   .strictObject({
     dryRun: z.boolean().default(true),
-    graceDays: positiveInteger().default(7),
+    graceDays: z._default(positiveInteger(), 7),
     expiryTag: expiryTagKey.default('Expiry'),
     maxAgeDays: z
-      .strictObject({ image: positiveInteger().optional(), snapshot: positiveInteger().optional() })
+      .strictObject({ image: z.optional(positiveInteger()), snapshot: z.optional(positiveInteger()) })
       .prefault({}),
-    maxQuarantineDays: positiveInteger().optional(),
+    maxQuarantineDays: z.optional(positiveInteger()),
     pricePerGbMonth: z.number().nonnegative().default(0.05),
   })
   .prefault({});
@@ -309,7 +309,7 @@ export const PolicySchema = z
     trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
     prune: pruneSchema,
     /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
-    ledgerRetentionDays: positiveInteger().optional(),
+    ledgerRetentionDays: z.optional(positiveInteger()),
     audit: auditSchema,
     /** Per OU id or account id: what changes there (see {@link effectivePolicy}). */
     overrides: z.record(scopeId, OverrideSchema).default(() => ({})),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Share } from '../model/clonewarden-tags.js';
 import type { OrganizationFact, RuleAction, RuleOutcome, ShareRuleInput } from '../model/types.js';
 import { accountId } from './option-fields.js';
@@ -9,9 +9,9 @@ const SHARING_RULE_ACTIONS = ['report', 'revert', 'quarantine'] as const satisfi
 
 const options = {
   /** Accounts that may receive shares, besides the organization's when `organization` is on. */
-  accounts: z.array(accountId).default([]),
+  accounts: z._default(z.array(accountId), []),
   /** Any account, OU or the organization itself of our own AWS Organization may receive shares. */
-  organization: z.boolean().default(false),
+  organization: z._default(z.boolean(), false),
 };
 
 /** Who may receive a share of a clone; public (`group: all`) never. */
