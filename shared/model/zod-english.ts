@@ -1,5 +1,5 @@
-import en from 'zod/v4/locales/en.js';
 import { config } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 
 // The modules on the functions' cold-start path validate with `zod/mini`: the same checks and
 // parsers as `zod` (one core), without the chainable methods that make every schema costly to

@@ -108,7 +108,7 @@ const exemptionObject = z
       .refine((reason) => reason.trim() !== '', {
         error: 'give a reason: exemptions are reviewed by people',
       }),
-    expires: z.optional(isoDate),
+    expires: z.optional(isoDate()),
   })
   .superRefine(
     (exemption, ctx) => {
@@ -175,7 +175,7 @@ const auditSchema = z
     /** Regions to read besides the home region; empty: the home region only. */
     regions: z.array(awsRegion).default(() => []),
     /** The organisation's accounts: a share with any other account is a foreign share. */
-    organizationAccounts: z.array(accountId).default(() => []),
+    organizationAccounts: z.array(accountId()).default(() => []),
     /** Share look-ups per region (one Describe…Attribute call per clone); the rest are reported unchecked. */
     shareChecks: z.number().int().nonnegative().default(2000),
     securityHub: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
@@ -306,7 +306,7 @@ export const PolicySchema = z
       })
       .superRefine(uniqueRuleIds, { when: () => true }),
     exemptions: z.array(ExemptionSchema).default(() => []),
-    trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
+    trustedServices: z.array(principalGlob()).default(() => [...DEFAULT_TRUSTED_SERVICES]),
     prune: pruneSchema,
     /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
     ledgerRetentionDays: z.optional(positiveInteger()),

@@ -8,7 +8,7 @@ import { defineRule } from './rule-type.js';
 /** The calls that create clones: the ones a principal may be allowed to make. */
 const CREATION_EVENT_NAMES = eventNamesOf('creation') as string[] as [string, ...string[]];
 
-const options = {
+const options = () => ({
   /** ARN globs matched on `principal.arn`: the role's IAM ARN for assumed roles, not the session. */
   principals: principalGlobs(),
   /** Limit the rule to these events; all governed events when absent. */
@@ -19,7 +19,7 @@ const options = {
         z.minLength(1, { error: 'list at least one event name, or leave events out to cover them all' }),
       ),
   ),
-};
+});
 
 /** Only the listed IAM principals may clone. */
 export const allowedPrincipalsRule = defineRule({

@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
 const RESTORE_REFUSALS = ['quarantined', 'deprecated', 'disabled', 'inconsistent-capture'] as const;
 type Refusal = (typeof RESTORE_REFUSALS)[number];
 
-const options = {
+const options = () => ({
   /** The clones that may not be restored; all four when absent. */
   refuse: z._default(
     z.array(z.enum(RESTORE_REFUSALS)).check(
@@ -21,7 +21,7 @@ const options = {
   ),
   /** The oldest a clone may be, in days, to be restored: an old clone brings back old software. */
   maxSourceAgeDays: z.optional(positiveInteger()),
-};
+});
 
 /** Each refusal: whether the clone is refused for it, and the message when it is. */
 const REFUSAL_CHECKS: Readonly<Record<Refusal, (input: RestoreRuleInput) => string | undefined>> = {

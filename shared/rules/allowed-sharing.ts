@@ -7,12 +7,12 @@ import { defineRule } from './rule-type.js';
 /** What a sharing rule may ask for: alert, remove the grants that broke it, or quarantine the clone. */
 const SHARING_RULE_ACTIONS = ['report', 'revert', 'quarantine'] as const satisfies readonly RuleAction[];
 
-const options = {
+const options = () => ({
   /** Accounts that may receive shares, besides the organization's when `organization` is on. */
-  accounts: z._default(z.array(accountId), []),
+  accounts: z._default(z.array(accountId()), []),
   /** Any account, OU or the organization itself of our own AWS Organization may receive shares. */
   organization: z._default(z.boolean(), false),
-};
+});
 
 /** Who may receive a share of a clone; public (`group: all`) never. */
 export const allowedSharingRule = defineRule({

@@ -6,14 +6,15 @@ import { defineRule } from './rule-type.js';
 
 const SOURCE_KINDS = ['instance', 'volume', 'image', 'snapshot'] as const satisfies readonly SourceKind[];
 
-const tagKey = z.string().check(z.minLength(1), z.maxLength(128));
-const tagValues = z
-  .array(z.string().check(z.maxLength(256)))
-  .check(z.minLength(1, { error: 'list at least one allowed value' }));
+const tagKey = () => z.string().check(z.minLength(1), z.maxLength(128));
+const tagValues = () =>
+  z
+    .array(z.string().check(z.maxLength(256)))
+    .check(z.minLength(1, { error: 'list at least one allowed value' }));
 
-const options = {
+const options = () => ({
   /** Label key → the values the source may carry; the source must carry one listed value of each key. */
-  sourceTags: z.record(tagKey, tagValues).check(
+  sourceTags: z.record(tagKey(), tagValues()).check(
     z.refine((tags) => Object.keys(tags).length > 0, {
       error: 'name at least one label, e.g. { DataClass: [public, internal] }',
     }),
@@ -23,8 +24,8 @@ const options = {
     z.array(z.enum(SOURCE_KINDS)).check(z.minLength(1, { error: 'list at least one source kind' })),
   ),
   /** Callers (ARN globs) that may clone any source, e.g. the AWS Backup role that backs up everything. */
-  allowPrincipals: z._default(z.array(principalGlob), []),
-};
+  allowPrincipals: z._default(z.array(principalGlob()), []),
+});
 
 /**
  * Limits the kinds of workloads that are cloned, by the source's labels and kind. An allow-list
