@@ -1,4 +1,3 @@
-import { paginateListAccounts } from '@aws-sdk/client-organizations';
 import type { AwsClients } from './clients.js';
 import type { MemberAccount } from './organization-directory.js';
 // Its own file (not organization-directory.ts): only the daily prune's fan-out lists accounts
@@ -11,6 +10,8 @@ import type { MemberAccount } from './organization-directory.js';
  * Organizations API reference); either is read.
  */
 export async function listActiveAccounts(aws: AwsClients): Promise<MemberAccount[]> {
+  // Imported here, not at the top: only organization mode's daily run lists accounts.
+  const { paginateListAccounts } = await import('@aws-sdk/client-organizations');
   const client = await aws.organizations();
   const accounts: MemberAccount[] = [];
   for await (const page of paginateListAccounts({ client }, {})) {

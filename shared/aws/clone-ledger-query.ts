@@ -1,5 +1,5 @@
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { LEDGER_ITEM_SCHEMA, type LedgerItem, ledgerPartition } from '../model/ledger-item.js';
+import { type LedgerItem, ledgerPartition, parseLedgerItem } from '../model/ledger-item.js';
 import type { AwsClients } from './clients.js';
 
 /** Reads a whole region's ledger items: prune and the audit do (its own file, so only their roles are granted Query). */
@@ -20,7 +20,7 @@ export function dynamoDbLedgerRegion(aws: AwsClients, table: string): LedgerRegi
       },
     );
     for await (const page of pages) {
-      yield (page.Items ?? []).map((item) => LEDGER_ITEM_SCHEMA.parse(item));
+      yield (page.Items ?? []).map((item) => parseLedgerItem(item));
     }
   };
 }

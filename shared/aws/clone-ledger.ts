@@ -1,11 +1,11 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerConflictError } from '../model/errors.js';
 import {
-  LEDGER_ITEM_SCHEMA,
   type LedgerChange,
   type LedgerItem,
   type LedgerKey,
   ledgerPartition,
+  parseLedgerItem,
   withChange,
 } from '../model/ledger-item.js';
 import { awsErrorName } from './aws-error.js';
@@ -50,7 +50,7 @@ export class DynamoDbCloneLedger implements CloneLedger {
         ConsistentRead: true,
       }),
     );
-    return Item ? LEDGER_ITEM_SCHEMA.parse(Item) : undefined;
+    return Item ? parseLedgerItem(Item) : undefined;
   }
 
   async write(item: LedgerItem): Promise<LedgerWrite> {

@@ -1,4 +1,3 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ActionFailedError } from '../model/errors.js';
 import type { PruneQueueMessage } from '../model/prune-job.js';
 import type { AwsClients } from './clients.js';
@@ -25,6 +24,8 @@ export class SqsPruneJobQueue implements PruneJobQueue {
   }
 
   async send(messages: readonly PruneQueueMessage[], delaySeconds = 0): Promise<void> {
+    // Imported here, not at the top: only organization mode's daily run queues jobs.
+    const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
     const sqs = await this.#aws.sqs();
     for (let start = 0; start < messages.length; start += BATCH_SIZE) {
       let entries = messages.slice(start, start + BATCH_SIZE).map((message, index) => ({

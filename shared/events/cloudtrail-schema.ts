@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../model/zod-english.js';
 
 /** Longest id-like value we accept: event ids, account ids, principal ids, resource ids. */
 export const MAX_ID_LENGTH = 256;
@@ -11,9 +12,13 @@ export const MAX_TEXT_LENGTH = 4096;
 
 const idString = z
   .string()
-  .min(1, 'must not be empty')
-  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
-const arnString = z.string().max(MAX_ARN_LENGTH, `must be at most ${MAX_ARN_LENGTH} characters`);
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
+  );
+const arnString = z
+  .string()
+  .check(z.maxLength(MAX_ARN_LENGTH, `must be at most ${MAX_ARN_LENGTH} characters`));
 
 /**
  * Policy globs (principals, exemptions, the enforcer's own role) are matched against these, so a
@@ -22,25 +27,27 @@ const arnString = z.string().max(MAX_ARN_LENGTH, `must be at most ${MAX_ARN_LENG
  */
 const NO_GLOB = /^[^*?[\]]*$/;
 const NO_GLOB_MESSAGE = 'must not contain the glob characters * ? [ ]: CloudTrail never writes them here';
-const principalArn = arnString.regex(NO_GLOB, NO_GLOB_MESSAGE);
-const principalId = idString.regex(NO_GLOB, NO_GLOB_MESSAGE);
-const textString = z.string().max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`);
+const principalArn = arnString.check(z.regex(NO_GLOB, NO_GLOB_MESSAGE));
+const principalId = idString.check(z.regex(NO_GLOB, NO_GLOB_MESSAGE));
+const textString = z
+  .string()
+  .check(z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`));
 
 /**
  * Caller-controlled text we only carry along. It is cut to {@link MAX_TEXT_LENGTH} rather than
  * rejected: the caller chooses its own User-Agent, and a long one must not make a record unusable,
  * or it would become a way to slip a clone past the enforcer.
  */
-const carriedText = z
-  .string()
-  .transform((text) => (text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text));
+const carriedText = z.pipe(
+  z.string(),
+  z.transform((text: string) => (text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text)),
+);
 
 /** `us-east-1`, `eu-north-1`, `us-gov-west-1`, … (loose: test partitions invent regions too). */
 export const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
 const regionString = z
   .string()
-  .max(64, 'must be at most 64 characters')
-  .regex(REGION_PATTERN, 'expected an AWS region');
+  .check(z.maxLength(64, 'must be at most 64 characters'), z.regex(REGION_PATTERN, 'expected an AWS region'));
 
 const ISO_OR_SPACED_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -48,10 +55,9 @@ const ISO_OR_SPACED_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d{1,
  * `eventTime`: ISO 8601 (`2026-03-25T16:30:25Z`) or the `2022-09-29 22:25:17` form some exports
  * use, which is UTC. Normalised to ISO 8601 in UTC, without milliseconds when they are zero.
  */
-export const EventTimeSchema = z
-  .string()
-  .max(64, 'must be at most 64 characters')
-  .transform((text, ctx) => {
+export const EventTimeSchema = z.pipe(
+  z.string().check(z.maxLength(64, 'must be at most 64 characters')),
+  z.transform((text: string, ctx) => {
     const match = ISO_OR_SPACED_TIME.exec(text);
     const date = match ? new Date(`${match[1]}T${match[2]}${match[3] ?? 'Z'}`) : undefined;
     // Date rolls 2026-02-30 over into March; compare the day back to catch it.
@@ -69,33 +75,35 @@ export const EventTimeSchema = z
       return z.NEVER;
     }
     return date.toISOString().replace('.000Z', 'Z');
-  });
+  }),
+);
 
 /** `userIdentity.sessionContext.sessionIssuer`: the role (or user) that issued temporary credentials. */
 const SessionIssuerSchema = z.looseObject({
-  type: idString.nullish(),
-  principalId: principalId.nullish(),
-  arn: principalArn.nullish(),
-  accountId: principalId.nullish(),
-  userName: principalId.nullish(),
+  type: z.nullish(idString),
+  principalId: z.nullish(principalId),
+  arn: z.nullish(principalArn),
+  accountId: z.nullish(principalId),
+  userName: z.nullish(principalId),
 });
 
 /** CloudTrail `userIdentity`; only the fields clonewarden reads are checked, the rest pass through. */
 export const UserIdentitySchema = z.looseObject({
-  type: z
-    .string()
-    .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`)
-    .nullish(),
-  principalId: principalId.nullish(),
-  arn: principalArn.nullish(),
-  accountId: principalId.nullish(),
-  userName: principalId.nullish(),
-  invokedBy: principalId.nullish(),
-  sessionContext: z
-    .looseObject({
-      sessionIssuer: SessionIssuerSchema.nullish(),
-    })
-    .nullish(),
+  type: z.nullish(
+    z
+      .string()
+      .check(z.maxLength(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`)),
+  ),
+  principalId: z.nullish(principalId),
+  arn: z.nullish(principalArn),
+  accountId: z.nullish(principalId),
+  userName: z.nullish(principalId),
+  invokedBy: z.nullish(principalId),
+  sessionContext: z.nullish(
+    z.looseObject({
+      sessionIssuer: z.nullish(SessionIssuerSchema),
+    }),
+  ),
 });
 
 /**
@@ -106,25 +114,27 @@ export const UserIdentitySchema = z.looseObject({
  * on how EC2 logged it, so the event table reads them with tolerant accessors.
  */
 const CloudTrailRecordFields = z.looseObject({
-  eventVersion: idString.nullish(),
+  eventVersion: z.nullish(idString),
   // Required from eventVersion 1.01 on (see requireEventId); CloudTrail's 1.0 records of 2014 lack it.
-  eventID: idString.nullish(),
+  eventID: z.nullish(idString),
   eventTime: EventTimeSchema,
   eventSource: idString,
   eventName: z
     .string()
-    .min(1, 'must not be empty')
-    .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`),
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`),
+    ),
   awsRegion: regionString,
   // Absent before eventVersion 1.02: the account then comes from the envelope or the caller.
-  recipientAccountId: idString.nullish(),
-  userIdentity: UserIdentitySchema.nullish(),
-  requestParameters: z.record(z.string(), z.unknown()).nullish(),
-  responseElements: z.record(z.string(), z.unknown()).nullish(),
-  errorCode: idString.nullish(),
-  errorMessage: carriedText.nullish(),
-  userAgent: carriedText.nullish(),
-  sourceIPAddress: textString.nullish(),
+  recipientAccountId: z.nullish(idString),
+  userIdentity: z.nullish(UserIdentitySchema),
+  requestParameters: z.nullish(z.record(z.string(), z.unknown())),
+  responseElements: z.nullish(z.record(z.string(), z.unknown())),
+  errorCode: z.nullish(idString),
+  errorMessage: z.nullish(carriedText),
+  userAgent: z.nullish(carriedText),
+  sourceIPAddress: z.nullish(textString),
 });
 
 /**
@@ -133,7 +143,7 @@ const CloudTrailRecordFields = z.looseObject({
  */
 function requireEventId(
   record: { eventVersion?: string | null; eventID?: string | null },
-  ctx: z.RefinementCtx,
+  ctx: z.core.$RefinementCtx,
 ): void {
   if (record.eventID != null || /^1\.0*$/.test(record.eventVersion ?? '')) return;
   ctx.addIssue({
@@ -144,18 +154,20 @@ function requireEventId(
 }
 
 /** {@link CloudTrailRecordFields}, with `eventID` required where CloudTrail always writes it. */
-export const CloudTrailRecordSchema = CloudTrailRecordFields.superRefine(requireEventId);
+export const CloudTrailRecordSchema = CloudTrailRecordFields.check(z.superRefine(requireEventId));
 
 /** The subset of a record needed to decide whether to skip it, checked before the rest. */
-export const CloudTrailRecordHeaderSchema = CloudTrailRecordFields.pick({
-  eventVersion: true,
-  eventID: true,
-  eventSource: true,
-  eventName: true,
-  awsRegion: true,
-  recipientAccountId: true,
-  errorCode: true,
-}).superRefine(requireEventId);
+export const CloudTrailRecordHeaderSchema = z
+  .pick(CloudTrailRecordFields, {
+    eventVersion: true,
+    eventID: true,
+    eventSource: true,
+    eventName: true,
+    awsRegion: true,
+    recipientAccountId: true,
+    errorCode: true,
+  })
+  .check(z.superRefine(requireEventId));
 
 /** The EventBridge `detail-type` of CloudTrail API-call events. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
@@ -178,14 +190,14 @@ export const EventBridgeSchema = z.object({
   resources: z.array(z.string()),
   'detail-type': z.string(),
   detail: z.unknown(),
-  'replay-name': z.string().optional(),
+  'replay-name': z.optional(z.string()),
 });
 
 /**
  * An EC2 CloudTrail API-call event as EventBridge delivers it: the envelope with a
  * {@link CloudTrailRecordSchema} `detail`.
  */
-export const EventBridgeCloudTrailSchema = EventBridgeSchema.extend({
+export const EventBridgeCloudTrailSchema = z.extend(EventBridgeSchema, {
   'detail-type': z.literal(CLOUDTRAIL_DETAIL_TYPE),
   source: z.literal(EC2_EVENTBRIDGE_SOURCE),
   detail: CloudTrailRecordSchema,

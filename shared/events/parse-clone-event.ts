@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { EventNotSupportedError } from '../model/errors.js';
 import type { CloneEvent } from '../model/types.js';
@@ -155,7 +155,7 @@ function screenHeader(
 function parseRecord(
   input: unknown,
   isEnvelope: boolean,
-): { success: true; record: CloudTrailRecord } | { success: false; error: z.ZodError } {
+): { success: true; record: CloudTrailRecord } | { success: false; error: z.core.$ZodError } {
   if (isEnvelope) {
     const envelope = EventBridgeCloudTrailSchema.safeParse(input);
     return envelope.success ? { success: true, record: envelope.data.detail } : envelope;
@@ -183,7 +183,7 @@ function matchesAny(globs: readonly string[], arn: string): boolean {
 }
 
 /** zod issues as `path: message` lines, at most {@link MAX_REPORTED_ISSUES} of them. */
-function issuesOf(error: z.ZodError, pathPrefix = ''): string[] {
+function issuesOf(error: z.core.$ZodError, pathPrefix = ''): string[] {
   const lines = error.issues
     .slice(0, MAX_REPORTED_ISSUES)
     .map((issue) => `${withPrefix(pathPrefix, formatPath(issue.path)) || '(root)'}: ${issue.message}`);

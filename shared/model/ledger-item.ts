@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   decodeShares,
   encodeShares,
@@ -10,6 +10,7 @@ import {
   TAG,
   TAG_PREFIX,
 } from './clonewarden-tags.js';
+import './zod-english.js';
 
 // ---------------------------------------------------------------------------------------------
 // The ledger: clonewarden's own record of every clone it judged, one DynamoDB item per clone,
@@ -27,62 +28,73 @@ export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 /** How many status changes an item keeps: the oldest go first; DynamoDB items stop at 400 KB. */
 export const LEDGER_HISTORY_LIMIT = 25;
 
-const text = (max: number) => z.string().max(max);
+const text = (max: number) => z.string().check(z.maxLength(max));
 
 /** One status change and the event that caused it. */
-const LEDGER_HISTORY_ENTRY_SCHEMA = z.object({
-  /** ISO 8601. */
-  at: text(40),
-  status: z.enum(LEDGER_STATUSES),
-  /** The CloudTrail event id, or `reconcile-…`, `release-…`, `trust-on-first-use-…`. */
-  eventId: text(256),
-  /** Who caused it (the caller's ARN), when known. */
-  by: text(2048).optional(),
-  /** Why, in a few words: `released: <reason>`, `tags rewritten from the ledger`, … */
-  note: text(1024).optional(),
-});
-type LedgerHistoryEntry = z.infer<typeof LEDGER_HISTORY_ENTRY_SCHEMA>;
+const ledgerHistoryEntrySchema = () =>
+  z.object({
+    /** ISO 8601. */
+    at: text(40),
+    status: z.enum(LEDGER_STATUSES),
+    /** The CloudTrail event id, or `reconcile-…`, `release-…`, `trust-on-first-use-…`. */
+    eventId: text(256),
+    /** Who caused it (the caller's ARN), when known. */
+    by: z.optional(text(2048)),
+    /** Why, in a few words: `released: <reason>`, `tags rewritten from the ledger`, … */
+    note: z.optional(text(1024)),
+  });
 
 /**
  * One clone's item, as stored. The key is `pk = <account>#<region>` and `id`, so that one
  * Query reads a region's items (prune) and one GetItem reads a clone's (release, tampering).
  */
-export const LEDGER_ITEM_SCHEMA = z.object({
-  pk: text(128),
-  id: text(64),
-  account: text(32),
-  region: text(32),
-  kind: z.enum(['image', 'snapshot']),
-  /** Raised by one on every write; every write is conditional on the version it read. */
-  version: z.number().int().positive(),
-  status: z.enum(LEDGER_STATUSES),
-  lineage: z.object({
-    source: text(128),
-    parent: text(128),
-    root: text(128),
-    generation: z.number().int().positive(),
-  }),
-  createdBy: text(2048),
-  /** ISO 8601: the creating call's time. */
-  createdAt: text(40),
-  /** The event that created the item: the creating call, a reconcile, or trust on first use. */
-  eventId: text(256),
-  /** `event` (enforce saw the clone's birth), `reconcile`, or `trust-on-first-use` (its tags). */
-  origin: z.enum(['event', 'reconcile', 'trust-on-first-use']),
-  /** The rule ids it broke that mark it (action `tag` or `quarantine`). */
-  ruleIds: z.array(text(128)).max(100),
-  /** Share tokens quarantine removed (`u=…`, `g=all`, …; an image's disks as `snap-…:u=…`). */
-  quarantineShares: z.array(text(2100)).max(1000),
-  /** An image's disks, which carry its tags. */
-  backingSnapshotIds: z.array(text(64)).max(100),
-  /** `YYYY-MM-DD`: prune's mark. */
-  pruneAfter: text(40).optional(),
-  release: z.object({ by: text(2048), reason: text(1024), at: text(40) }).optional(),
-  /** Epoch seconds after which DynamoDB's TTL removes a closed item (the policy's retention). */
-  expiresAt: z.number().int().optional(),
-  history: z.array(LEDGER_HISTORY_ENTRY_SCHEMA).max(LEDGER_HISTORY_LIMIT),
-});
-export type LedgerItem = z.infer<typeof LEDGER_ITEM_SCHEMA>;
+const ledgerItemSchema = () =>
+  z.object({
+    pk: text(128),
+    id: text(64),
+    account: text(32),
+    region: text(32),
+    kind: z.enum(['image', 'snapshot']),
+    /** Raised by one on every write; every write is conditional on the version it read. */
+    version: z.number().check(z.int(), z.positive()),
+    status: z.enum(LEDGER_STATUSES),
+    lineage: z.object({
+      source: text(128),
+      parent: text(128),
+      root: text(128),
+      generation: z.number().check(z.int(), z.positive()),
+    }),
+    createdBy: text(2048),
+    /** ISO 8601: the creating call's time. */
+    createdAt: text(40),
+    /** The event that created the item: the creating call, a reconcile, or trust on first use. */
+    eventId: text(256),
+    /** `event` (enforce saw the clone's birth), `reconcile`, or `trust-on-first-use` (its tags). */
+    origin: z.enum(['event', 'reconcile', 'trust-on-first-use']),
+    /** The rule ids it broke that mark it (action `tag` or `quarantine`). */
+    ruleIds: z.array(text(128)).check(z.maxLength(100)),
+    /** Share tokens quarantine removed (`u=…`, `g=all`, …; an image's disks as `snap-…:u=…`). */
+    quarantineShares: z.array(text(2100)).check(z.maxLength(1000)),
+    /** An image's disks, which carry its tags. */
+    backingSnapshotIds: z.array(text(64)).check(z.maxLength(100)),
+    /** `YYYY-MM-DD`: prune's mark. */
+    pruneAfter: z.optional(text(40)),
+    release: z.optional(z.object({ by: text(2048), reason: text(1024), at: text(40) })),
+    /** Epoch seconds after which DynamoDB's TTL removes a closed item (the policy's retention). */
+    expiresAt: z.optional(z.number().check(z.int())),
+    history: z.array(ledgerHistoryEntrySchema()).check(z.maxLength(LEDGER_HISTORY_LIMIT)),
+  });
+export type LedgerItem = z.infer<ReturnType<typeof ledgerItemSchema>>;
+type LedgerHistoryEntry = LedgerItem['history'][number];
+
+/** Built on the first item read, not at import: a function's cold start does not pay for it. */
+let ledgerItemChecker: ReturnType<typeof ledgerItemSchema> | undefined;
+
+/** An item read from the table, checked against its schema; throws zod's error when it does not fit. */
+export function parseLedgerItem(item: unknown): LedgerItem {
+  ledgerItemChecker ??= ledgerItemSchema();
+  return ledgerItemChecker.parse(item);
+}
 
 /** Days a closed item is kept for the audit when the policy does not say (`ledgerRetentionDays`). */
 export const LEDGER_RETENTION_DAYS = 400;

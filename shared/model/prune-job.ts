@@ -1,9 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-english.js';
 
-const ACCOUNT_ID = z.string().regex(/^\d{12}$/);
-const REGION = z.string().regex(/^[a-z]{2}(-[a-z]+){1,2}-\d$/);
+const ACCOUNT_ID = z.string().check(z.regex(/^\d{12}$/));
+const REGION = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+){1,2}-\d$/));
 /** A run is named by the time its schedule fired: a retried fan-out names the same run. */
-const RUN_ID = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/);
+const RUN_ID = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/));
 
 /**
  * A message on the organization prune queue: one job (prune one account in one region), or the
@@ -16,7 +17,7 @@ export const PRUNE_QUEUE_MESSAGE = z.discriminatedUnion('kind', [
     runId: RUN_ID,
     account: ACCOUNT_ID,
     /** The account's name in the organization, for the digest. */
-    accountName: z.string().max(256),
+    accountName: z.string().check(z.maxLength(256)),
     region: REGION,
     /** The hub's own account: its own credentials, no member role to assume. */
     hubAccount: z.boolean(),

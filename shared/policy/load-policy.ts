@@ -1,6 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from 'yaml';
-import * as z from 'zod';
+import type * as z from 'zod';
+import {
+  $ZodArray,
+  $ZodDefault,
+  $ZodDiscriminatedUnion,
+  type $ZodLiteral,
+  $ZodObject,
+  $ZodOptional,
+  $ZodPrefault,
+  $ZodRecord,
+} from 'zod/v4/core';
 import type { AwsClients } from '../aws/clients.js';
 import { policyDocumentReader, policyReadError } from '../aws/policy-documents.js';
 import { PolicyValidationError } from '../model/errors.js';
@@ -248,17 +258,24 @@ function describeValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The keys the schema allows at `path`, for "did you mean" and "allowed here" hints. */
+/**
+ * The keys the schema allows at `path`, for "did you mean" and "allowed here" hints. Walked by
+ * zod's core classes, which `zod` and `zod/mini` schemas share: rule options are built with
+ * `zod/mini` (see shared/model/zod-english.ts), the policy around them with `zod`. Imported by
+ * name: `z.core.…` at run time would keep every zod locale in the functions' bundles.
+ */
 function allowedKeysAt(path: Path, data: unknown): string[] | undefined {
   let schema: unknown = PolicySchema;
   let value: unknown = data;
   for (let index = 0; ; index++) {
     schema = unwrap(schema, value);
-    if (index === path.length) return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+    if (index === path.length) {
+      return schema instanceof $ZodObject ? Object.keys(schema._zod.def.shape) : undefined;
+    }
     const segment = path[index];
-    if (schema instanceof z.ZodObject) schema = schema.shape[String(segment)];
-    else if (schema instanceof z.ZodArray) schema = schema.element;
-    else if (schema instanceof z.ZodRecord) schema = schema.valueType;
+    if (schema instanceof $ZodObject) schema = schema._zod.def.shape[String(segment)];
+    else if (schema instanceof $ZodArray) schema = schema._zod.def.element;
+    else if (schema instanceof $ZodRecord) schema = schema._zod.def.valueType;
     else return undefined;
     value = (value as Record<PropertyKey, unknown> | undefined)?.[segment as string];
   }
@@ -269,15 +286,17 @@ function unwrap(schema: unknown, value: unknown): unknown {
   let current = schema;
   for (;;) {
     if (
-      current instanceof z.ZodDefault ||
-      current instanceof z.ZodPrefault ||
-      current instanceof z.ZodOptional
+      current instanceof $ZodDefault ||
+      current instanceof $ZodPrefault ||
+      current instanceof $ZodOptional
     ) {
-      current = current.unwrap();
-    } else if (current instanceof z.ZodDiscriminatedUnion) {
+      current = current._zod.def.innerType;
+    } else if (current instanceof $ZodDiscriminatedUnion) {
       const type = (value as { type?: unknown } | undefined)?.type;
-      return current.options.find(
-        (option) => option instanceof z.ZodObject && (option.shape.type as z.ZodLiteral).value === type,
+      return current._zod.def.options.find(
+        (option) =>
+          option instanceof $ZodObject &&
+          (option._zod.def.shape.type as $ZodLiteral)._zod.def.values[0] === type,
       );
     } else {
       return current;

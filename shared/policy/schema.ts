@@ -98,7 +98,7 @@ const cloneId = z.string().regex(/^(ami|snap)-[0-9a-f]{8,17}$/, {
 
 const exemptionObject = z
   .strictObject({
-    principals: principalGlobs().optional(),
+    principals: z.optional(principalGlobs()),
     resources: z.array(cloneId).min(1, { error: 'list at least one ami-… or snap-… id' }).optional(),
     reason: z
       .string({
@@ -108,7 +108,7 @@ const exemptionObject = z
       .refine((reason) => reason.trim() !== '', {
         error: 'give a reason: exemptions are reviewed by people',
       }),
-    expires: isoDate.optional(),
+    expires: z.optional(isoDate()),
   })
   .superRefine(
     (exemption, ctx) => {
@@ -155,12 +155,12 @@ const expiryTagKey = z
 const pruneSchema = z
   .strictObject({
     dryRun: z.boolean().default(true),
-    graceDays: positiveInteger().default(7),
+    graceDays: z._default(positiveInteger(), 7),
     expiryTag: expiryTagKey.default('Expiry'),
     maxAgeDays: z
-      .strictObject({ image: positiveInteger().optional(), snapshot: positiveInteger().optional() })
+      .strictObject({ image: z.optional(positiveInteger()), snapshot: z.optional(positiveInteger()) })
       .prefault({}),
-    maxQuarantineDays: positiveInteger().optional(),
+    maxQuarantineDays: z.optional(positiveInteger()),
     pricePerGbMonth: z.number().nonnegative().default(0.05),
   })
   .prefault({});
@@ -175,7 +175,7 @@ const auditSchema = z
     /** Regions to read besides the home region; empty: the home region only. */
     regions: z.array(awsRegion).default(() => []),
     /** The organisation's accounts: a share with any other account is a foreign share. */
-    organizationAccounts: z.array(accountId).default(() => []),
+    organizationAccounts: z.array(accountId()).default(() => []),
     /** Share look-ups per region (one Describe…Attribute call per clone); the rest are reported unchecked. */
     shareChecks: z.number().int().nonnegative().default(2000),
     securityHub: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
@@ -306,10 +306,10 @@ export const PolicySchema = z
       })
       .superRefine(uniqueRuleIds, { when: () => true }),
     exemptions: z.array(ExemptionSchema).default(() => []),
-    trustedServices: z.array(principalGlob).default(() => [...DEFAULT_TRUSTED_SERVICES]),
+    trustedServices: z.array(principalGlob()).default(() => [...DEFAULT_TRUSTED_SERVICES]),
     prune: pruneSchema,
     /** Days the ledger keeps a deleted clone's item for the audit (default 400, `LEDGER_RETENTION_DAYS`). */
-    ledgerRetentionDays: positiveInteger().optional(),
+    ledgerRetentionDays: z.optional(positiveInteger()),
     audit: auditSchema,
     /** Per OU id or account id: what changes there (see {@link effectivePolicy}). */
     overrides: z.record(scopeId, OverrideSchema).default(() => ({})),

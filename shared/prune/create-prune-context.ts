@@ -9,8 +9,6 @@ import { Ec2CloneFacts } from '../aws/ec2-clone-facts.js';
 import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import { SnsAlertPublisher } from '../aws/sns-alert-publisher.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
-import { policyInAccount } from '../policy/effective-policy.js';
-import { loadPolicy } from '../policy/load-policy.js';
 import type { Policy } from '../policy/schema.js';
 import type { Settings } from '../settings/resolve-settings.js';
 import { LedgerView } from './ledger-view.js';
@@ -93,6 +91,12 @@ export async function createPruneContext(options: PruneContextOptions): Promise<
  * is judged dry again, and its exemptions and removed rules hold, instead of the base policy's.
  */
 async function policyOfAccount(options: PruneContextOptions): Promise<Policy> {
+  // Imported on first use, not at import: the YAML parser and the policy schema stay out of the
+  // function's cold start (its bundle keeps them in a chunk of their own).
+  const [{ loadPolicy }, { policyInAccount }] = await Promise.all([
+    import('../policy/load-policy.js'),
+    import('../policy/effective-policy.js'),
+  ]);
   const policy = await loadPolicy(options.settings.policyPath, options.hubAws ?? options.aws);
   const { scope } = options;
   if (!scope || Object.keys(policy.overrides).length === 0) return policy;

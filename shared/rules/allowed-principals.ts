@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { eventNamesOf } from '../events/event-table.js';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { CREATION_RULE_ACTIONS } from '../model/types.js';
@@ -8,15 +8,18 @@ import { defineRule } from './rule-type.js';
 /** The calls that create clones: the ones a principal may be allowed to make. */
 const CREATION_EVENT_NAMES = eventNamesOf('creation') as string[] as [string, ...string[]];
 
-const options = {
+const options = () => ({
   /** ARN globs matched on `principal.arn`: the role's IAM ARN for assumed roles, not the session. */
   principals: principalGlobs(),
   /** Limit the rule to these events; all governed events when absent. */
-  events: z
-    .array(z.enum(CREATION_EVENT_NAMES))
-    .min(1, { error: 'list at least one event name, or leave events out to cover them all' })
-    .optional(),
-};
+  events: z.optional(
+    z
+      .array(z.enum(CREATION_EVENT_NAMES))
+      .check(
+        z.minLength(1, { error: 'list at least one event name, or leave events out to cover them all' }),
+      ),
+  ),
+});
 
 /** Only the listed IAM principals may clone. */
 export const allowedPrincipalsRule = defineRule({

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RESTORE_RULE_ACTIONS, type RestoreRuleInput, type RuleOutcome } from '../model/types.js';
 import { positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
@@ -9,15 +9,19 @@ const DAY_MS = 86_400_000;
 const RESTORE_REFUSALS = ['quarantined', 'deprecated', 'disabled', 'inconsistent-capture'] as const;
 type Refusal = (typeof RESTORE_REFUSALS)[number];
 
-const options = {
+const options = () => ({
   /** The clones that may not be restored; all four when absent. */
-  refuse: z
-    .array(z.enum(RESTORE_REFUSALS))
-    .min(1, { error: `list at least one of ${RESTORE_REFUSALS.join(', ')}, or leave refuse out for all` })
-    .default(() => [...RESTORE_REFUSALS]),
+  refuse: z._default(
+    z.array(z.enum(RESTORE_REFUSALS)).check(
+      z.minLength(1, {
+        error: `list at least one of ${RESTORE_REFUSALS.join(', ')}, or leave refuse out for all`,
+      }),
+    ),
+    () => [...RESTORE_REFUSALS],
+  ),
   /** The oldest a clone may be, in days, to be restored: an old clone brings back old software. */
-  maxSourceAgeDays: positiveInteger().optional(),
-};
+  maxSourceAgeDays: z.optional(positiveInteger()),
+});
 
 /** Each refusal: whether the clone is refused for it, and the message when it is. */
 const REFUSAL_CHECKS: Readonly<Record<Refusal, (input: RestoreRuleInput) => string | undefined>> = {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Share } from '../model/clonewarden-tags.js';
 import type { OrganizationFact, RuleAction, RuleOutcome, ShareRuleInput } from '../model/types.js';
 import { accountId } from './option-fields.js';
@@ -7,12 +7,12 @@ import { defineRule } from './rule-type.js';
 /** What a sharing rule may ask for: alert, remove the grants that broke it, or quarantine the clone. */
 const SHARING_RULE_ACTIONS = ['report', 'revert', 'quarantine'] as const satisfies readonly RuleAction[];
 
-const options = {
+const options = () => ({
   /** Accounts that may receive shares, besides the organization's when `organization` is on. */
-  accounts: z.array(accountId).default([]),
+  accounts: z._default(z.array(accountId()), []),
   /** Any account, OU or the organization itself of our own AWS Organization may receive shares. */
-  organization: z.boolean().default(false),
-};
+  organization: z._default(z.boolean(), false),
+});
 
 /** Who may receive a share of a clone; public (`group: all`) never. */
 export const allowedSharingRule = defineRule({

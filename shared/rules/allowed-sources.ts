@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { CREATION_RULE_ACTIONS, type RuleOutcome, type SourceKind } from '../model/types.js';
 import { principalGlob } from './option-fields.js';
@@ -6,19 +6,26 @@ import { defineRule } from './rule-type.js';
 
 const SOURCE_KINDS = ['instance', 'volume', 'image', 'snapshot'] as const satisfies readonly SourceKind[];
 
-const tagKey = z.string().min(1).max(128);
-const tagValues = z.array(z.string().max(256)).min(1, { error: 'list at least one allowed value' });
+const tagKey = () => z.string().check(z.minLength(1), z.maxLength(128));
+const tagValues = () =>
+  z
+    .array(z.string().check(z.maxLength(256)))
+    .check(z.minLength(1, { error: 'list at least one allowed value' }));
 
-const options = {
+const options = () => ({
   /** Label key → the values the source may carry; the source must carry one listed value of each key. */
-  sourceTags: z.record(tagKey, tagValues).refine((tags) => Object.keys(tags).length > 0, {
-    error: 'name at least one label, e.g. { DataClass: [public, internal] }',
-  }),
+  sourceTags: z.record(tagKey(), tagValues()).check(
+    z.refine((tags) => Object.keys(tags).length > 0, {
+      error: 'name at least one label, e.g. { DataClass: [public, internal] }',
+    }),
+  ),
   /** The kinds of source that may be cloned at all; all four when left out. */
-  sourceKinds: z.array(z.enum(SOURCE_KINDS)).min(1, { error: 'list at least one source kind' }).optional(),
+  sourceKinds: z.optional(
+    z.array(z.enum(SOURCE_KINDS)).check(z.minLength(1, { error: 'list at least one source kind' })),
+  ),
   /** Callers (ARN globs) that may clone any source, e.g. the AWS Backup role that backs up everything. */
-  allowPrincipals: z.array(principalGlob).default([]),
-};
+  allowPrincipals: z._default(z.array(principalGlob()), []),
+});
 
 /**
  * Limits the kinds of workloads that are cloned, by the source's labels and kind. An allow-list

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { CREATION_RULE_ACTIONS, type RuleInput, type RuleOutcome } from '../model/types.js';
 import { principalGlob } from './option-fields.js';
@@ -7,10 +7,10 @@ import { defineRule } from './rule-type.js';
 /** A fresh outcome each time: callers may append to it. */
 const pass = (): RuleOutcome => ({ violations: [] });
 
-const options = {
+const options = () => ({
   /** App-consistent backup tools (ARN globs) whose captures of running machines are trusted. */
-  allowPrincipals: z.array(principalGlob).default([]),
-};
+  allowPrincipals: z._default(z.array(principalGlob()), []),
+});
 
 /**
  * A capture of a running machine holds only what had reached the disk: an image taken with

@@ -19,7 +19,7 @@ export const healthySourceRule = defineRule({
   actions: CREATION_RULE_ACTIONS,
   summary:
     'The source must be healthy: an instance running with passing status checks (or stopped), a volume available or in use and not impaired, an image or snapshot available and not deprecated; neither it nor its origin quarantined.',
-  options: {},
+  options: () => ({}),
   fixHint: (ids) =>
     `The source was not healthy (not running, failing status checks, quarantined or deprecated). Fix the source, create the clone again, and delete ${ids}.`,
   example: { id: 'healthy-source', type: 'healthy-source', severity: 'high', action: 'tag' },

@@ -2,10 +2,10 @@ import { CREATION_RULE_ACTIONS, type Lineage } from '../model/types.js';
 import { positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
 
-const options = {
+const options = () => ({
   /** The deepest clone-of-clone allowed: 1 forbids copies of clones. */
   max: positiveInteger(),
-};
+});
 
 /** Clone-of-clone depth is at most `max`. */
 export const maxGenerationRule = defineRule({

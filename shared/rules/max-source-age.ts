@@ -4,10 +4,10 @@ import { defineRule } from './rule-type.js';
 
 const DAY_MS = 86_400_000;
 
-const options = {
+const options = () => ({
   /** The oldest a source image or snapshot may be, in days. */
   days: positiveInteger(),
-};
+});
 
 /**
  * The image or snapshot being copied (CopyImage, CopySnapshot, RegisterImage) is not older than

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../model/zod-english.js';
 
 /**
  * Option fields that several rule types (and the policy schema) share, so that the same
@@ -13,29 +14,33 @@ export function positiveInteger() {
     .int({
       error: (issue) => (issue.input === undefined ? `missing; ${POSITIVE_INTEGER}` : POSITIVE_INTEGER),
     })
-    .positive({ error: POSITIVE_INTEGER });
+    .check(z.positive({ error: POSITIVE_INTEGER }));
 }
 
 /** A 12-digit AWS account id (`allowed-sharing` accounts, `audit.organizationAccounts`). */
-export const accountId = z.string().regex(/^\d{12}$/, {
-  error: (issue) => `expected a 12-digit AWS account id, got ${JSON.stringify(issue.input)}`,
-});
+export const accountId = () =>
+  z.string().check(
+    z.regex(/^\d{12}$/, {
+      error: (issue) => `expected a 12-digit AWS account id, got ${JSON.stringify(issue.input)}`,
+    }),
+  );
 
 /**
  * A principal glob: an IAM ARN glob (`arn:aws:iam::*:role/Platform*`) or an AWS service
  * principal (`backup.amazonaws.com`). Anything else cannot match what CloudTrail reports,
  * and a bare `*` would silently match everyone.
  */
-export const principalGlob = z
-  .string()
-  .refine((glob) => /^arn:/.test(glob) || /\.amazonaws\.com$/.test(glob), {
-    error: (issue) =>
-      `expected an IAM ARN glob such as arn:aws:iam::*:role/Platform* or a service principal such as backup.amazonaws.com, got ${JSON.stringify(issue.input)}`,
-  });
+export const principalGlob = () =>
+  z.string().check(
+    z.refine((glob) => /^arn:/.test(glob) || /\.amazonaws\.com$/.test(glob), {
+      error: (issue) =>
+        `expected an IAM ARN glob such as arn:aws:iam::*:role/Platform* or a service principal such as backup.amazonaws.com, got ${JSON.stringify(issue.input)}`,
+    }),
+  );
 
 /** A non-empty list of principal globs. */
 export function principalGlobs() {
-  return z.array(principalGlob).min(1, { error: 'list at least one principal ARN glob' });
+  return z.array(principalGlob()).check(z.minLength(1, { error: 'list at least one principal ARN glob' }));
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -67,6 +72,9 @@ export function parseIsoDate(value: string): ParsedDate | undefined {
 }
 
 /** A `YYYY-MM-DD` (or full ISO 8601) date, kept as the string written. */
-export const isoDate = z.string().refine((value) => parseIsoDate(value) !== undefined, {
-  error: (issue) => `expected a date as YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
-});
+export const isoDate = () =>
+  z.string().check(
+    z.refine((value) => parseIsoDate(value) !== undefined, {
+      error: (issue) => `expected a date as YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+    }),
+  );

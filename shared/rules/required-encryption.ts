@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { compileArnGlob } from '../model/arn-glob.js';
 import { kmsAliasRegion } from '../model/kms-alias.js';
 import {
@@ -14,22 +14,27 @@ import { defineRule } from './rule-type.js';
 const ALIAS = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias\/[A-Za-z0-9/_-]{1,250}$/;
 const KEY_ARN_GLOB = /^arn:(aws[a-z-]*|\*):kms:[^:]*:[^:]*:key\/\S+$/;
 
-const kmsKeyEntry = z.string().refine((entry) => ALIAS.test(entry) || KEY_ARN_GLOB.test(entry), {
-  error: (issue) =>
-    `expected a KMS key ARN glob such as arn:aws:kms:*:111122223333:key/* or an alias such as alias/backup (aliases are exact, no *), got ${JSON.stringify(issue.input)}`,
-});
+const kmsKeyEntry = () =>
+  z.string().check(
+    z.refine((entry) => ALIAS.test(entry) || KEY_ARN_GLOB.test(entry), {
+      error: (issue) =>
+        `expected a KMS key ARN glob such as arn:aws:kms:*:111122223333:key/* or an alias such as alias/backup (aliases are exact, no *), got ${JSON.stringify(issue.input)}`,
+    }),
+  );
 
-const options = {
+const options = () => ({
   /**
    * The keys a clone may be encrypted with: key ARN globs, matched against the key EC2 reports,
    * or aliases, resolved to their key with KMS DescribeKey in the clone's region.
    */
-  kmsKeys: z.array(kmsKeyEntry).min(1, { error: 'list at least one key ARN glob or alias' }).optional(),
+  kmsKeys: z.optional(
+    z.array(kmsKeyEntry()).check(z.minLength(1, { error: 'list at least one key ARN glob or alias' })),
+  ),
   /** The key must be customer-managed (KMS DescribeKey says `KeyManager: CUSTOMER`), not `aws/ebs`. */
-  customerManaged: z.boolean().default(false),
-};
+  customerManaged: z._default(z.boolean(), false),
+});
 
-type Options = z.infer<z.ZodObject<typeof options>>;
+type Options = z.infer<z.ZodMiniObject<ReturnType<typeof options>>>;
 
 const isAlias = (entry: string) => ALIAS.test(entry);
 

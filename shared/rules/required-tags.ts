@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CREATION_RULE_ACTIONS, type RuleInput } from '../model/types.js';
 import { parseIsoDate, positiveInteger } from './option-fields.js';
 import { defineRule } from './rule-type.js';
@@ -17,43 +17,50 @@ function regExpProblem(pattern: string): string | undefined {
 }
 
 /** What one required tag's value must look like; `{}` means "present, any non-empty value". */
-const tagSpec = z
-  .strictObject({
-    pattern: z
-      .string()
-      .refine((pattern) => regExpProblem(pattern) === undefined, {
-        error: (issue) =>
-          `${JSON.stringify(issue.input)} is not a valid regular expression (${regExpProblem(String(issue.input))})`,
-      })
-      .optional(),
-    enum: z.array(z.string()).min(1, { error: 'list at least one allowed value' }).optional(),
-    date: z.boolean().optional(),
-    maxDaysAhead: positiveInteger().optional(),
-  })
-  .refine((spec) => spec.maxDaysAhead === undefined || spec.date === true, {
-    error: 'maxDaysAhead only applies to dates; add date: true',
-    path: ['maxDaysAhead'],
-  });
+const tagSpec = () =>
+  z
+    .strictObject({
+      pattern: z.optional(
+        z.string().check(
+          z.refine((pattern) => regExpProblem(pattern) === undefined, {
+            error: (issue) =>
+              `${JSON.stringify(issue.input)} is not a valid regular expression (${regExpProblem(String(issue.input))})`,
+          }),
+        ),
+      ),
+      enum: z.optional(
+        z.array(z.string()).check(z.minLength(1, { error: 'list at least one allowed value' })),
+      ),
+      date: z.optional(z.boolean()),
+      maxDaysAhead: z.optional(positiveInteger()),
+    })
+    .check(
+      z.refine((spec) => spec.maxDaysAhead === undefined || spec.date === true, {
+        error: 'maxDaysAhead only applies to dates; add date: true',
+        path: ['maxDaysAhead'],
+      }),
+    );
 
-type TagSpec = z.infer<typeof tagSpec>;
+type TagSpec = z.infer<ReturnType<typeof tagSpec>>;
 
 /**
  * Tag keys a policy may require. `aws:` keys are AWS's own (they cannot be set or copied, in
  * any letter case) and `clonewarden:` keys are written by the enforcer, so requiring either
  * would either never pass or let a developer's own tag satisfy an enforcer-owned one.
  */
-const tagKey = z
-  .string()
-  .min(1, { error: 'a tag key cannot be empty' })
-  .max(128, { error: 'a tag key is at most 128 characters' })
-  .refine((key) => !key.toLowerCase().startsWith('clonewarden:'), {
-    error: (issue) =>
-      `tag ${String(issue.input)} is in the clonewarden: namespace, which only the enforcer writes; require a key of your own`,
-  })
-  .refine((key) => !key.toLowerCase().startsWith('aws:'), {
-    error: (issue) =>
-      `tag ${String(issue.input)} is in the aws: namespace, which AWS reserves; it cannot be required`,
-  });
+const tagKey = () =>
+  z.string().check(
+    z.minLength(1, { error: 'a tag key cannot be empty' }),
+    z.maxLength(128, { error: 'a tag key is at most 128 characters' }),
+    z.refine((key) => !key.toLowerCase().startsWith('clonewarden:'), {
+      error: (issue) =>
+        `tag ${String(issue.input)} is in the clonewarden: namespace, which only the enforcer writes; require a key of your own`,
+    }),
+    z.refine((key) => !key.toLowerCase().startsWith('aws:'), {
+      error: (issue) =>
+        `tag ${String(issue.input)} is in the aws: namespace, which AWS reserves; it cannot be required`,
+    }),
+  );
 
 /** Checks one value against its spec: every problem found, each naming the tag and value. */
 function checkTagValue(key: string, value: string, spec: TagSpec, now: Date): string[] {
@@ -92,13 +99,13 @@ function checkDate(shown: string, value: string, maxDaysAhead: number | undefine
   return [];
 }
 
-const options = {
+const options = () => ({
   /** Copy a missing tag from the source (instance, volume, image or snapshot) when its value is valid there. */
-  inheritFromSource: z.boolean().default(false),
+  inheritFromSource: z._default(z.boolean(), false),
   tags: z
-    .record(tagKey, tagSpec)
-    .refine((tags) => Object.keys(tags).length > 0, { error: 'list at least one required tag' }),
-};
+    .record(tagKey(), tagSpec())
+    .check(z.refine((tags) => Object.keys(tags).length > 0, { error: 'list at least one required tag' })),
+});
 
 /** Keys present, on the clone, requested at creation or inherited from the source; values well-formed. */
 export const requiredTagsRule = defineRule({

@@ -62,9 +62,28 @@ export interface RuleType<
   evaluate(options: z.infer<z.ZodObject<Options>>, input: Input): RuleOutcome;
 }
 
-/** Declares a rule type with its options' types inferred from their schema. */
+/** A rule type as its file declares it: its option fields built by a function, on first use. */
+export interface RuleDefinition<Options extends z.ZodRawShape, Input extends FamilyRuleInput>
+  extends Omit<RuleType<Options, Input>, 'options'> {
+  /** Builds the rule's own option fields (see {@link RuleType.options}). */
+  options(): Options;
+}
+
+/**
+ * Declares a rule type with its options' types inferred from their schema. The option schemas
+ * are built the first time `options` is read, when a policy is validated: the engine never reads
+ * them, so the functions' cold start does not pay for every rule type's schemas.
+ */
 export function defineRule<Options extends z.ZodRawShape, Input extends FamilyRuleInput = RuleInput>(
-  rule: RuleType<Options, Input>,
+  definition: RuleDefinition<Options, Input>,
 ): RuleType<Options, Input> {
-  return rule;
+  const { options: buildOptions, ...rule } = definition;
+  let options: Options | undefined;
+  return {
+    ...rule,
+    get options() {
+      options ??= buildOptions();
+      return options;
+    },
+  };
 }

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { UsageError } from '../model/errors.js';
+import '../model/zod-english.js';
 
 /** An SNS topic ARN: alerts go nowhere else. */
 export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
@@ -49,13 +50,18 @@ export function policyLocation(value: string): PolicyLocation | undefined {
  * An empty variable is an unset one: `VAR=` in a shell, or an empty CloudFormation parameter,
  * means "use the default".
  */
-const unlessBlank = <T extends z.ZodType>(schema: T) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    schema.optional(),
+const unlessBlank = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.transform((value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value)),
+    z.optional(schema),
   );
 
-const wholeNumber = (pattern: RegExp) => z.string().trim().regex(pattern).transform(Number);
+const trimmed = () => z.string().check(z.trim());
+const wholeNumber = (pattern: RegExp) =>
+  z.pipe(
+    trimmed().check(z.regex(pattern)),
+    z.transform((text: string) => Number(text)),
+  );
 
 /**
  * Every `CLONEWARDEN_*` variable the functions and the CLI read, and what a valid value is. Unknown
@@ -63,73 +69,59 @@ const wholeNumber = (pattern: RegExp) => z.string().trim().regex(pattern).transf
  * documents each one, and a test keeps that table complete.
  */
 export const ENVIRONMENT_SCHEMA = z.object({
-  CLONEWARDEN_POLICY: unlessBlank(
-    z
-      .string()
-      .trim()
-      .refine((value) => policyLocation(value) !== undefined),
-  ),
+  CLONEWARDEN_POLICY: unlessBlank(trimmed().check(z.refine((value) => policyLocation(value) !== undefined))),
   // Seconds a function keeps the policy it read from S3 or SSM before it looks again (0 to 3600).
-  CLONEWARDEN_POLICY_REFRESH_SECONDS: unlessBlank(wholeNumber(/^\d{1,4}$/).pipe(z.number().max(3600))),
-  CLONEWARDEN_ALERT_TOPIC_ARN: unlessBlank(z.string().regex(SNS_TOPIC_ARN)),
+  CLONEWARDEN_POLICY_REFRESH_SECONDS: unlessBlank(
+    z.pipe(wholeNumber(/^\d{1,4}$/), z.number().check(z.maximum(3600))),
+  ),
+  CLONEWARDEN_ALERT_TOPIC_ARN: unlessBlank(z.string().check(z.regex(SNS_TOPIC_ARN))),
   CLONEWARDEN_DRY_RUN: unlessBlank(
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .pipe(z.enum([...TRUE_VALUES, ...FALSE_VALUES]))
-      .transform((value) => TRUE_VALUES.includes(value)),
+    z.pipe(
+      z.pipe(trimmed().check(z.toLowerCase()), z.enum([...TRUE_VALUES, ...FALSE_VALUES])),
+      z.transform((value: string) => TRUE_VALUES.includes(value)),
+    ),
   ),
   CLONEWARDEN_ENFORCER_ROLE_ARN: unlessBlank(
-    z.string().transform((list) =>
-      list
-        .split(',')
-        .map((arn) => arn.trim())
-        .filter(Boolean),
+    z.pipe(
+      z.string(),
+      z.transform((list: string) =>
+        list
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter(Boolean),
+      ),
     ),
   ),
   CLONEWARDEN_VISIBILITY_ATTEMPTS: unlessBlank(wholeNumber(/^(10|[1-9])$/)),
   CLONEWARDEN_RECONCILE_LIMIT: unlessBlank(wholeNumber(/^\d{1,9}$/)),
-  CLONEWARDEN_LOG_LEVEL: unlessBlank(z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS))),
+  CLONEWARDEN_LOG_LEVEL: unlessBlank(z.pipe(trimmed().check(z.toLowerCase()), z.enum(LOG_LEVELS))),
   // DynamoDB table names: 3 to 255 of a-z, A-Z, 0-9, _ - . ("Naming rules", DynamoDB developer guide).
-  CLONEWARDEN_IDEMPOTENCY_TABLE: unlessBlank(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_.-]{3,255}$/),
-  ),
-  CLONEWARDEN_LEDGER_TABLE: unlessBlank(
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9_.-]{3,255}$/),
-  ),
-  CLONEWARDEN_MEMBER_ROLE: unlessBlank(z.string().trim().regex(MEMBER_ROLE_NAME)),
+  CLONEWARDEN_IDEMPOTENCY_TABLE: unlessBlank(trimmed().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/))),
+  CLONEWARDEN_LEDGER_TABLE: unlessBlank(trimmed().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/))),
+  CLONEWARDEN_MEMBER_ROLE: unlessBlank(trimmed().check(z.regex(MEMBER_ROLE_NAME))),
   // The organization prune's job queue: https://sqs.<region>.amazonaws.com/<account>/<name>
   // (or an emulator's endpoint, whose host differs; the path is what names the queue).
-  CLONEWARDEN_PRUNE_QUEUE_URL: unlessBlank(z.string().trim().regex(PRUNE_QUEUE_URL)),
+  CLONEWARDEN_PRUNE_QUEUE_URL: unlessBlank(trimmed().check(z.regex(PRUNE_QUEUE_URL))),
   CLONEWARDEN_PRUNE_REGIONS: unlessBlank(
-    z
-      .string()
-      .transform((list) => [
-        ...new Set(
-          list
-            .split(',')
-            .map((region) => region.trim())
-            .filter(Boolean),
-        ),
-      ])
-      .pipe(z.array(z.string().regex(REGION_NAME)).min(1)),
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((list: string) => [
+          ...new Set(
+            list
+              .split(',')
+              .map((region) => region.trim())
+              .filter(Boolean),
+          ),
+        ]),
+      ),
+      z.array(z.string().check(z.regex(REGION_NAME))).check(z.minLength(1)),
+    ),
   ),
   // S3 bucket names: 3 to 63 of a-z, 0-9, . and -, starting and ending with a letter or digit.
-  CLONEWARDEN_REPORT_BUCKET: unlessBlank(
-    z
-      .string()
-      .trim()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
-  ),
+  CLONEWARDEN_REPORT_BUCKET: unlessBlank(trimmed().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/))),
   // The SecureString parameter that holds the audit link signer's access key (docs/audit.md).
-  CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: unlessBlank(z.string().trim().regex(SSM_PARAMETER_NAME)),
+  CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER: unlessBlank(trimmed().check(z.regex(SSM_PARAMETER_NAME))),
 });
 
 /** The environment, parsed: absent means unset (or blank). */
