@@ -107,8 +107,9 @@ function onlyTheHolderReleases(inner: middy.MiddlewareObj): middy.MiddlewareObj 
 }
 
 /**
- * Counted before the idempotency check, so that received − enforced shows the duplicates that
- * were answered from the idempotency table (and no invocation ends with no metric at all).
+ * Counted before anything else, so that no invocation ends with no metric at all. Received −
+ * (enforced + skipped + rejected) is the duplicates answered from the idempotency table; a
+ * duplicate of an event that changes nothing is answered again, and counted skipped or rejected.
  */
 const countReceived = {
   before: function countReceivedEvent() {

@@ -100,6 +100,8 @@ export interface AwsClients {
    * audit's link signer (an IAM user's long-term key). A new client per call: the caller keeps it.
    */
   s3SignedWith(credentials: AwsCredentialIdentity): Promise<S3Client>;
+  /** STS with the same long-term key: GetCallerIdentity says whose key it is (no permission needed). */
+  stsSignedWith(credentials: AwsCredentialIdentity): Promise<STSClient>;
   /** Loaded on first use: only an audit with `audit.securityHub.enabled` imports findings. */
   securityHub(): Promise<SecurityHubClient>;
   /** Loaded on first use: only the organization prune puts its jobs on the queue. */
@@ -255,6 +257,11 @@ function clientSet(options: AwsClientOptions, counter: ApiCallCounter, scope: Cl
       instrumented(
         new (await import('@aws-sdk/client-s3')).S3Client({ ...common(), region, credentials }),
         'S3',
+      ),
+    stsSignedWith: async (credentials) =>
+      instrumented(
+        new (await import('@aws-sdk/client-sts')).STSClient({ ...common(), region, credentials }),
+        'STS',
       ),
     securityHub: lazily(async () => {
       const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');

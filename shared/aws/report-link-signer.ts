@@ -1,5 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import * as z from 'zod';
 import { LinkSignerUnavailableError } from '../model/errors.js';
 import type { AwsClients } from './clients.js';
@@ -18,52 +19,101 @@ const SIGNER_KEY = z.object({
 
 /** Something that gives an S3 client signing with the report link signer's key. */
 export interface ReportLinkSigner {
-  /** @throws {LinkSignerUnavailableError} when the key cannot be read or is not a key. */
-  s3(): Promise<S3Client>;
+  /**
+   * An S3 client that signs with the signer's key, checked first: the key is an IAM user's of
+   * this account, active, and can read `bucket/key` (presigning calls no AWS, so a dead or wrong
+   * key would otherwise give a link that answers 403 while the alert promises 7 days).
+   * @throws {LinkSignerUnavailableError} when the key cannot be read, is not a key, or fails a check.
+   */
+  s3For(bucket: string, key: string): Promise<S3Client>;
 }
 
 /** Why GetParameter failed, and the fix, by the SDK error's name; other names are passing faults. */
-const READ_FAILURES: Record<string, (name: string) => [reason: string, fix: string]> = {
-  ParameterNotFound: (name) => [
-    'the parameter does not exist',
-    `create it: aws ssm put-parameter --type SecureString --name ${name} --value '{"accessKeyId":"…","secretAccessKey":"…"}' (${HOW_TO})`,
+const READ_FAILURES = new Map<string, (name: string) => [reason: string, fix: string]>([
+  [
+    'ParameterNotFound',
+    (name) => [
+      'the parameter does not exist',
+      `create it: aws ssm put-parameter --type SecureString --name ${name} --value '{"accessKeyId":"…","secretAccessKey":"…"}' (${HOW_TO})`,
+    ],
   ],
-  AccessDeniedException: (name) => [
-    'the audit role may not read the parameter',
-    `deploy with --param="auditLinkSignerParameter=${name.replace(/^\//, '')}", which grants the audit role ssm:GetParameter on it; a customer managed KMS key must also allow the role kms:Decrypt (${HOW_TO})`,
+  [
+    'AccessDeniedException',
+    (name) => [
+      'the audit role may not read the parameter',
+      `deploy with --param="auditLinkSignerParameter=${name.replace(/^\//, '')}", which grants the audit role ssm:GetParameter on it; a customer managed KMS key must also allow the role kms:Decrypt (${HOW_TO})`,
+    ],
   ],
-};
+]);
+
+/** An IAM user's ARN, with its account: `arn:aws:iam::123456789012:user/path/name`. */
+const USER_ARN = /^arn:[\w-]+:iam::(\d{12}):user\//;
+const USE_THE_STACKS_USER = `put an active access key of the user the stack created (its output AuditLinkSignerUserName) in the parameter (${HOW_TO})`;
 
 /**
  * The report link signer of the scheduled audit, whose key lives in an SSM SecureString
- * (`CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER`). The parameter is read, decrypted, once per
- * container, on first use; a failed read is not kept, so the next run reads again.
+ * (`CLONEWARDEN_AUDIT_LINK_SIGNER_PARAMETER`). The parameter is read, decrypted, on every run (the
+ * audit runs weekly), so that a rotated key is used at once; the key is checked before it signs.
  */
 export class SsmReportLinkSigner implements ReportLinkSigner {
   readonly #aws: AwsClients;
   readonly parameterName: string;
-  #client: Promise<S3Client> | undefined;
 
   constructor(aws: AwsClients, parameterName: string) {
     this.#aws = aws;
     this.parameterName = parameterName;
   }
 
-  s3(): Promise<S3Client> {
-    if (!this.#client) {
-      const loading = this.#readKey().then((key) => this.#aws.s3SignedWith(key));
-      this.#client = loading;
-      loading.catch(() => {
-        if (this.#client === loading) this.#client = undefined;
-      });
+  async s3For(bucket: string, key: string): Promise<S3Client> {
+    const signerKey = await this.#readKey();
+    await this.#checkOwner(signerKey);
+    const s3 = await this.#aws.s3SignedWith(signerKey);
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      throw this.#unavailable(
+        `the key cannot read the report it would sign for (${errorName(error)}): it is inactive, its secret is wrong, or its user may not s3:GetObject under audits/`,
+        USE_THE_STACKS_USER,
+        { cause: error },
+      );
     }
-    return this.#client;
+    return s3;
+  }
+
+  /**
+   * Whose key it is: an IAM user of the audit's own account, never a root key or another
+   * account's (GetCallerIdentity needs no permission; "GetCallerIdentity", STS API reference).
+   * It cannot tell that user's other permissions: the stack's user may only read reports.
+   */
+  async #checkOwner(signerKey: z.infer<typeof SIGNER_KEY>): Promise<void> {
+    let signerArn: string | undefined;
+    try {
+      signerArn = (await (await this.#aws.stsSignedWith(signerKey)).send(new GetCallerIdentityCommand({})))
+        .Arn;
+    } catch (error) {
+      throw this.#unavailable(
+        `AWS does not accept the key (${errorName(error)}): it is inactive or deleted, or its secret is wrong`,
+        USE_THE_STACKS_USER,
+        { cause: error },
+      );
+    }
+    const own = await (await this.#aws.sts()).send(new GetCallerIdentityCommand({}));
+    const account = USER_ARN.exec(signerArn ?? '')?.[1];
+    if (account === undefined || account !== own.Account) {
+      throw this.#unavailable(
+        `the key is ${signerArn ?? 'of no known identity'}'s, not an IAM user's of this account (${own.Account ?? 'unknown'})`,
+        USE_THE_STACKS_USER,
+      );
+    }
+  }
+
+  #unavailable(reason: string, fix: string, options?: ErrorOptions): LinkSignerUnavailableError {
+    return new LinkSignerUnavailableError(this.parameterName, reason, fix, options);
   }
 
   async #readKey(): Promise<z.infer<typeof SIGNER_KEY>> {
     const name = this.parameterName;
-    const unavailable = (reason: string, fix: string, options?: ErrorOptions) =>
-      new LinkSignerUnavailableError(name, reason, fix, options);
+    const unavailable = this.#unavailable.bind(this);
     let parameter: { Type?: string; Value?: string } | undefined;
     try {
       const ssm = await this.#aws.ssm();
@@ -71,9 +121,8 @@ export class SsmReportLinkSigner implements ReportLinkSigner {
         new GetParameterCommand({ Name: name, WithDecryption: true }),
       ));
     } catch (error) {
-      const errorName = error instanceof Error ? error.name : 'Error';
-      const [reason, fix] = READ_FAILURES[errorName]?.(name) ?? [
-        `reading the parameter failed (${errorName.slice(0, 60)})`,
+      const [reason, fix] = READ_FAILURES.get(errorName(error))?.(name) ?? [
+        `reading the parameter failed (${errorName(error)})`,
         'the next run reads it again; if it keeps failing, check that the parameter and its KMS key are readable by the audit role',
       ];
       throw unavailable(reason, fix, { cause: error });
@@ -101,6 +150,11 @@ export class SsmReportLinkSigner implements ReportLinkSigner {
     }
     return key.data;
   }
+}
+
+/** The SDK error's name, bounded: an AWS error name, never a message that could quote input. */
+function errorName(error: unknown): string {
+  return (error instanceof Error ? error.name : 'Error').slice(0, 60);
 }
 
 /** The value as JSON, or undefined: never an error that could carry the text into a log. */

@@ -67,7 +67,13 @@ export class S3ReportStore implements ReportStore {
   async link(key: string, seconds: number, now: Date): Promise<ReportLink> {
     if (!this.#linkSigner) return this.#sign(await this.#aws.s3(), 'caller', key, seconds, now);
     try {
-      return await this.#sign(await this.#linkSigner.s3(), 'link-signer', key, seconds, now);
+      return await this.#sign(
+        await this.#linkSigner.s3For(this.bucket, key),
+        'link-signer',
+        key,
+        seconds,
+        now,
+      );
     } catch (error) {
       if (!(error instanceof LinkSignerUnavailableError)) throw error;
       const link = await this.#sign(await this.#aws.s3(), 'caller', key, seconds, now);

@@ -1,9 +1,11 @@
+import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import {
   GetParameterCommand,
   type GetParameterCommandOutput,
   ParameterNotFound,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
@@ -13,8 +15,37 @@ import { LinkSignerUnavailableError } from '../../shared/model/errors.js';
 const PARAMETER = '/clonewarden/prod/audit-link-signer';
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const ACCOUNT = '123456789012';
+const SIGNER_ARN = `arn:aws:iam::${ACCOUNT}:user/clonewarden-prod-eu-west-1-report-link`;
+const ROLE_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/clonewarden-prod-audit/clonewarden-prod-audit`;
+const BUCKET = 'reports-bucket';
+const REPORT = 'audits/2026/06/01/clonewarden-audit.html';
 const ssmMock = mockClient(SSMClient);
-afterEach(() => ssmMock.reset());
+const stsMock = mockClient(STSClient);
+const s3Mock = mockClient(S3Client);
+afterEach(() => {
+  ssmMock.reset();
+  stsMock.reset();
+  s3Mock.reset();
+});
+
+/**
+ * STS answers by the key a client signs with: the signer's key is `signerArn`'s, any other key
+ * (the function's role) is the audit role's session.
+ */
+function identities(signerArn = SIGNER_ARN) {
+  stsMock.on(GetCallerIdentityCommand).callsFake(async (_input, getClient) => {
+    // The function's own client has no credentials here (none in a unit test's environment).
+    const signedWith = await getClient()
+      .config.credentials()
+      .then(
+        ({ accessKeyId }) => accessKeyId,
+        () => 'the role',
+      );
+    return { Account: ACCOUNT, Arn: signedWith === KEY_ID ? signerArn : ROLE_ARN };
+  });
+  s3Mock.on(HeadObjectCommand).resolves({});
+}
 
 const signer = () => new SsmReportLinkSigner(createAwsClients({ region: 'eu-west-1' }), PARAMETER);
 const secureString = (value: string): GetParameterCommandOutput => ({
@@ -24,7 +55,7 @@ const secureString = (value: string): GetParameterCommandOutput => ({
 
 /** The error `s3()` rejects with. */
 async function failureOf(linkSigner: SsmReportLinkSigner): Promise<LinkSignerUnavailableError> {
-  const error = await linkSigner.s3().then(
+  const error = await linkSigner.s3For(BUCKET, REPORT).then(
     () => undefined,
     (reason: unknown) => reason,
   );
@@ -33,25 +64,76 @@ async function failureOf(linkSigner: SsmReportLinkSigner): Promise<LinkSignerUna
 }
 
 describe('SsmReportLinkSigner', () => {
-  it('reads the SecureString decrypted, once per container, and signs with its key', async () => {
+  it('reads the SecureString decrypted on every run, checks the key, and signs with it', async () => {
     // Prepare
     ssmMock
       .on(GetParameterCommand)
       .resolves(secureString(JSON.stringify({ accessKeyId: KEY_ID, secretAccessKey: SECRET })));
+    identities();
     const linkSigner = signer();
 
     // Act
-    const first = await linkSigner.s3();
-    const second = await linkSigner.s3();
+    const first = await linkSigner.s3For(BUCKET, REPORT);
+    await linkSigner.s3For(BUCKET, REPORT);
 
-    // Assess
-    expect(second).toBe(first);
+    // Assess: read twice (a rotated key is used at once), its owner asked, the report readable with it.
     expect(ssmMock.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([
       { Name: PARAMETER, WithDecryption: true },
+      { Name: PARAMETER, WithDecryption: true },
+    ]);
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(4);
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: BUCKET, Key: REPORT },
+      { Bucket: BUCKET, Key: REPORT },
     ]);
     const credentials = await first.config.credentials();
     expect(credentials).toMatchObject({ accessKeyId: KEY_ID, secretAccessKey: SECRET });
     expect(credentials.expiration).toBeUndefined();
+  });
+
+  it.each([
+    { case: "another account's user", arn: 'arn:aws:iam::999988887777:user/someone' },
+    { case: "the account's root key", arn: `arn:aws:iam::${ACCOUNT}:root` },
+    { case: 'a role session', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice` },
+  ])('refuses a key that is $case, naming whose it is', async ({ arn }) => {
+    // Prepare
+    ssmMock
+      .on(GetParameterCommand)
+      .resolves(secureString(JSON.stringify({ accessKeyId: KEY_ID, secretAccessKey: SECRET })));
+    identities(arn);
+
+    // Act
+    const error = await failureOf(signer());
+
+    // Assess
+    expect(error.message).toContain(`the key is ${arn}'s, not an IAM user's of this account (${ACCOUNT})`);
+    expect(error.message).toContain('AuditLinkSignerUserName');
+    expect(error.message).not.toContain(SECRET);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  it('refuses a key AWS does not accept, and one that cannot read the report', async () => {
+    // Prepare
+    ssmMock
+      .on(GetParameterCommand)
+      .resolves(secureString(JSON.stringify({ accessKeyId: KEY_ID, secretAccessKey: SECRET })));
+    const invalid = Object.assign(new Error('The security token included in the request is invalid.'), {
+      name: 'InvalidClientTokenId',
+    });
+    stsMock.on(GetCallerIdentityCommand).rejectsOnce(invalid);
+    const dead = await failureOf(signer());
+    identities();
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new NotFound({ message: 'Forbidden', $metadata: { httpStatusCode: 403 } }));
+
+    // Act
+    const unreadable = await failureOf(signer());
+
+    // Assess
+    expect(dead.message).toContain('AWS does not accept the key (InvalidClientTokenId)');
+    expect(unreadable.message).toContain('the key cannot read the report it would sign for (NotFound)');
+    expect(`${dead.message}${unreadable.message}`).not.toContain(SECRET);
   });
 
   it('names the setting and how to create the parameter when it is missing, and reads again next time', async () => {
@@ -62,9 +144,11 @@ describe('SsmReportLinkSigner', () => {
       .resolves(secureString(JSON.stringify({ accessKeyId: KEY_ID, secretAccessKey: SECRET })));
     const linkSigner = signer();
 
+    identities();
+
     // Act
     const error = await failureOf(linkSigner);
-    const later = await linkSigner.s3();
+    const later = await linkSigner.s3For(BUCKET, REPORT);
 
     // Assess
     expect(error.message).toMatch(

@@ -25,7 +25,9 @@ async function storeWith(expiration?: Date, linkSigner?: ReportLinkSigner) {
 /** A link signer whose key is the IAM user's (no expiry), built as the real one is. */
 const workingSigner = (): ReportLinkSigner => {
   const aws = createAwsClients({ region: 'eu-west-1' });
-  return { s3: () => aws.s3SignedWith({ accessKeyId: 'AKIASIGNEREXAMPLE123', secretAccessKey: 'signer' }) };
+  return {
+    s3For: () => aws.s3SignedWith({ accessKeyId: 'AKIASIGNEREXAMPLE123', secretAccessKey: 'signer' }),
+  };
 };
 const SESSION_3H = new Date(NOW.getTime() + 3 * 3_600_000);
 const credentialOf = (url: string) => new URL(url).searchParams.get('X-Amz-Credential') ?? '';
@@ -114,7 +116,7 @@ describe('S3ReportStore', () => {
   it('falls back to its own credentials when the link signer is unavailable, and says why', async () => {
     // Prepare
     const problem = new LinkSignerUnavailableError('/p', 'the parameter does not exist', 'create it');
-    const store = await storeWith(SESSION_3H, { s3: () => Promise.reject(problem) });
+    const store = await storeWith(SESSION_3H, { s3For: () => Promise.reject(problem) });
 
     // Act
     const link = await store.link('audits/a.html', 7 * 86_400, NOW);
@@ -131,7 +133,7 @@ describe('S3ReportStore', () => {
 
   it('lets any other failure of the link signer through', async () => {
     // Prepare
-    const store = await storeWith(undefined, { s3: () => Promise.reject(new TypeError('bug')) });
+    const store = await storeWith(undefined, { s3For: () => Promise.reject(new TypeError('bug')) });
 
     // Act, Assess
     await expect(store.link('audits/a.html', 7 * 86_400, NOW)).rejects.toThrow(TypeError);

@@ -59,10 +59,16 @@ const TEMPORARY_CREDENTIALS_PROVIDER =
 const CLIENTS_FILE = 'shared/aws/clients.ts';
 
 /**
- * Batch operations authorised as their single operation: "SendMessageBatch … permission for
- * sqs:SendMessage" (Amazon SQS API permissions: Actions and resource reference).
+ * Operations authorised as another action: "SendMessageBatch … permission for sqs:SendMessage"
+ * (Amazon SQS API permissions: Actions and resource reference), and S3 HeadObject, which needs
+ * `s3:GetObject` ("HeadObject", Amazon S3 API reference: "To use HEAD, you must have the
+ * s3:GetObject permission"). The audit's only HeadObject checks the link signer's key with that key; the role
+ * holds GetObject for its own fallback link anyway.
  */
-const AUTHORISED_AS: Record<string, string> = { 'sqs:SendMessageBatch': 'sqs:SendMessage' };
+const AUTHORISED_AS: Record<string, string> = {
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
+  's3:HeadObject': 's3:GetObject',
+};
 
 /**
  * Lambda polls an SQS event source with the function's role ("Lambda execution role",
