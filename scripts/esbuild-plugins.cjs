@@ -3,10 +3,10 @@
 //
 // serverless-esbuild builds each function's entry on its own, all into the one build folder, and
 // with `package.individually` it leaves out of a function's zip only the other entries' bundles:
-// with code splitting, every function's chunks (the audit's Graphviz wasm among them) landed in
-// every zip. Giving each entry its own chunk folder lets each function's `package.patterns` leave
-// the other folders out; test/packaging/package-and-lint.test.ts
-// proves every zip holds exactly the chunks its entry can import.
+// with code splitting, every function's chunks landed in every zip (9-11 MB each, bench/README.md).
+// Giving each entry its own chunk folder lets each function's `package.patterns` leave the other
+// folders out; test/packaging/package-and-lint.test.ts proves that every zip holds exactly the
+// chunks its entry can import.
 const { basename, extname } = require('node:path');
 
 /** Writes an entry's chunks to `chunks/<entry>/` rather than the `chunks/` all entries share. */
