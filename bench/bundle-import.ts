@@ -143,8 +143,11 @@ function unpack(fn: string, template: { Resources: Record<string, { Properties?:
   );
   const nodeOptions = resource?.Properties?.Environment?.Variables?.NODE_OPTIONS ?? '';
   const zipBytes = statSync(join(ROOT, '.serverless', `${fn}.zip`)).size;
+  // Each function's chunks sit in a folder of their own (scripts/esbuild-plugins.cjs).
   const chunks = join(dir, 'functions', 'chunks');
-  const chunkFiles = readdirSync(chunks, { withFileTypes: true }).filter((f) => f.name.endsWith('.mjs'));
+  const chunkFiles = readdirSync(chunks, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.mjs'),
+  );
   return {
     handler: join(dir, 'functions', `${fn}.mjs`),
     nodeOptions,

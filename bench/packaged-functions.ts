@@ -48,12 +48,20 @@ function main() {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     execFileSync('python3', ['-m', 'zipfile', '-e', join(PACKAGES, zip), dir]);
-    const bundle = join(dir, 'functions', `${name}.mjs`);
+    // The zip is named after the function (pruneWorker), its entry after the file (prune-worker.mjs):
+    // the one .mjs at the top of functions/; its chunks are in functions/chunks/<entry>/.
+    const entries = readdirSync(join(dir, 'functions')).filter((file) => file.endsWith('.mjs'));
+    if (entries.length !== 1)
+      throw new Error(`${zip}: expected one entry bundle, found ${entries.join(', ')}`);
+    const bundle = join(dir, 'functions', entries[0]!);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
     importMs(bundle); // warm the file cache
     const samples = Array.from({ length: runs }, () => importMs(bundle));
     return {
       function: name,
       zipBytes: statSync(join(PACKAGES, zip)).size,
+      files: files.length,
+      chunkFiles: files.filter((f) => f.name.endsWith('.mjs')).length - 1,
       bundleBytes: statSync(bundle).size,
       medianProcessImportMs: Math.round(median(samples) * 10) / 10,
     };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
@@ -391,6 +392,100 @@ describe('Packaging: enforce.zip', () => {
     const policy = entries.find((e) => e.name === 'clonewarden.yml');
     expect(policy, 'clonewarden.yml is not packaged').toBeDefined();
     expect(policy?.read().toString('utf8')).toBe(readFileSync(join(ROOT, 'clonewarden.yml'), 'utf8'));
+  });
+});
+
+/** Each function's zip and entry bundle, read from serverless.yml (`functions/<entry>.handler`). */
+function functionZips(): { fn: string; zip: string; entry: string }[] {
+  const config = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+    functions: Record<string, { handler: string }>;
+  };
+  return Object.entries(config.functions).map(([name, { handler }]) => ({
+    fn: name,
+    zip: join(OUT, `${name}.zip`),
+    entry: `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`,
+  }));
+}
+
+/**
+ * The .mjs files an entry can load, found by letting esbuild resolve the unzipped package from
+ * the entry: static imports and `await import()` alike; a file it imports but the zip lacks
+ * fails the build ("Could not resolve").
+ */
+async function loadableModules(dir: string, entry: string) {
+  const result = await build({
+    absWorkingDir: dir,
+    entryPoints: [entry],
+    bundle: true,
+    splitting: true,
+    write: false,
+    metafile: true,
+    outdir: join(dir, 'rebundled'),
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  const inputs = result.metafile.inputs;
+  return {
+    modules: Object.keys(inputs).sort(),
+    dynamicImports: Object.values(inputs).flatMap((input) =>
+      input.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path),
+    ),
+    warnings: result.warnings.map((w) => w.text),
+  };
+}
+
+/** The package sources a zip's source maps name (the modules bundled into its files). */
+function mappedSources(entries: ZipEntry[]): string[] {
+  return entries
+    .filter((e) => e.name.endsWith('.mjs.map'))
+    .flatMap((e) => (JSON.parse(e.read().toString('utf8')) as { sources: string[] }).sources);
+}
+
+describe('Packaging: one zip per function, with only what its entry loads', () => {
+  it.each(functionZips())(
+    '$fn.zip holds its entry, the chunks it can import (statically or not), their maps and the policy, nothing else',
+    async ({ zip, entry }) => {
+      // Prepare: the zip unpacked as Lambda does.
+      const entries = readZip(zip);
+      const dir = mkdtempSync(join(tmpdir(), 'clonewarden-zip-'));
+      try {
+        for (const e of entries) {
+          mkdirSync(dirname(join(dir, e.name)), { recursive: true });
+          writeFileSync(join(dir, e.name), e.read());
+        }
+
+        // Act
+        const loadable = await loadableModules(dir, entry);
+
+        // Assess: every module in the zip is loadable from the entry, and every loadable one is in it.
+        const names = entries.map((e) => e.name);
+        const modules = names.filter((n) => n.endsWith('.mjs')).sort();
+        expect(loadable.warnings).toEqual([]);
+        expect(modules).toContain(entry);
+        expect(loadable.modules).toEqual(modules);
+        expect(loadable.dynamicImports.length, 'no `await import()` was followed').toBeGreaterThan(0);
+        expect(names.sort()).toEqual(
+          [...modules, ...modules.map((m) => `${m}.map`), 'clonewarden.yml'].sort(),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  // Graphviz is in the audit's entry bundle today, which serverless-esbuild always kept out of the
+  // other zips; this guards the day it moves to a lazily imported chunk of the audit's.
+  it("keeps the audit's Graphviz (viz.js) out of the enforce zip", () => {
+    // Act
+    const isGraphviz = (source: string) => source.includes('node_modules/@viz-js/');
+    const enforce = mappedSources(readZip(ZIP));
+    const audit = mappedSources(readZip(join(OUT, 'audit.zip')));
+
+    // Assess: the audit's zip has it (so the check can see it), the enforce zip does not.
+    expect(audit.filter(isGraphviz).length).toBeGreaterThan(0);
+    expect(enforce.length).toBeGreaterThan(0);
+    expect(enforce.filter(isGraphviz)).toEqual([]);
   });
 });
 
