@@ -22,7 +22,10 @@ const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clo
 // Lambda always sets AWS_REGION: the function audits from the region it is deployed to.
 // Organization mode (CLONEWARDEN_MEMBER_ROLE): every account of the organization, through that role.
 const { memberRole, auditLinkSignerParameter } = resolveSettings();
-const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
+const aws = createAwsClients({
+  region: await resolveRegion(),
+  ...(memberRole ? { memberRole, memberSession: { kind: 'function', function: 'audit' } } : {}),
+});
 // Opt-in (docs/audit.md, "A link that lives 7 days"): the key is read once per container.
 const linkSigner = auditLinkSignerParameter
   ? new SsmReportLinkSigner(aws, auditLinkSignerParameter)

@@ -24,7 +24,10 @@ const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clo
 const { idempotencyTable, memberRole } = resolveSettings();
 // Lambda always sets AWS_REGION: the function works in the region it is deployed to. In organization
 // mode (the hub) it acts in each event's own account and region through the member role.
-const aws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
+const aws = createAwsClients({
+  region: await resolveRegion(),
+  ...(memberRole ? { memberRole, memberSession: { kind: 'function', function: 'enforce' } } : {}),
+});
 
 /**
  * The policy in force, per container: the packaged file read once, or the S3 object / SSM

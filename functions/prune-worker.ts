@@ -26,7 +26,10 @@ const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 const { memberRole } = resolveSettings();
 // The hub's clients; each job opens its account from them (aws.forAccount: the member role).
-const hubAws = createAwsClients({ region: await resolveRegion(), ...(memberRole ? { memberRole } : {}) });
+const hubAws = createAwsClients({
+  region: await resolveRegion(),
+  ...(memberRole ? { memberRole, memberSession: { kind: 'function', function: 'prune-worker' } } : {}),
+});
 
 /**
  * One reader of OU paths per hub clients, kept for the container: a job's account has one

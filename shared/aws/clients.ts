@@ -18,6 +18,13 @@ import type {
 } from '@smithy/types';
 import { UsageError } from '../model/errors.js';
 import { type ApiCallCounter, apiCallCounter, countApiCalls } from './api-call-counter.js';
+import {
+  DEFAULT_MEMBER_SESSION,
+  functionSessionName,
+  type MemberSessionName,
+  type MemberSessionOwner,
+  operatorSessionName,
+} from './member-session.js';
 
 /** How clients are built. `AWS_ENDPOINT_URL` is honoured by the SDK itself, for every client. */
 export interface AwsClientOptions {
@@ -38,6 +45,13 @@ export interface AwsClientOptions {
    * account. Unset, `forAccount` refuses: the clients act only in the caller's own account.
    */
   memberRole?: string;
+  /**
+   * Organization mode: who the member-role sessions say they are in the member account's
+   * CloudTrail. A function: `clonewarden-<function>`. An operator (the CLI): the caller's name
+   * (STS GetCallerIdentity) as `clonewarden-cli-<name>` and as source identity, which the member
+   * role requires of operators and their release grant. Unset: `clonewarden`, no source identity.
+   */
+  memberSession?: MemberSessionOwner;
 }
 
 /** The label each client's calls are counted under. */
@@ -146,6 +160,11 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   const credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();
   const setsByScope = new Map<string, AwsClients>();
   const ownSets = new Map<string, AwsClients>();
+  let sessionName: Promise<MemberSessionName> | undefined;
+  const memberSessionName = () => {
+    sessionName ??= nameMemberSessions(options.memberSession, () => root.sts());
+    return sessionName;
+  };
   const root: AwsClients = clientSet(options, counter, {
     inRegion(region) {
       if (region === options.region) return root;
@@ -171,7 +190,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
         let credentials = credentialsByAccount.get(accountId);
         if (!credentials) {
           const roleArn = `arn:${partitionOf(options.region)}:iam::${accountId}:role/${memberRole}`;
-          credentials = assumedRoleCredentials(roleArn, options, counter);
+          credentials = assumedRoleCredentials(roleArn, memberSessionName, options, counter);
           credentialsByAccount.set(accountId, credentials);
         }
         set = clientSet({ ...options, region: inRegion }, counter, {
@@ -313,6 +332,20 @@ function partitionOf(region: string): string {
 }
 
 /**
+ * The AssumeRole parameters that name this process's member-role sessions. An operator's name is
+ * asked of STS once (GetCallerIdentity, with the caller's own credentials), for every account.
+ */
+async function nameMemberSessions(
+  owner: MemberSessionOwner | undefined,
+  callerSts: () => Promise<STSClient>,
+): Promise<MemberSessionName> {
+  if (owner === undefined) return { RoleSessionName: DEFAULT_MEMBER_SESSION };
+  if (owner.kind === 'function') return functionSessionName(owner.function);
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  return operatorSessionName(await (await callerSts()).send(new GetCallerIdentityCommand({})));
+}
+
+/**
  * The member role's credentials, shared by every client of the account: the SDK's own
  * `fromTemporaryCredentials` (STS AssumeRole from the caller's credentials, in the home region),
  * memoized until five minutes before they expire (`isIdentityExpired`), so that one Lambda
@@ -320,21 +353,24 @@ function partitionOf(region: string): string {
  */
 function assumedRoleCredentials(
   roleArn: string,
+  sessionName: () => Promise<MemberSessionName>,
   options: AwsClientOptions,
   counter: ApiCallCounter,
 ): AwsCredentialIdentityProvider {
   let provider: Promise<AwsCredentialIdentityProvider> | undefined;
   const assume: AwsCredentialIdentityProvider = async () => {
-    provider ??= import('@aws-sdk/credential-providers').then(({ fromTemporaryCredentials }) =>
-      fromTemporaryCredentials({
-        // The session name shows in the member account's CloudTrail as the caller's session.
-        params: { RoleArn: roleArn, RoleSessionName: 'clonewarden', DurationSeconds: 3600 },
-        clientConfig: {
-          region: options.region,
-          retryMode: 'adaptive',
-          maxAttempts: options.maxAttempts ?? 5,
-        },
-      }),
+    provider ??= Promise.all([import('@aws-sdk/credential-providers'), sessionName()]).then(
+      ([{ fromTemporaryCredentials }, name]) =>
+        fromTemporaryCredentials({
+          // The session name (and an operator's source identity) show in the member account's
+          // CloudTrail on every call the session makes.
+          params: { RoleArn: roleArn, ...name, DurationSeconds: 3600 },
+          clientConfig: {
+            region: options.region,
+            retryMode: 'adaptive',
+            maxAttempts: options.maxAttempts ?? 5,
+          },
+        }),
     );
     const resolved = await provider;
     // The SDK builds this STS client itself, outside `instrument`: counted here instead.

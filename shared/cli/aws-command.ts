@@ -16,7 +16,11 @@ export async function connectAws(
   options: { checkCredentials: boolean; memberRole?: string | undefined },
 ): Promise<AwsClients> {
   const region = await resolveRegion(regionFlag);
-  const aws = createAwsClients({ region, ...(options.memberRole ? { memberRole: options.memberRole } : {}) });
+  // A person: the member account's CloudTrail names them (session name and source identity).
+  const aws = createAwsClients({
+    region,
+    ...(options.memberRole ? { memberRole: options.memberRole, memberSession: { kind: 'operator' } } : {}),
+  });
   if (options.checkCredentials) await checkCredentials(aws);
   return aws;
 }

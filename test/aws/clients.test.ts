@@ -1,4 +1,6 @@
 import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient as CredentialProviderSTSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiCallCounter } from '../../shared/aws/api-call-counter.js';
@@ -124,5 +126,35 @@ describe('AWS: createAwsClients', () => {
     // Act & Assess
     expect(() => single.forAccount('111122223333')).toThrow(/organization mode is off/);
     expect(() => hub.forAccount('1111:role/x')).toThrow(/is not an AWS account id/);
+  });
+
+  it('organization mode: a function names its sessions after itself, sets no source identity, asks no caller', async () => {
+    // Prepare: the STS client the SDK's fromTemporaryCredentials builds (@aws-sdk/nested-clients).
+    const callerSts = mockClient(STSClient);
+    const assumeSts = mockClient(CredentialProviderSTSClient);
+    assumeSts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLE',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const hub = createAwsClients({
+      region: 'eu-west-1',
+      memberRole: 'clonewarden-member',
+      memberSession: { kind: 'function', function: 'enforce' },
+    });
+
+    // Act
+    await hub.forAccount('111122223333').ec2().config.credentials();
+
+    // Assess
+    const input = assumeSts.commandCalls(AssumeRoleCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ RoleSessionName: 'clonewarden-enforce' });
+    expect(input).not.toHaveProperty('SourceIdentity');
+    expect(callerSts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+    callerSts.restore();
+    assumeSts.restore();
   });
 });

@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient as CredentialProviderSTSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { connectAws } from '../../shared/cli/aws-command.js';
 import type { PruneReport } from '../../shared/prune/prune-report.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -130,4 +133,57 @@ describe('CLI: commands that call AWS', () => {
       expect(ec2Mock.calls()).toHaveLength(0);
     },
   );
+});
+
+describe('CLI: the member-role sessions of a person', () => {
+  // The caller's own STS client (GetCallerIdentity), and the one the SDK's
+  // fromTemporaryCredentials builds for AssumeRole (@aws-sdk/nested-clients).
+  const callerSts = mockClient(STSClient);
+  const assumeSts = mockClient(CredentialProviderSTSClient);
+  afterEach(() => {
+    callerSts.reset();
+    assumeSts.reset();
+  });
+  afterAll(() => {
+    callerSts.restore();
+    assumeSts.restore();
+  });
+
+  it('assumes the member role as `clonewarden-cli-<caller>` with the caller as source identity, asking STS once', async () => {
+    // Prepare
+    callerSts.on(GetCallerIdentityCommand).resolves({
+      Arn: 'arn:aws:sts::999988887777:assumed-role/SecurityEngineer/alice@example.com',
+      UserId: 'AROAEXAMPLE:alice@example.com',
+      Account: '999988887777',
+    });
+    assumeSts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLE',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const aws = await connectAws('eu-west-1', { checkCredentials: false, memberRole: 'clonewarden-member' });
+
+    // Act
+    const first = await aws.forAccount('111122223333').ec2().config.credentials();
+    await aws.forAccount('444455556666').ec2().config.credentials();
+
+    // Assess
+    expect(first.accessKeyId).toBe('ASIAEXAMPLE');
+    expect(callerSts.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+    expect(assumeSts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({
+        RoleArn: 'arn:aws:iam::111122223333:role/clonewarden-member',
+        RoleSessionName: 'clonewarden-cli-alice@example.com',
+        SourceIdentity: 'alice@example.com',
+      }),
+      expect.objectContaining({
+        RoleArn: 'arn:aws:iam::444455556666:role/clonewarden-member',
+        RoleSessionName: 'clonewarden-cli-alice@example.com',
+        SourceIdentity: 'alice@example.com',
+      }),
+    ]);
+  });
 });

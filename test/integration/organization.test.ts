@@ -16,12 +16,13 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { apiCallCounter } from '../../shared/aws/api-call-counter.js';
+import { connectAws } from '../../shared/cli/aws-command.js';
 import type { Verdict } from '../../shared/model/types.js';
 import {
   createAlertInbox,
@@ -483,6 +484,18 @@ describe('Integration: per-OU and per-account policy overrides through the hub h
       ]),
     );
     expect(alerts).toHaveLength(2);
+  });
+
+  it("the CLI's member-role session is named after its caller (moto's `user/moto`), and moto accepts its source identity", async () => {
+    // Prepare: the CLI's clients (operator sessions), as every --member-role command builds them.
+    const aws = await connectAws(REGION, { checkCredentials: false, memberRole: MEMBER_ROLE });
+    const member = members[0]!;
+
+    // Act: moto accepts SourceIdentity on AssumeRole (it does not check the trust policy's conditions).
+    const inMember = await (await aws.forAccount(member.id).sts()).send(new GetCallerIdentityCommand({}));
+
+    // Assess
+    expect(inMember.Arn).toBe(`arn:aws:sts::${member.id}:assumed-role/${MEMBER_ROLE}/clonewarden-cli-moto`);
   });
 
   it('`clonewarden validate --account` reads the OUs from Organizations and prints the policy the handler enforced', async () => {

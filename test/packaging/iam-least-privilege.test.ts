@@ -756,12 +756,18 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OperatorRoleArns' }, ''] }] });
     expect(others).toEqual([]);
     expect(hub.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
+    // An operator must set a source identity (the CLI's caller name), so CloudTrail names the person.
     expect(operators).toEqual({
       Effect: 'Allow',
       Principal: { AWS: { 'Fn::Split': [',', { Ref: 'OperatorRoleArns' }] } },
-      Action: 'sts:AssumeRole',
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Condition: {
+        StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+        Null: { 'sts:SourceIdentity': 'false' },
+      },
     });
+    // The hub's roles may not set one: the release grant below tells them apart by it.
+    expect(hub.Action).toBe('sts:AssumeRole');
   });
 
   it("grants release's own calls only with operators, on images only, and no hub function makes them", () => {
@@ -785,6 +791,8 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(granting.flatMap((st) => asList(st.Resource))).toEqual([
       { 'Fn::Sub': `arn:\${AWS::Partition}:ec2:*::image/*` },
     ]);
+    // Only a session with a source identity (an operator's) may use it, not the functions' sessions.
+    expect(granting.map((st) => st.Condition)).toEqual([{ Null: { 'aws:SourceIdentity': 'false' } }]);
     const hubCalls = actingInMembers.flatMap(({ calls }) => memberCalls(calls.actions));
     expect(hubCalls.filter((a) => releaseCalls.includes(a))).toEqual([]);
   });
