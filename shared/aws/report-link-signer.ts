@@ -3,6 +3,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import * as z from 'zod';
 import { LinkSignerUnavailableError } from '../model/errors.js';
+import { awsErrorName } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 
 /** Where an operator reads how to set the link signer up. */
@@ -154,7 +155,7 @@ export class SsmReportLinkSigner implements ReportLinkSigner {
 
 /** The SDK error's name, bounded: an AWS error name, never a message that could quote input. */
 function errorName(error: unknown): string {
-  return (error instanceof Error ? error.name : 'Error').slice(0, 60);
+  return (awsErrorName(error) ?? 'Error').slice(0, 60);
 }
 
 /** The value as JSON, or undefined: never an error that could carry the text into a log. */

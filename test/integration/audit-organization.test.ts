@@ -1,17 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, CreateVolumeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
   DescribeOrganizationCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
-import { asTags } from '../support/aws-fixtures.js';
+import { asTags, memberAccountEc2 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -25,23 +24,6 @@ import { runCli } from '../support/run-cli.js';
 const REGION = 'me-central-1';
 const MEMBER_ROLE = 'clonewarden-member';
 const members: { id: string; name: string; snapshot: string }[] = [];
-
-async function ec2In(account: string): Promise<EC2Client> {
-  const { Credentials } = await new STSClient({ region: REGION }).send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'test-setup',
-    }),
-  );
-  return new EC2Client({
-    region: REGION,
-    credentials: {
-      accessKeyId: Credentials!.AccessKeyId!,
-      secretAccessKey: Credentials!.SecretAccessKey!,
-      sessionToken: Credentials!.SessionToken!,
-    },
-  });
-}
 
 async function snapshotIn(ec2: EC2Client, owner: string): Promise<string> {
   const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 2 }));
@@ -64,7 +46,7 @@ beforeAll(async () => {
       new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
     );
     const id = created.CreateAccountStatus!.AccountId!;
-    members.push({ id, name, snapshot: await snapshotIn(await ec2In(id), name) });
+    members.push({ id, name, snapshot: await snapshotIn(await memberAccountEc2(REGION, id), name) });
   }
   const policy = join(mkdtempSync(join(tmpdir(), 'clonewarden-audit-org-')), 'clonewarden.yml');
   writeFileSync(policy, 'version: 1\nrules: []\n');

@@ -16,7 +16,7 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
@@ -28,6 +28,7 @@ import {
   createAlertInbox,
   createLedgerTable,
   LABELS,
+  memberAccountEc2,
   snapshotTags,
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
@@ -78,25 +79,6 @@ const developerIn = (account: string): Caller => ({
   session: 'eve',
 });
 
-/** The member account's own EC2, as someone working in it (moto: the assumed role's account). */
-async function ec2In(account: string): Promise<EC2Client> {
-  const sts = new STSClient({ region: REGION });
-  const { Credentials } = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'test-setup',
-    }),
-  );
-  return new EC2Client({
-    region: REGION,
-    credentials: {
-      accessKeyId: Credentials!.AccessKeyId!,
-      secretAccessKey: Credentials!.SecretAccessKey!,
-      sessionToken: Credentials!.SessionToken!,
-    },
-  });
-}
-
 /** Creates OUs and accounts under the organization's root (moto keeps one estate per account). */
 async function organizationBuilder() {
   const organizations = new OrganizationsClient({ region: REGION });
@@ -118,7 +100,7 @@ async function organizationBuilder() {
       await organizations.send(
         new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
       );
-      return { id, name, ec2: await ec2In(id) };
+      return { id, name, ec2: await memberAccountEc2(REGION, id) };
     },
   };
 }
@@ -349,7 +331,7 @@ describe('Integration: organization mode (hub enforces in member accounts)', () 
   it('rejects an event from an account outside the organization, with the reason, and changes nothing', async () => {
     // Prepare: a real clone in an account that is not a member.
     const outsider = '999988887777';
-    const ec2 = await ec2In(outsider);
+    const ec2 = await memberAccountEc2(REGION, outsider);
     const { volumeId, snapshotId } = await developerSnapshot(ec2);
     const record = records.createSnapshot({
       caller: developerIn(outsider),

@@ -1,12 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateSnapshotCommand,
-  CreateVolumeCommand,
-  DescribeSnapshotsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, CreateVolumeCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -23,13 +18,12 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PruneWorkerOptions } from '../../functions/prune-worker.js';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
 import type { FanOutSummary } from '../../shared/prune/fan-out-prune.js';
-import { asTags, createAlertInbox, createLedgerTable } from '../support/aws-fixtures.js';
+import { asTags, createAlertInbox, createLedgerTable, memberAccountEc2 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { lambdaContext } from '../support/run-cli.js';
 
@@ -56,27 +50,9 @@ let queueUrl: string;
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let failing: Member;
 
-/** EC2 in the member's own account, as someone working there. */
-async function memberEc2(account: string): Promise<EC2Client> {
-  const { Credentials } = await new STSClient({ region: REGION }).send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'test-setup',
-    }),
-  );
-  return new EC2Client({
-    region: REGION,
-    credentials: {
-      accessKeyId: Credentials!.AccessKeyId!,
-      secretAccessKey: Credentials!.SecretAccessKey!,
-      sessionToken: Credentials!.SessionToken!,
-    },
-  });
-}
-
 /** A snapshot in the member's own account, made as someone working there. */
 async function snapshotIn(account: string, tags: Record<string, string>): Promise<string> {
-  const ec2 = await memberEc2(account);
+  const ec2 = await memberAccountEc2(REGION, account);
   const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 4 }));
   const { SnapshotId } = await ec2.send(
     new CreateSnapshotCommand({
@@ -294,7 +270,7 @@ describe('Integration: the prune worker applies the policy overrides of a job’
     }) as SQSRecord;
 
   async function snapshotTags(account: string, id: string): Promise<Record<string, string>> {
-    const ec2 = await memberEc2(account);
+    const ec2 = await memberAccountEc2(REGION, account);
     const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
     return Object.fromEntries((Snapshots[0]?.Tags ?? []).map((t) => [t.Key!, t.Value!]));
   }

@@ -7,14 +7,36 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSnapshotsCommand,
-  type EC2Client,
+  EC2Client,
   RegisterImageCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 /** Helpers that build real resources in the emulator for integration tests. */
+
+/**
+ * A member account's own EC2, as someone working in it: moto keeps accounts apart by the assumed
+ * role's account, and Organizations' CreateAccount gives each one OrganizationAccountAccessRole.
+ */
+export async function memberAccountEc2(region: string, account: string): Promise<EC2Client> {
+  const { Credentials } = await new STSClient({ region }).send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'test-setup',
+    }),
+  );
+  return new EC2Client({
+    region,
+    credentials: {
+      accessKeyId: Credentials!.AccessKeyId!,
+      secretAccessKey: Credentials!.SecretAccessKey!,
+      sessionToken: Credentials!.SessionToken!,
+    },
+  });
+}
 
 export const asTags = (tags: Record<string, string>): Tag[] =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
