@@ -3,7 +3,8 @@
  * each zip and imports its handler module in a fresh `node` process with exactly the
  * `NODE_OPTIONS` the template gives the function. Interleaved in the same run, round by round:
  *   - a bundle of `@aws-sdk/client-ec2` alone, built with the deployed esbuild settings (the floor);
- *   - the mandated stack alone (EC2 + DynamoDB clients, Powertools logger, metrics, idempotency, middy);
+ *   - the mandated stack alone (EC2 + DynamoDB clients, Powertools logger, metrics, idempotency, middy),
+ *     and the same with zod/mini as the cold path uses it (what is left of the budget for our code);
  *   - enforce and prune with their deployed flags, and again with `--enable-source-maps` added;
  *   - Cloud Custodian's Lambda handler with its `ami` and `ebs-snapshot` resources, when a Python
  *     that can import `c7n` is given (`C7N_PYTHON=/path/to/python` or `--c7n-python <path>`).
@@ -127,6 +128,48 @@ async function bundle(name: string, contents: string): Promise<string> {
   return join(outdir, `${name}.mjs`);
 }
 
+/** The mandated stack, wired as `functions/enforce.ts` wires it. */
+const MANDATED_STACK_SOURCE = [
+  "import { EC2Client } from '@aws-sdk/client-ec2';",
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+  "import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';",
+  "import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';",
+  "import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';",
+  "import { Logger } from '@aws-lambda-powertools/logger';",
+  "import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';",
+  "import { Metrics } from '@aws-lambda-powertools/metrics';",
+  "import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';",
+  "import middy from '@middy/core';",
+  'const logger = new Logger(); const metrics = new Metrics(); export const ec2 = new EC2Client({});',
+  "const persistenceStore = new DynamoDBPersistenceLayer({ tableName: 't', awsSdkV3Client: new DynamoDBClient({}) });",
+  "export const handler = middy(async () => 1).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(makeHandlerIdempotent({ persistenceStore, config: new IdempotencyConfig({ eventKeyJmesPath: 'detail.eventID' }) }));",
+].join('\n');
+
+/**
+ * zod/mini with each kind of schema and check that the modules on the cold path build at import
+ * (the CloudTrail record, the event families, the settings), the English messages registered as
+ * `shared/model/zod-english.ts` does, and one parse: one schema of each kind, not our ~450.
+ */
+const ZOD_AS_THE_COLD_PATH_USES_IT = `
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+z.config(en());
+const text = z.string().check(z.regex(/^[a-z]/), z.minLength(1), z.maxLength(64), z.trim(), z.toLowerCase());
+const record = z.strictObject({
+  name: text,
+  count: z.nullish(z.number().check(z.positive(), z.int())),
+  kind: z.optional(z.enum(['image', 'snapshot'])),
+  flag: z.boolean(),
+  version: z.literal('1.0'),
+  tags: z.record(z.string(), z.unknown()),
+  at: z.iso.datetime(),
+  length: z.pipe(z.string(), z.transform((s) => s.length)),
+  items: z.looseObject({ ids: z.array(z.string()) }),
+  shape: z.discriminatedUnion('type', [z.object({ type: z.literal('a') }), z.object({ type: z.literal('b') })]),
+}).check(z.refine(() => true), z.superRefine(() => {}));
+export const parsed = record.safeParse({}).success;
+`;
+
 /** Unzips a packaged function; returns its handler module and the NODE_OPTIONS it is deployed with. */
 interface FunctionProperties {
   Handler?: string;
@@ -206,32 +249,23 @@ async function main() {
       "import { EC2Client, DescribeImagesCommand } from '@aws-sdk/client-ec2';\nexport const client = new EC2Client({}); export { DescribeImagesCommand };",
     ),
   );
-  // The dependencies the issue mandates, wired as the handler wires them, with none of our code.
+  // The dependencies the ground rules mandate, wired as the handler wires them, with none of our code.
   const mandated = nodeSubject(
     'mandatedStack',
     'EC2 + DynamoDB clients, Powertools logger, metrics, idempotency, middy; deployed esbuild settings',
-    await bundle(
-      'mandated-stack',
-      [
-        "import { EC2Client } from '@aws-sdk/client-ec2';",
-        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-        "import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';",
-        "import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';",
-        "import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';",
-        "import { Logger } from '@aws-lambda-powertools/logger';",
-        "import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';",
-        "import { Metrics } from '@aws-lambda-powertools/metrics';",
-        "import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';",
-        "import middy from '@middy/core';",
-        'const logger = new Logger(); const metrics = new Metrics(); export const ec2 = new EC2Client({});',
-        "const persistenceStore = new DynamoDBPersistenceLayer({ tableName: 't', awsSdkV3Client: new DynamoDBClient({}) });",
-        "export const handler = middy(async () => 1).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(makeHandlerIdempotent({ persistenceStore, config: new IdempotencyConfig({ eventKeyJmesPath: 'detail.eventID' }) }));",
-      ].join('\n'),
-    ),
+    await bundle('mandated-stack', MANDATED_STACK_SOURCE),
+  );
+  // The same plus the validator, as the cold path uses it, still with none of our code: how much
+  // of the 1.2× budget is left for clonewarden's own modules.
+  const mandatedWithZod = nodeSubject(
+    'mandatedStackWithZod',
+    'the mandated stack + zod/mini with the checks and English messages the cold path uses; deployed esbuild settings',
+    await bundle('mandated-stack-zod', `${MANDATED_STACK_SOURCE}\n${ZOD_AS_THE_COLD_PATH_USES_IT}`),
   );
   const subjects = [
     floor,
     mandated,
+    mandatedWithZod,
     nodeSubject('enforce', 'packaged enforce, deployed NODE_OPTIONS', enforce.handler, enforce.nodeOptions),
     nodeSubject(
       'enforceSourceMaps',
