@@ -8,7 +8,9 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { GOVERNED_EVENT_NAMES } from '../../shared/events/event-table.js';
+import { parseCloneEvent } from '../../shared/events/parse-clone-event.js';
 import { policyLocation } from '../../shared/settings/environment.js';
+import { resolveSettings } from '../../shared/settings/resolve-settings.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.serverless');
@@ -16,6 +18,17 @@ const TEMPLATE = join(OUT, 'cloudformation-template-update-stack.json');
 const ZIP = join(OUT, 'enforce.zip');
 const CFN_LINT = join(ROOT, '.venv/bin/cfn-lint');
 const MEMBER_TEMPLATE = join(OUT, 'member', 'clonewarden-member.yml');
+/** A real DeregisterImage record (test/fixtures/real-records/README.md); its caller is replaced below. */
+const DEREGISTER_IMAGE_RECORD = join(
+  ROOT,
+  'test/fixtures/real-records/2021-spotlight-ec2-deregister-image.json',
+);
+/** Values for CloudFormation pseudo parameters, to resolve the template's ARNs. */
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  Partition: 'aws',
+  Region: 'us-east-1',
+  AccountId: '123456789012',
+};
 
 /** The clone-creating calls, which the rule must route whatever other families are governed. */
 const CLONE_EVENT_NAMES = [
@@ -581,5 +594,123 @@ describe('Packaging: one policy source (the PolicySource parameter)', () => {
       expect(reader.grants, reader.id).toContain(':s3:::clonewarden-policy-dev/clonewarden.yml');
       expect(reader.grants, reader.id).toContain(':parameter/clonewarden/dev/policy');
     }
+  });
+});
+
+/** A role's ARN as CloudFormation makes it from the role's RoleName (path "/"). */
+function roleArn(template: Template, id: string): string {
+  const role = template.Resources[id];
+  expect(role?.Type, `${id} is not an AWS::IAM::Role`).toBe('AWS::IAM::Role');
+  return `arn:aws:iam::${PSEUDO_PARAMETERS.AccountId}:role/${role?.Properties?.RoleName}`;
+}
+
+/** A string-valued template expression as CloudFormation resolves it: Fn::Sub, Fn::Join, Fn::GetAtt of a role's Arn, Ref of a pseudo parameter. */
+function resolvedString(template: Template, value: unknown): string {
+  if (typeof value === 'string') return value;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation is read loosely; an unknown shape throws.
+  const expression = value as any;
+  if (typeof expression?.['Fn::Sub'] === 'string') {
+    return expression['Fn::Sub'].replace(
+      /\$\{([A-Za-z0-9:]+)(\.Arn)?\}/g,
+      (_: string, name: string, arn?: string) =>
+        arn ? roleArn(template, name) : resolvedString(template, { Ref: name }),
+    );
+  }
+  if (Array.isArray(expression?.['Fn::Join'])) {
+    const [separator, items] = expression['Fn::Join'] as [string, unknown[]];
+    return items.map((item) => resolvedString(template, item)).join(separator);
+  }
+  if (expression?.['Fn::GetAtt']?.[1] === 'Arn') return roleArn(template, expression['Fn::GetAtt'][0]);
+  const pseudo = /^AWS::(\w+)$/.exec(expression?.Ref ?? '')?.[1];
+  if (pseudo && PSEUDO_PARAMETERS[pseudo]) return PSEUDO_PARAMETERS[pseudo];
+  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+}
+
+/** Whether a role's policies (organization mode's included) allow a call that changes something in EC2. */
+function writesEc2(role: CfnResource): boolean {
+  const statements = JSON.stringify(role.Properties?.Policies ?? []);
+  return [...statements.matchAll(/"ec2:([A-Za-z]+)"/g)].some(
+    ([, action]) => !/^(Describe|Get|List)/.test(action!),
+  );
+}
+
+/** The DeregisterImage record as a Lambda function's session of `role` would have made it. */
+function deregisterImageBy(roleArnOfCaller: string, sessionName: string) {
+  const record = JSON.parse(readFileSync(DEREGISTER_IMAGE_RECORD, 'utf8'));
+  const account = PSEUDO_PARAMETERS.AccountId;
+  const roleName = roleArnOfCaller.slice(roleArnOfCaller.lastIndexOf('/') + 1);
+  record.recipientAccountId = account;
+  record.userIdentity = {
+    type: 'AssumedRole',
+    principalId: `AROAEXAMPLEROLE00001:${sessionName}`,
+    arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
+    accountId: account,
+    accessKeyId: 'ASIAEXAMPLEKEY000001',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLEROLE00001',
+        arn: roleArnOfCaller,
+        accountId: account,
+        userName: roleName,
+      },
+      webIdFederationData: {},
+      attributes: { creationDate: '2025-11-04T09:01:02Z', mfaAuthenticated: 'false' },
+    },
+  };
+  return record;
+}
+
+describe("Packaging: enforce skips clonewarden's own calls (CLONEWARDEN_ENFORCER_ROLE_ARN)", () => {
+  const enforcerPrincipals = () => {
+    const value =
+      template.Resources.EnforceLambdaFunction?.Properties?.Environment?.Variables
+        ?.CLONEWARDEN_ENFORCER_ROLE_ARN;
+    return resolveSettings({}, { CLONEWARDEN_ENFORCER_ROLE_ARN: resolvedString(template, value) })
+      .enforcerPrincipals;
+  };
+
+  it('skips the EC2 writes of every role in the stack that writes to clones, as the function parses them', () => {
+    // Prepare: the roles with an EC2 write (CreateTags, DeregisterImage, ModifyImageAttribute, …).
+    const writers = resourcesOfType(template, 'AWS::IAM::Role')
+      .filter(([, role]) => writesEc2(role))
+      .map(([id]) => id)
+      .sort();
+    const principals = enforcerPrincipals();
+
+    // Act
+    const parsed = writers.map((id) => ({
+      id,
+      kind: parseCloneEvent(deregisterImageBy(roleArn(template, id), id), { enforcerPrincipals: principals })
+        .kind,
+    }));
+
+    // Assess: the three writers are found (the check sees them), and each one's call is skipped.
+    expect(writers).toEqual(['EnforceRole', 'PruneRole', 'PruneWorkerRole']);
+    expect(parsed).toEqual(writers.map((id) => ({ id, kind: 'skipped' })));
+  });
+
+  it("judges everyone else's calls: the read-only audit role, a look-alike name, another account or stage", () => {
+    // Prepare
+    const principals = enforcerPrincipals();
+    const enforceRole = roleArn(template, 'EnforceRole');
+    const callers = [
+      roleArn(template, 'AuditRole'),
+      enforceRole.replace(PSEUDO_PARAMETERS.AccountId!, '999999999999'),
+      enforceRole.replace('role/clonewarden-dev-', 'role/clonewarden-prod-'),
+      enforceRole.replace('role/clonewarden-dev-', 'role/clonewarden-devx-'),
+      enforceRole.replace('role/clonewarden-', 'role/x-clonewarden-'),
+      enforceRole.replace(/-enforce$/, '-enforcer'),
+    ];
+
+    // Act
+    const parsed = callers.map((arn) => ({
+      arn,
+      kind: parseCloneEvent(deregisterImageBy(arn, 'someone'), { enforcerPrincipals: principals }).kind,
+    }));
+
+    // Assess: the stage is package.sh's default, dev; each record is an event to judge.
+    expect(enforceRole).toBe('arn:aws:iam::123456789012:role/clonewarden-dev-us-east-1-enforce');
+    expect(parsed).toEqual(callers.map((arn) => ({ arn, kind: 'event' })));
   });
 });
