@@ -13,7 +13,7 @@ const LAYERS = [
   ['engine'],
   ['actions'],
   ['pipeline'],
-  ['prune', 'release', 'audit', 'ledger', 'organization'],
+  ['prune', 'release', 'audit'],
   ['cli'],
 ];
 

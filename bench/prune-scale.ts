@@ -503,7 +503,10 @@ async function seedLedger(target: LedgerTarget, region: string, clones: TaggedCl
   );
   await inParallel(batches.length, async (i) => {
     let requests = batches[i]!.map((Item) => ({ PutRequest: { Item } }));
-    while (requests.length > 0) {
+    // DynamoDB hands back what it throttled; a bounded number of rounds, then fail loudly.
+    for (let round = 0; requests.length > 0; round++) {
+      if (round === 20)
+        throw new Error(`seeding the ledger: ${requests.length} items still unprocessed after 20 rounds`);
       const { UnprocessedItems } = await documents.send(
         new BatchWriteCommand({ RequestItems: { [target.table]: requests } }),
       );

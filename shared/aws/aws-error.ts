@@ -50,3 +50,8 @@ export function describeError(error: unknown): string {
   const message = (shape?.message ?? String(error)).split('\n')[0]!.slice(0, 300);
   return `${name}: ${message}`;
 }
+
+/** True for DynamoDB's refusal of a conditional write: the item is not as the condition expected. */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return awsErrorName(error) === 'ConditionalCheckFailedException';
+}

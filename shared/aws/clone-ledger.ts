@@ -8,7 +8,7 @@ import {
   parseLedgerItem,
   withChange,
 } from '../model/ledger-item.js';
-import { awsErrorName } from './aws-error.js';
+import { isConditionalCheckFailed } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 
 /** The outcome of a conditional write: `conflict` when another invocation wrote a newer item first. */
@@ -71,7 +71,7 @@ export class DynamoDbCloneLedger implements CloneLedger {
       );
       return 'written';
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return 'conflict';
+      if (isConditionalCheckFailed(error)) return 'conflict';
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand, type Image, paginateDescribeImages } from '@aws-sdk/client-ec2';
-import { isQuarantinedInLedger, type LedgerItem, type LedgerKey } from '../model/ledger-item.js';
+import { governingOf, isQuarantinedInLedger, type LedgerItem, type LedgerKey } from '../model/ledger-item.js';
 import type { CloneKind } from '../model/types.js';
 import { isUnsupportedOperation } from './aws-error.js';
 import type { AwsClients } from './clients.js';
@@ -77,10 +77,9 @@ export class Ec2DiskImages implements DiskImageLookup {
 const SNAPSHOT_FILTER = 'block-device-mapping.snapshot-id';
 
 /**
- * The ledger item that decides for a clone: its own; for a snapshot that is a disk of one of
- * our images, the image's item when it holds the image as quarantined (an image's quarantine
- * covers its disks), or when the disk has no item of its own. A closed image's item no longer
- * speaks for its disks. Never reads a tag.
+ * The ledger item that decides for a clone (`governingOf`): its own, read first; the items of the
+ * images a snapshot is a disk of are read only when its own item is not a quarantine. Never reads
+ * a tag.
  */
 export async function governingItem(
   ledger: CloneLedger,
@@ -90,11 +89,10 @@ export async function governingItem(
   const key = { account: clone.account, region: clone.region, id: clone.id };
   const own = await ledger.get(key);
   if (clone.kind !== 'snapshot' || !disks || isQuarantinedInLedger(own)) return own;
-  const imageIds = await disks.imagesOf(clone.region, clone.id);
   const images: LedgerItem[] = [];
-  for (const id of imageIds) {
+  for (const id of await disks.imagesOf(clone.region, clone.id)) {
     const item = await ledger.get({ ...key, id });
-    if (item && item.status !== 'closed') images.push(item);
+    if (item) images.push(item);
   }
-  return images.find(isQuarantinedInLedger) ?? own ?? images[0];
+  return governingOf(own, images);
 }

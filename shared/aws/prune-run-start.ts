@@ -1,7 +1,7 @@
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ActionFailedError } from '../model/errors.js';
 import type { PruneJob, PruneJobResult } from '../model/prune-job.js';
-import { awsErrorName } from './aws-error.js';
+import { isConditionalCheckFailed } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { jobItemId, RUN_ITEM_ID, RUN_RETENTION_SECONDS, runPartition } from './prune-run-keys.js';
 
@@ -54,7 +54,7 @@ export class DynamoDbPruneRunStart implements PruneRunStart {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
     const items = plan.jobs.map((job) => ({ pk, id: jobItemId(job), expiresAt, ...pendingResult(job) }));

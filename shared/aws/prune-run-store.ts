@@ -1,6 +1,6 @@
 import { GetCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PruneJobResult } from '../model/prune-job.js';
-import { awsErrorName } from './aws-error.js';
+import { isConditionalCheckFailed } from './aws-error.js';
 import type { AwsClients } from './clients.js';
 import { jobItemId, RUN_ITEM_ID, runPartition } from './prune-run-keys.js';
 
@@ -136,7 +136,7 @@ export class DynamoDbPruneRunStore implements PruneRunStore {
       await this.#aws.documents().send(command);
       return true;
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { cleanPlainText } from '../actions/sanitize-text.js';
 import type { AuditRun } from '../audit/run-audit.js';
 import { resolveRegion } from '../aws/aws-config.js';
 import { StsCallerIdentity } from '../aws/caller-identity.js';
@@ -21,9 +22,8 @@ const RENDERERS: Record<Format, (run: AuditRun) => Promise<string>> = {
   csv: async (run) => (await import('../audit/report/index.js')).renderAuditCsv(run.report),
 };
 
-/** An account name is set by the organization's administrators: no control characters on a terminal. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-const cleanName = (name: string) => name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 60);
+/** An account name is set by the organization's administrators: plain text on a terminal. */
+const cleanName = (name: string) => cleanPlainText(name, 60);
 
 function summary(run: AuditRun): string {
   const { totals, findings, spend } = run.report;

@@ -168,6 +168,21 @@ export function isQuarantinedInLedger(item: LedgerItem | undefined): boolean {
   return item?.status === 'quarantined';
 }
 
+/**
+ * The ledger item that decides for a clone, from its own item and, for a snapshot that is a disk
+ * of our images, those images' items: its own when it is quarantined; else an image's that is
+ * quarantined (an image's quarantine covers its disks); else its own; else the first image's. A
+ * closed image's item no longer speaks for its disks. Enforce and the audit both decide by it.
+ */
+export function governingOf(
+  own: LedgerItem | undefined,
+  images: readonly LedgerItem[],
+): LedgerItem | undefined {
+  if (isQuarantinedInLedger(own)) return own;
+  const open = images.filter((item) => item.status !== 'closed');
+  return open.find(isQuarantinedInLedger) ?? own ?? open[0];
+}
+
 /** The shares recorded for `resourceId` (the item's own, or one of its disks'). */
 export function ledgerSharesOf(item: LedgerItem, resourceId: string): string[] {
   if (resourceId === item.id) return item.quarantineShares.filter((token) => !token.includes(':'));

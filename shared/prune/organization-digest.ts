@@ -2,6 +2,7 @@ import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { cleanPlainText, sanitizeUserText } from '../actions/sanitize-text.js';
 import { buildSnsPublish, fitSubject, stringAttribute } from '../actions/sns-publish.js';
 import type { PruneJobResult } from '../model/prune-job.js';
+import { listWithMore } from './prune-digest.js';
 
 const ORGANIZATION_DIGEST_SCHEMA = 'clonewarden.organization-prune-digest/v1';
 
@@ -137,12 +138,6 @@ function accountLine(line: AccountLine): string {
   return `  ${line.account}${name}: ${line.scanned} scanned, ${line.marked} marked, ${line.deleted} deleted, ${line.violations} violations, ${line.failures} failures, ~${usd(line.monthlyUsd)}/month${notDone}`;
 }
 
-function limited<T>(items: readonly T[], limit: number, line: (item: T) => string): string[] {
-  const lines = items.slice(0, limit).map(line);
-  if (items.length > limit) lines.push(`  … and ${items.length - limit} more`);
-  return lines;
-}
-
 function digestText(figures: RunFigures, limit: number): string {
   const { totals } = figures;
   const lines = [
@@ -156,15 +151,19 @@ function digestText(figures: RunFigures, limit: number): string {
   ];
   if (figures.failedJobs.length > 0) {
     lines.push('', 'FAILED JOBS (the account or region could not be pruned; the others were)');
-    lines.push(...limited(figures.failedJobs, limit, (r) => jobLine(r, cleanPlainText(r.error ?? '?', 300))));
+    listWithMore(lines, figures.failedJobs, figures.failedJobs.length, limit, (r) =>
+      jobLine(r, cleanPlainText(r.error ?? '?', 300)),
+    );
   }
   if (figures.unfinishedJobs.length > 0) {
     lines.push('', 'NOT FINISHED BY THE DEADLINE (see the prune queue and its DLQ)');
-    lines.push(...limited(figures.unfinishedJobs, limit, (r) => jobLine(r, 'no result')));
+    listWithMore(lines, figures.unfinishedJobs, figures.unfinishedJobs.length, limit, (r) =>
+      jobLine(r, 'no result'),
+    );
   }
   lines.push('', 'ACCOUNTS');
   // Twenty account lines per list item: a thousand accounts fit while the message does.
-  lines.push(...limited(figures.accounts, limit * 20, accountLine));
+  listWithMore(lines, figures.accounts, figures.accounts.length, limit * 20, accountLine);
   return lines.join('\n');
 }
 

@@ -126,7 +126,8 @@ function findingLine(finding: ReconcileFinding): string {
   return `  ${cleanPlainText(finding.rule, 64)}${label} ${cleanPlainText(finding.resource, 64)}: ${cleanPlainText(finding.message, 300)}`;
 }
 
-function listWithMore<T>(
+/** Appends the first `limit` items' lines to `lines`, then "… and N more" for the rest of `total`. */
+export function listWithMore<T>(
   lines: string[],
   items: readonly T[],
   total: number,

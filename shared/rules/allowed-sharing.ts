@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { Share } from '../model/clonewarden-tags.js';
+import { organizationIdOf } from '../model/organization-arn.js';
 import type { OrganizationFact, RuleAction, RuleOutcome, ShareRuleInput } from '../model/types.js';
 import { accountId } from './option-fields.js';
 import { defineRule } from './rule-type.js';
@@ -66,9 +67,7 @@ function judgeAgainstOrganization(
   if (grant.kind === 'organization')
     return grant.value === organization.arn ? { violations: [] } : { violations: [foreign] };
   if (grant.kind === 'organizational-unit') {
-    return organizationIdOfUnit(grant.value) === organization.id
-      ? { violations: [] }
-      : { violations: [foreign] };
+    return organizationIdOf(grant.value) === organization.id ? { violations: [] } : { violations: [foreign] };
   }
   if (!organization.accounts) {
     return {
@@ -79,11 +78,6 @@ function judgeAgainstOrganization(
     };
   }
   return organization.accounts.has(grant.value) ? { violations: [] } : { violations: [foreign] };
-}
-
-/** `arn:aws:organizations::111122223333:ou/o-abc/ou-…` → `o-abc`. */
-function organizationIdOfUnit(arn: string): string | undefined {
-  return /:ou\/(o-[a-z0-9]+)\//.exec(arn)?.[1];
 }
 
 const GRANT_WORDS: Record<Share['kind'], string> = {

@@ -72,6 +72,15 @@ describe('CLI: audit exit codes', () => {
     expect(stderr).toContain('clonewarden audit: ');
   });
 
+  it('prints an account name as plain text: no terminal escapes, no bidi overrides', async () => {
+    const run = auditRun([]);
+    run.scopes[0] = { ...run.scopes[0]!, accountName: 'Prod\u001b[2J\u202eevil\u0007' };
+    runAudit.mockResolvedValue(run);
+    const { code, stderr } = await runCli(AUDIT);
+    expect(code).toBe(0);
+    expect(stderr).toContain('audit 123456789012 (Prod[2Jevil)/eu-west-1: 0 images, 0 snapshots');
+  });
+
   it('exits 2 on bad usage without reading anything', async () => {
     const { code } = await runCli([...AUDIT, '--format', 'xml']);
     expect(code).toBe(2);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  governingOf,
   isQuarantinedInLedger,
   LEDGER_HISTORY_LIMIT,
   type LedgerItem,
@@ -143,5 +144,21 @@ describe('Model: the ledger item', () => {
     expect(item.history[0]!.note).toMatch(/trusted on first use/);
     expect(isQuarantinedInLedger(item)).toBe(true);
     expect(isQuarantinedInLedger(undefined)).toBe(false);
+  });
+
+  it("decides a clone by its own quarantine first, then an image's quarantine, then its own item", () => {
+    const disk = { ...ITEM, id: 'snap-0123456789abcdef0', kind: 'snapshot' as const };
+    const ownOpen = { ...disk, status: 'compliant' as const };
+    const image = { ...ITEM, status: 'compliant' as const };
+    const quarantinedImage = { ...ITEM, id: 'ami-0fedcba9876543210' };
+    const closedImage = { ...quarantinedImage, status: 'closed' as const };
+    expect(governingOf(disk, [quarantinedImage])).toBe(disk);
+    expect(governingOf(ownOpen, [image, quarantinedImage])).toBe(quarantinedImage);
+    expect(governingOf(ownOpen, [image])).toBe(ownOpen);
+    expect(governingOf(undefined, [image, quarantinedImage])).toBe(quarantinedImage);
+    expect(governingOf(undefined, [image])).toBe(image);
+    // A closed image no longer speaks for its disks.
+    expect(governingOf(ownOpen, [closedImage])).toBe(ownOpen);
+    expect(governingOf(undefined, [closedImage])).toBeUndefined();
   });
 });

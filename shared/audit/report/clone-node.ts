@@ -1,3 +1,4 @@
+import { organizationIdOf } from '../../model/organization-arn.js';
 import type { CloneFlag, CloneStatus, NodeKind, TreeNode } from './audit-report-schema.js';
 import { AUDIT_TAG, type AuditPolicyFigures, type EstateRecord, RESOURCE_LABEL } from './estate-record.js';
 
@@ -95,18 +96,14 @@ const SHARES_UNCHECKED_NOTE = 'shares not checked this run (over audit.shareChec
 const ORGANIZATION_UNKNOWN_NOTE =
   "shared with an organization or OU, counted as foreign: the audit could not read its own organization's id";
 
-/** The `o-…` id in an organization or OU ARN (`…:organization/o-…`, `…:ou/o-…/ou-…`). */
-const ORGANIZATION_ID = /:(?:organization|ou)\/(o-[a-z0-9]{10,32})(?:\/|$)/;
-
 /** The organization and OU shares of a record, and those outside our own organization. */
 function organizationShares(record: EstateRecord, policy: AuditPolicyFigures) {
   const all = [
     ...new Set([...(record.shares.organizations ?? []), ...(record.shares.organizationalUnits ?? [])]),
   ];
-  const foreign = all.filter((arn) => {
-    const id = ORGANIZATION_ID.exec(arn)?.[1];
-    return policy.organisationId === undefined || id !== policy.organisationId;
-  });
+  const foreign = all.filter(
+    (arn) => policy.organisationId === undefined || organizationIdOf(arn) !== policy.organisationId,
+  );
   return { all, foreign };
 }
 

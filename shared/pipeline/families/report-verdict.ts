@@ -25,3 +25,18 @@ export function reportVerdict(
     ...extra,
   });
 }
+
+/**
+ * Counts and logs a verdict a family skipped (a clone EC2 no longer shows, or one not ours) the
+ * way the parser's skips are counted; `gaps` says which facts could not be read.
+ */
+export function reportSkipped(
+  planned: Verdict,
+  gaps: string[],
+  context: Pick<EnforceContext, 'metrics' | 'log'>,
+): Verdict {
+  context.metrics.count('EventsSkipped');
+  const { eventId, eventName, reason } = planned;
+  context.log.info('event skipped', { eventId, eventName, reason, gaps });
+  return planned;
+}

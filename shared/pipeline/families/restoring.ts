@@ -2,7 +2,7 @@ import { executeActions } from '../../actions/execute-actions.js';
 import { evaluateRestore } from '../../engine/evaluate-restore.js';
 import type { RestoreEvent, RestoreFacts, Verdict } from '../../model/types.js';
 import type { EnforceContext } from '../enforce-context.js';
-import { reportVerdict } from './report-verdict.js';
+import { reportSkipped, reportVerdict } from './report-verdict.js';
 
 /** A clone restored: facts about the clone and what was created → verdict → label, stop, alert. */
 export async function enforceRestoring(event: RestoreEvent, context: EnforceContext): Promise<Verdict> {
@@ -39,12 +39,4 @@ function judge(event: RestoreEvent, facts: RestoreFacts, context: EnforceContext
     dryRun: context.dryRun,
     ...(context.topicArn ? { topicArn: context.topicArn } : {}),
   });
-}
-
-/** Not our clone, or not visible: logged and counted as the parser's skips are. */
-function reportSkipped(planned: Verdict, gaps: string[], context: EnforceContext): Verdict {
-  context.metrics.count('EventsSkipped');
-  const { eventId, eventName, reason } = planned;
-  context.log.info('event skipped', { eventId, eventName, reason, gaps });
-  return planned;
 }

@@ -2,7 +2,7 @@ import { executeActions } from '../../actions/execute-actions.js';
 import { evaluateSharing, needsOrganization } from '../../engine/evaluate-sharing.js';
 import type { CloneFacts, ShareEvent, ShareFacts, Verdict } from '../../model/types.js';
 import type { EnforceContext } from '../enforce-context.js';
-import { reportVerdict } from './report-verdict.js';
+import { reportSkipped, reportVerdict } from './report-verdict.js';
 
 /** A clone shared: facts about the clone (and our Organization) → verdict → revert, quarantine, alert. */
 export async function enforceSharing(event: ShareEvent, context: EnforceContext): Promise<Verdict> {
@@ -14,13 +14,7 @@ export async function enforceSharing(event: ShareEvent, context: EnforceContext)
     dryRun: context.dryRun,
     ...(context.topicArn ? { topicArn: context.topicArn } : {}),
   });
-  if (planned.status === 'skipped') {
-    // A clone EC2 no longer shows, or one not ours: logged and counted as the parser's skips are.
-    context.metrics.count('EventsSkipped');
-    const { eventId, eventName, reason } = planned;
-    context.log.info('event skipped', { eventId, eventName, reason, gaps: facts.gaps });
-    return planned;
-  }
+  if (planned.status === 'skipped') return reportSkipped(planned, facts.gaps, context);
   const verdict = await executeActions(planned, asCloneFacts(facts), context);
 
   reportVerdict(verdict, context, { gaps: facts.gaps });
