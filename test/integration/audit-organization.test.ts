@@ -22,7 +22,8 @@ import { runCli } from '../support/run-cli.js';
  * to the role's account), so a snapshot read back under an account proves where it was read.
  */
 const REGION = 'me-central-1';
-const MEMBER_ROLE = 'clonewarden-member';
+// The member template's read-only role for the audit (AuditMemberRole); moto checks no IAM.
+const MEMBER_ROLE = 'clonewarden-member-audit';
 const members: { id: string; name: string; snapshot: string }[] = [];
 
 async function snapshotIn(ec2: EC2Client, owner: string): Promise<string> {

@@ -188,9 +188,15 @@ describe('Deny policy: docs/deny-policy.json', () => {
 
     // Act
     const memberRole = `arn:aws:iam::210987654321:role/${roleName}`;
+    // The audit's read-only role (AuditMemberRole, <MemberRoleName>-audit) writes no tag: not exempt.
+    const auditRoleName = String(member.Resources.AuditMemberRole.Properties.RoleName['Fn::Sub']).replace(
+      `\${MemberRoleName}`,
+      roleName,
+    );
     const lookAlikes = [
       `arn:aws:iam::210987654321:role/${roleName}-copy`,
       `arn:aws:iam::210987654321:user/${roleName}`,
+      `arn:aws:iam::210987654321:role/${auditRoleName}`,
     ];
 
     // Assess

@@ -26,12 +26,14 @@ const FUNCTIONS = [
  * The CLI commands that act in a member account with `--member-role` and `--account`: every EC2
  * and KMS call in their bundle is then made with the member role's credentials (organization
  * mode), so the member role must allow it. They run with a person's role (OperatorRoleArns).
+ * `memberRole`: the member template's role the docs tell operators to pass (docs/deploy.md):
+ * the audit's read-only one for `audit`.
  */
 const CLI_ORGANIZATION_COMMANDS = [
-  { name: 'replay', entry: 'shared/cli/replay-command.ts' },
-  { name: 'prune', entry: 'shared/cli/prune-command.ts' },
-  { name: 'release', entry: 'shared/cli/release-command.ts' },
-  { name: 'audit', entry: 'shared/cli/audit-command.ts' },
+  { name: 'replay', entry: 'shared/cli/replay-command.ts', memberRole: 'MemberRole' },
+  { name: 'prune', entry: 'shared/cli/prune-command.ts', memberRole: 'MemberRole' },
+  { name: 'release', entry: 'shared/cli/release-command.ts', memberRole: 'MemberRole' },
+  { name: 'audit', entry: 'shared/cli/audit-command.ts', memberRole: 'AuditMemberRole' },
 ];
 
 /** The IAM service prefix of each SDK client package the project may use. */
@@ -151,7 +153,12 @@ interface ServerlessConfig {
   params: { default: Record<string, string> };
   functions: Record<
     string,
-    { role?: unknown; destinations?: { onFailure?: { type?: string } }; events?: Record<string, unknown>[] }
+    {
+      role?: unknown;
+      destinations?: { onFailure?: { type?: string } };
+      events?: Record<string, unknown>[];
+      environment?: Record<string, unknown>;
+    }
   >;
   // biome-ignore lint/suspicious/noExplicitAny: serverless.yml is read loosely; the assertions are the checks.
   resources: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
@@ -578,12 +585,56 @@ describe('IAM: the policy overrides in the organization prune (prune worker)', (
   });
 });
 
-/** The functions whose bundled code assumes the member role (`aws.forAccount`). */
+// biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
+type Loosely = any;
+type MemberTemplate = {
+  Resources: ServerlessConfig['resources']['Resources'];
+  Parameters: Loosely;
+  Outputs: Loosely;
+};
+const member: MemberTemplate = parse(readFileSync(join(ROOT, 'member/clonewarden-member.yml'), 'utf8'));
+
+/**
+ * A name or ARN as `Fn::Sub` text: `Ref: X` is `${X}`, and `Fn::Join` with "" joins its parts. The
+ * hub and the member template both have the MemberRoleName parameter, so the same text names the
+ * same role in both.
+ */
+function asSubText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { Ref?: string; 'Fn::Sub'?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (v.Ref !== undefined) return `\${${v.Ref}}`;
+  if (v['Fn::Sub'] !== undefined) return v['Fn::Sub'];
+  if (v['Fn::Join']?.[0] === '') return v['Fn::Join'][1].map(asSubText).join('');
+  throw new Error(`not a name: ${JSON.stringify(value)}`);
+}
+
+/**
+ * The member template's role a function assumes: the one whose RoleName is the function's
+ * CLONEWARDEN_MEMBER_ROLE in organization mode (and it is unset otherwise).
+ */
+function memberRoleAssumedBy(functionName: string): string {
+  const variable = config.functions[functionName]?.environment?.CLONEWARDEN_MEMBER_ROLE as {
+    'Fn::If'?: [string, unknown, unknown];
+  };
+  const [condition, named, otherwise] = variable?.['Fn::If'] ?? [];
+  expect([condition, otherwise], `${functionName}: CLONEWARDEN_MEMBER_ROLE`).toEqual([
+    'OrganizationMode',
+    '',
+  ]);
+  const roles = Object.entries(member.Resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName !== undefined)
+    .filter(([, r]) => asSubText(r.Properties.RoleName) === asSubText(named))
+    .map(([id]) => id);
+  expect(roles, `${functionName}: the member role named ${JSON.stringify(named)}`).toHaveLength(1);
+  return roles[0]!;
+}
+
+/** The functions whose bundled code assumes a member role (`aws.forAccount`), and which role. */
 async function functionsActingInMembers() {
   const calls = await Promise.all(FUNCTIONS.map(({ entry }) => callsOfFunction(entry)));
-  return FUNCTIONS.map((f, i) => ({ ...f, calls: calls[i]! })).filter(({ calls }) =>
-    calls.actions.has(MEMBER_ROLE_ACTION),
-  );
+  return FUNCTIONS.map((f, i) => ({ ...f, calls: calls[i]! }))
+    .filter(({ calls }) => calls.actions.has(MEMBER_ROLE_ACTION))
+    .map((f) => ({ ...f, memberRole: memberRoleAssumedBy(f.name) }));
 }
 
 /** The role names of those functions as serverless.yml writes them, in the member template's variables. */
@@ -621,34 +672,67 @@ function resolveCondition(value: unknown, condition: string, holds: boolean): un
 /** The EC2 and KMS calls in a bundle: what a member account sees of it (the rest stays in the hub). */
 const memberCalls = (actions: Set<string>) => [...actions].filter((a) => /^(ec2|kms):/.test(a));
 
-describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a member account)', () => {
-  // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
-  const member: { Resources: ServerlessConfig['resources']['Resources']; Parameters: any } = parse(
-    readFileSync(join(ROOT, 'member/clonewarden-member.yml'), 'utf8'),
+let memberAccountCallsOnce: ReturnType<typeof readMemberAccountCalls> | undefined;
+
+/** Bundles once for the describes below (a bundle takes seconds); none of them changes the sets. */
+const memberAccountCalls = () => {
+  memberAccountCallsOnce ??= readMemberAccountCalls();
+  return memberAccountCallsOnce;
+};
+
+/** What the functions and the CLI's organization commands do in member accounts, by the member role they assume. */
+async function readMemberAccountCalls() {
+  // What the functions and the CLI's organization commands do in an account is EC2, and KMS for
+  // the clones' keys (alerts, idempotency, logs and Organizations stay in the hub).
+  const actingInMembers = await functionsActingInMembers();
+  const cliCalls = await Promise.all(
+    CLI_ORGANIZATION_COMMANDS.map(async ({ name, entry, memberRole }) => ({
+      name,
+      memberRole,
+      calls: memberCalls((await callsOfFunction(entry)).actions),
+    })),
   );
+  /** The EC2 and KMS calls made through one member role. */
+  const usedThrough = (memberRole: string) =>
+    new Set([
+      ...actingInMembers
+        .filter((f) => f.memberRole === memberRole)
+        .flatMap(({ calls }) => memberCalls(calls.actions)),
+      ...cliCalls.filter((c) => c.memberRole === memberRole).flatMap(({ calls }) => calls),
+    ]);
+  return { actingInMembers, cliCalls, usedThrough };
+}
+
+/** A member role's trust policy as CloudFormation deploys it, with operators named or not. */
+function memberTrust(role: string, operators: boolean) {
+  const properties = resolveCondition(
+    member.Resources[role]?.Properties,
+    'TrustOperators',
+    operators,
+  ) as Record<
+    string,
+    // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
+    any
+  >;
+  return { properties, statements: asList(properties.AssumeRolePolicyDocument.Statement) };
+}
+
+describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a member account)', () => {
   let statements: Statement[];
   let used: Set<string>;
   let actingInMembers: Awaited<ReturnType<typeof functionsActingInMembers>>;
   let cliCalls: { name: string; calls: string[] }[];
 
   beforeAll(async () => {
-    // Prepare: what the functions that assume the role (enforce, the prune worker, audit) and
-    // the CLI's organization commands do in an account is EC2, and KMS for the clones' keys
-    // (alerts, idempotency, logs and Organizations stay in the hub).
+    // Prepare: enforce, the prune worker and the CLI's replay, prune and release act through it.
     statements = roleStatements(member.Resources, 'MemberRole');
-    actingInMembers = await functionsActingInMembers();
-    cliCalls = await Promise.all(
-      CLI_ORGANIZATION_COMMANDS.map(async ({ name, entry }) => ({
-        name,
-        calls: memberCalls((await callsOfFunction(entry)).actions),
-      })),
-    );
-    used = new Set([
-      ...actingInMembers.flatMap(({ calls }) => memberCalls(calls.actions)),
-      ...cliCalls.flatMap(({ calls }) => calls),
-    ]);
+    const calls = await memberAccountCalls();
+    actingInMembers = calls.actingInMembers;
+    cliCalls = calls.cliCalls;
+    used = calls.usedThrough('MemberRole');
   });
 
+  // `audit` too: an operator who passes this role to the audit (as before the audit had its own) still can.
   it('allows every EC2 and KMS call of replay, prune, release and audit run with --member-role', () => {
     // Act
     const granted = new Set(statements.flatMap((s) => asList(s.Action)));
@@ -664,7 +748,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(missing).toEqual(CLI_ORGANIZATION_COMMANDS.map(({ name }) => ({ name, missing: [] })));
   });
 
-  it('grants exactly the EC2 and KMS calls that the functions and the CLI organization commands make', () => {
+  it('grants exactly the EC2 and KMS calls that enforce, the prune worker and the CLI replay, prune and release make', () => {
     // Act
     const granted = new Set(statements.flatMap((s) => asList(s.Action)));
     const missing = [...used].filter((a) => !granted.has(a)).sort();
@@ -706,22 +790,21 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
       );
   });
 
-  it("is trusted by the hub's enforce, prune worker and audit roles only, and only inside the organization, by default", () => {
+  it("is trusted by the hub's enforce and prune worker roles only (not the audit's), and only inside the organization, by default", () => {
     // Act: OperatorRoleArns left at its default (empty), so TrustOperators is false.
-    const role = resolveCondition(member.Resources.MemberRole?.Properties, 'TrustOperators', false) as Record<
-      string,
-      // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
-      any
-    >;
-    const [trust, ...others] = role.AssumeRolePolicyDocument.Statement ?? [];
+    const { properties: role, statements: trustStatements } = memberTrust('MemberRole', false);
+    const [trust, ...others] = trustStatements;
     const principals = asList(trust?.Principal?.AWS).map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+    const assuming = actingInMembers.filter((f) => f.memberRole === 'MemberRole');
 
     // Assess
     expect(others).toEqual([]);
     expect(trust.Effect).toBe('Allow');
     expect(trust.Action).toBe('sts:AssumeRole');
-    expect(actingInMembers.map((f) => f.name).sort()).toEqual(['audit', 'enforce', 'pruneWorker']);
-    expect(principals.sort()).toEqual(hubRoleArnsForMember(actingInMembers).sort());
+    expect(assuming.map((f) => f.name).sort()).toEqual(['enforce', 'pruneWorker']);
+    expect(principals.sort()).toEqual(hubRoleArnsForMember(assuming).sort());
+    // The audit's role reads through AuditMemberRole: a session of it can change nothing here.
+    expect(principals).not.toContain(hubRoleArnsForMember([{ role: 'AuditRole' }])[0]);
     expect(trust.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
     expect(role.RoleName).toEqual({ Ref: 'MemberRoleName' });
     expect(member.Parameters.MemberRoleName.Default).toBe(config.params.default.memberRoleName);
@@ -740,12 +823,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
       .TrustOperators;
 
     // Act
-    const role = resolveCondition(member.Resources.MemberRole?.Properties, 'TrustOperators', true) as Record<
-      string,
-      // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
-      any
-    >;
-    const [hub, operators, ...others] = role.AssumeRolePolicyDocument.Statement;
+    const [hub, operators, ...others] = memberTrust('MemberRole', true).statements;
 
     // Assess: empty by default, and the condition is "not empty".
     expect(parameter.Default).toBe('');
@@ -795,5 +873,132 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
     expect(granting.map((st) => st.Condition)).toEqual([{ Null: { 'aws:SourceIdentity': 'false' } }]);
     const hubCalls = actingInMembers.flatMap(({ calls }) => memberCalls(calls.actions));
     expect(hubCalls.filter((a) => releaseCalls.includes(a))).toEqual([]);
+  });
+});
+
+describe("IAM: member/clonewarden-member.yml's AuditMemberRole (the audit's read-only role)", () => {
+  let statements: Statement[];
+  let used: Set<string>;
+  let assuming: Awaited<ReturnType<typeof functionsActingInMembers>>;
+
+  beforeAll(async () => {
+    // Prepare: the weekly audit and `clonewarden audit --member-role` read through it.
+    statements = roleStatements(member.Resources, 'AuditMemberRole');
+    const calls = await memberAccountCalls();
+    assuming = calls.actingInMembers.filter((f) => f.memberRole === 'AuditMemberRole');
+    used = calls.usedThrough('AuditMemberRole');
+  });
+
+  it('grants exactly the EC2 and KMS calls of the audit function and `clonewarden audit`, and they only read', () => {
+    // Act
+    const granted = new Set(statements.flatMap((s) => asList(s.Action)));
+    const missing = [...used].filter((a) => !granted.has(a)).sort();
+    const unused = [...granted].filter((a) => !used.has(a)).sort();
+
+    // Assess: the listing (clone-listing.ts) and the share look-ups (clone-shares.ts).
+    expect(assuming.map((f) => f.name)).toEqual(['audit']);
+    expect([...used].sort()).toEqual([
+      'ec2:DescribeImageAttribute',
+      'ec2:DescribeImages',
+      'ec2:DescribeSnapshotAttribute',
+      'ec2:DescribeSnapshots',
+    ]);
+    expect({ missing, unused }).toEqual({ missing: [], unused: [] });
+    expect([...granted].filter((a) => !/^ec2:Describe/.test(a))).toEqual([]);
+  });
+
+  it('allows only, with unique Sids, no wildcard actions, one unconditional policy, and nothing the writers hold', () => {
+    // Act
+    const actions = statements.flatMap((s) => asList(s.Action));
+    const writes = roleStatements(member.Resources, 'MemberRole')
+      .flatMap((s) => asList(s.Action))
+      .filter((a) => !isReadOnly(a) && !a.startsWith('kms:'));
+
+    // Assess
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(new Set(statements.map((s) => s.Sid)).size).toBe(statements.length);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    expect(asList(member.Resources.AuditMemberRole?.Properties.Policies).some((p) => 'Fn::If' in p)).toBe(
+      false,
+    );
+    expect(writes.length).toBeGreaterThan(5);
+    expect(actions.filter((a) => writes.includes(a))).toEqual([]);
+    expect(statements.every((s) => s.Condition === undefined)).toBe(true);
+  });
+
+  it("is trusted by the hub's audit role only, and only inside the organization, by default", () => {
+    // Act: OperatorRoleArns left at its default (empty), so TrustOperators is false.
+    const [trust, ...others] = memberTrust('AuditMemberRole', false).statements;
+    const principals = asList(trust?.Principal?.AWS).map((p: { 'Fn::Sub': string }) => p['Fn::Sub']);
+
+    // Assess
+    expect(others).toEqual([]);
+    expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole' });
+    expect(principals).toEqual(hubRoleArnsForMember(assuming));
+    expect(trust.Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } });
+  });
+
+  it('trusts OperatorRoleArns exactly as the member role does (a source identity, in the organization), only when set', () => {
+    // Act
+    const [, memberOperators] = memberTrust('MemberRole', true).statements;
+    const [hub, operators, ...others] = memberTrust('AuditMemberRole', true).statements;
+
+    // Assess: nothing an operator could not already read through the member role.
+    expect(others).toEqual([]);
+    expect(hub.Action).toBe('sts:AssumeRole');
+    expect(operators).toEqual(memberOperators);
+    expect(operators.Condition.Null).toEqual({ 'sts:SourceIdentity': 'false' });
+  });
+
+  it('is created where the member role is, named <MemberRoleName>-audit, which IAM accepts at any allowed length', () => {
+    // Prepare
+    const role = member.Resources.AuditMemberRole as unknown as {
+      Condition: string;
+      Properties: Record<string, unknown>;
+    };
+    const pattern = new RegExp(member.Parameters.MemberRoleName.AllowedPattern);
+    const iamRoleName = /^[\w+=,.@-]{1,64}$/;
+
+    // Act
+    const longest = 'r'.repeat(58);
+
+    // Assess: IAM role names are at most 64 characters ("IAM object quotas", IAM User Guide).
+    expect(role.Condition).toBe((member.Resources.MemberRole as unknown as { Condition: string }).Condition);
+    expect(role.Properties.RoleName).toEqual({ 'Fn::Sub': `\${MemberRoleName}-audit` });
+    expect(pattern.test(longest)).toBe(true);
+    expect(iamRoleName.test(`${longest}-audit`)).toBe(true);
+    expect(pattern.test(`${longest}r`)).toBe(false);
+    expect(member.Outputs.AuditMemberRoleArn.Value).toEqual({ 'Fn::GetAtt': ['AuditMemberRole', 'Arn'] });
+  });
+});
+
+describe('IAM: each hub function assumes the member role its CLONEWARDEN_MEMBER_ROLE names, and no other', () => {
+  it('lets each function acting in members assume exactly its own member role, in the organization only', async () => {
+    // Act
+    const { actingInMembers: acting } = await memberAccountCalls();
+    const assumable = acting.map(({ name, role, memberRole }) => {
+      const statements = roleStatements(config.resources.Resources, role).filter((s) =>
+        asList(s.Action).includes(MEMBER_ROLE_ACTION),
+      );
+      return {
+        name,
+        resources: statements.flatMap((s) => asList(s.Resource)).map(asSubText),
+        conditions: statements.map((s) => s.Condition),
+        expected: `arn:\${AWS::Partition}:iam::*:role/${asSubText(member.Resources[memberRole]?.Properties.RoleName)}`,
+      };
+    });
+
+    // Assess
+    expect(acting.map(({ name, memberRole }) => [name, memberRole])).toEqual([
+      ['enforce', 'MemberRole'],
+      ['audit', 'AuditMemberRole'],
+      ['pruneWorker', 'MemberRole'],
+    ]);
+    for (const { name, resources, conditions, expected } of assumable) {
+      expect(resources, name).toEqual([expected]);
+      expect(conditions, name).toEqual([
+        { StringEquals: { 'aws:ResourceOrgID': { Ref: 'OrganizationId' } } },
+      ]);
+    }
   });
 });

@@ -321,6 +321,9 @@ describe('Packaging: organization mode (hub parameters and member template)', ()
       .sort();
     const variable =
       template.Resources.EnforceLambdaFunction?.Properties?.Environment?.Variables.CLONEWARDEN_MEMBER_ROLE;
+    // The audit reads through the member template's read-only role, whose name osls leaves to CloudFormation.
+    const auditVariable =
+      template.Resources.AuditLambdaFunction?.Properties?.Environment?.Variables.CLONEWARDEN_MEMBER_ROLE;
 
     // Assess
     expect(parameters.OrganizationId.Default).toBe('');
@@ -331,6 +334,9 @@ describe('Packaging: organization mode (hub parameters and member template)', ()
       'HubEventBusPolicy',
     ]);
     expect(variable).toEqual({ 'Fn::If': ['OrganizationMode', { Ref: 'MemberRoleName' }, ''] });
+    expect(auditVariable).toEqual({
+      'Fn::If': ['OrganizationMode', { 'Fn::Sub': `\${MemberRoleName}-audit` }, ''],
+    });
   });
 
   it("accepts events on the hub bus only from the organization, and routes them like the default bus's", () => {
