@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -68,7 +67,7 @@ export async function audit(_event: unknown, context?: Context): Promise<AuditRe
     aws,
     account: accountOf(context),
     log: logger,
-    metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
+    metrics,
   });
   const run = await runAudit(auditContext);
   const topicArn = settings.topicArn ?? auditContext.policy.alerts.topicArn;

@@ -1,4 +1,5 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EnforcerMetrics } from '../shared/model/log.js';
 
 /**
  * Powertools Metrics that publishes only when something was counted (the logMetrics middleware
@@ -10,7 +11,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
  * which Lambda's Errors metric, the alarms and the error log already say. Powertools would log
  * "No application metrics to publish" for either.
  */
-export class CountedMetrics extends Metrics {
+export class CountedMetrics extends Metrics implements EnforcerMetrics {
+  /** Adds `value` (1 by default) to the count `name`: the metrics interface shared/ counts through. */
+  count(name: string, value = 1): void {
+    this.addMetric(name, MetricUnit.Count, value);
+  }
+
   /** Publishes and clears what was counted; with nothing counted, does nothing. */
   override publishStoredMetrics(): this {
     if (this.hasStoredMetrics()) super.publishStoredMetrics();

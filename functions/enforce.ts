@@ -2,7 +2,6 @@ import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -46,7 +45,7 @@ async function enforceContext(): Promise<EnforceContext> {
       settings,
       aws,
       log: logger,
-      metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
+      metrics,
       policy: inForce,
     }).catch((error: unknown) => {
       context = undefined;
@@ -118,7 +117,7 @@ const countReceived = {
   before: function countReceivedEvent() {
     // The API-call counter is per invocation; reset here so that it includes idempotency's calls.
     aws.counter.reset();
-    metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+    metrics.count('EventsReceived');
   },
 };
 

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -20,10 +19,11 @@ import {
 } from '../shared/prune/finish-prune-run.js';
 import { runPruneJob } from '../shared/prune/run-prune-job.js';
 import { functionSettings, resolveSettings } from '../shared/settings/resolve-settings.js';
+import { CountedMetrics } from './counted-metrics.js';
 import { readableStacks } from './readable-stacks.js';
 
 const logger = new Logger({ serviceName: 'clonewarden' });
-const metrics = new Metrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
+const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 const { memberRole } = resolveSettings();
 // The hub's clients; each job opens its account from them (aws.forAccount: the member role).
 const hubAws = createAwsClients({
@@ -96,7 +96,7 @@ export async function pruneWorker(
         organization,
         ...(options.now ? { now: options.now } : {}),
         log,
-        metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
+        metrics,
         ...(deadline !== undefined ? { deadline } : {}),
       });
       await recordPruneJob(message.runId, result, run);

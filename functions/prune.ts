@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -48,7 +47,7 @@ export async function prune(event: unknown, context?: Context): Promise<PruneRep
     settings,
     aws,
     log: logger,
-    metrics: { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) },
+    metrics,
     ...(remaining !== undefined ? { deadline: Date.now() + remaining - SAFETY_MARGIN_MS } : {}),
   });
   const report = { ...(await runPrune(pruneContext)), apiCalls: aws.counter.snapshot() };
@@ -70,7 +69,7 @@ async function fanOut(
     log: logger,
     now: () => new Date(),
   });
-  metrics.addMetric('PruneJobsQueued', MetricUnit.Count, summary.jobs);
+  metrics.count('PruneJobsQueued', summary.jobs);
   return summary;
 }
 

@@ -46,4 +46,15 @@ describe('CountedMetrics', () => {
     new Metrics({ ...OPTIONS, logger }).publishStoredMetrics();
     expect(warnings).toEqual([expect.stringContaining('No application metrics to publish')]);
   });
+
+  it('counts through the interface shared/ uses: 1 by default, or the value given', () => {
+    const { logger, emf } = capture();
+    const metrics = new CountedMetrics({ ...OPTIONS, logger });
+    metrics.count('EventsSkipped');
+    metrics.count('PruneJobsQueued', 12);
+
+    metrics.publishStoredMetrics();
+
+    expect(JSON.parse(emf[0]!)).toMatchObject({ EventsSkipped: 1, PruneJobsQueued: 12 });
+  });
 });
