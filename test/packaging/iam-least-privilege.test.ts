@@ -968,6 +968,10 @@ describe("IAM: member/clonewarden-member.yml's AuditMemberRole (the audit's read
     expect(pattern.test(longest)).toBe(true);
     expect(iamRoleName.test(`${longest}-audit`)).toBe(true);
     expect(pattern.test(`${longest}r`)).toBe(false);
+    // The hub takes the same names, so that no name passes the hub and fails the StackSet.
+    expect((config as Loosely).resources.Parameters.MemberRoleName.AllowedPattern).toBe(
+      member.Parameters.MemberRoleName.AllowedPattern,
+    );
     expect(member.Outputs.AuditMemberRoleArn.Value).toEqual({ 'Fn::GetAtt': ['AuditMemberRole', 'Arn'] });
   });
 });
