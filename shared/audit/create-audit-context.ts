@@ -1,3 +1,4 @@
+import { isActiveAccount } from '../aws/active-accounts.js';
 import type { AwsClients } from '../aws/clients.js';
 import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneListing } from '../aws/clone-listing.js';
@@ -25,9 +26,6 @@ export interface AuditContextOptions {
   organization?: OrganizationAccountList;
 }
 
-/** Accounts the member role can be assumed in: Organizations says ACTIVE (or says nothing). */
-const isOpen = (status: string | undefined) => status === undefined || status === 'ACTIVE';
-
 /**
  * Organization mode: every active account of the organization in every audited region, the
  * caller's own account first, each with its name. The others are read through the member role.
@@ -38,13 +36,13 @@ async function organizationScopes(
   home: { account: string; log: EnforcerLog },
 ): Promise<EstateScope[]> {
   const members = await organization.members();
-  const skipped = members.filter((member) => !isOpen(member.status));
+  const skipped = members.filter((member) => !isActiveAccount(member));
   if (skipped.length > 0)
     home.log.warn('accounts not audited: not active in the organization', {
-      accounts: skipped.map((member) => `${member.id} (${member.status})`),
+      accounts: skipped.map((member) => `${member.id} (${member.status ?? 'no status'})`),
     });
   const open = members
-    .filter((member) => isOpen(member.status))
+    .filter(isActiveAccount)
     .sort((a, b) => Number(b.id === home.account) - Number(a.id === home.account));
   return open.flatMap((member) =>
     regions.map((region) => ({
