@@ -10,6 +10,7 @@ import { StsCallerIdentity } from '../shared/aws/caller-identity.js';
 import { createAwsClients } from '../shared/aws/clients.js';
 import { SqsPruneJobQueue } from '../shared/aws/prune-job-queue.js';
 import { DynamoDbPruneRunStart } from '../shared/aws/prune-run-start.js';
+import { runIdOf } from '../shared/model/prune-job.js';
 import { createPruneContext } from '../shared/prune/create-prune-context.js';
 import { type FanOutSummary, fanOutPrune } from '../shared/prune/fan-out-prune.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
@@ -76,10 +77,7 @@ async function fanOut(
 
 /** The scheduled event's `time` ("Amazon EventBridge events"), the same on a retry of the same event. */
 function scheduledTime(event: unknown): string | undefined {
-  const time = (event as { time?: unknown } | undefined)?.time;
-  return typeof time === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(time)
-    ? time
-    : undefined;
+  return runIdOf((event as { time?: unknown } | undefined)?.time);
 }
 
 /** The wrapped handler, which Lambda calls on its daily schedule. */
