@@ -3,6 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneListing } from '../aws/clone-listing.js';
 import { Ec2CloneShareReader } from '../aws/clone-shares.js';
+import { clientsInAccount } from '../aws/member-accounts.js';
 import { AwsOrganizationAccounts, type OrganizationAccountList } from '../aws/organization-accounts.js';
 import { SecurityHubFindings } from '../aws/security-hub-findings.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
@@ -71,8 +72,7 @@ export async function createAuditContext(options: AuditContextOptions): Promise<
   const sources = (scope: EstateScope): EstateSources => {
     let found = sourcesByAccount.get(scope.account);
     if (!found) {
-      // The caller's own account with its own clients: no role to assume there.
-      const clients = scope.account === account ? aws : aws.forAccount(scope.account);
+      const clients = clientsInAccount(aws, scope.account, { isHub: scope.account === account });
       found = {
         listing: new Ec2CloneListing(clients),
         shares: new Ec2CloneShareReader(clients),
