@@ -5,10 +5,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { listActiveAccounts } from '../shared/aws/active-accounts.js';
 import { resolveRegion } from '../shared/aws/aws-config.js';
-import { StsCallerIdentity } from '../shared/aws/caller-identity.js';
 import { createAwsClients } from '../shared/aws/clients.js';
+import { HubAccount } from '../shared/aws/hub-account.js';
 import { SqsPruneJobQueue } from '../shared/aws/prune-job-queue.js';
 import { DynamoDbPruneRunStart } from '../shared/aws/prune-run-start.js';
+import { runIdOf } from '../shared/model/prune-job.js';
 import { createPruneContext } from '../shared/prune/create-prune-context.js';
 import { type FanOutSummary, fanOutPrune } from '../shared/prune/fan-out-prune.js';
 import type { PruneReport } from '../shared/prune/prune-report.js';
@@ -21,6 +22,8 @@ const logger = new Logger({ serviceName: 'clonewarden' });
 const metrics = new CountedMetrics({ namespace: 'clonewarden', serviceName: 'clonewarden' });
 // Lambda always sets AWS_REGION: the function works in the region it is deployed to.
 const aws = createAwsClients({ region: await resolveRegion() });
+/** The hub's own account, pruned with its own credentials: asked of STS once per container. */
+const hubAccount = new HubAccount(aws);
 
 /**
  * Time kept back from Lambda's limit: no deletion or reconcile starts after it, so that the
@@ -63,7 +66,7 @@ async function fanOut(
     runId: scheduledTime(event) ?? new Date().toISOString(),
     regions: settings.pruneRegions ?? [aws.region],
     listAccounts: () => listActiveAccounts(aws),
-    hubAccount: async () => (await new StsCallerIdentity(aws).whoAmI()).account,
+    hubAccount: () => hubAccount.id(),
     runs: new DynamoDbPruneRunStart(aws, settings.ledgerTable),
     queue: new SqsPruneJobQueue(aws, settings.pruneQueueUrl),
     log: logger,
@@ -75,10 +78,7 @@ async function fanOut(
 
 /** The scheduled event's `time` ("Amazon EventBridge events"), the same on a retry of the same event. */
 function scheduledTime(event: unknown): string | undefined {
-  const time = (event as { time?: unknown } | undefined)?.time;
-  return typeof time === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(time)
-    ? time
-    : undefined;
+  return runIdOf((event as { time?: unknown } | undefined)?.time);
 }
 
 /** The wrapped handler, which Lambda calls on its daily schedule. */

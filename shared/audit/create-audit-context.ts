@@ -1,7 +1,9 @@
+import { isActiveAccount } from '../aws/active-accounts.js';
 import type { AwsClients } from '../aws/clients.js';
 import { dynamoDbLedgerRegion } from '../aws/clone-ledger-query.js';
 import { Ec2CloneListing } from '../aws/clone-listing.js';
 import { Ec2CloneShareReader } from '../aws/clone-shares.js';
+import { clientsInAccount } from '../aws/member-accounts.js';
 import { AwsOrganizationAccounts, type OrganizationAccountList } from '../aws/organization-accounts.js';
 import { SecurityHubFindings } from '../aws/security-hub-findings.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
@@ -25,9 +27,6 @@ export interface AuditContextOptions {
   organization?: OrganizationAccountList;
 }
 
-/** Accounts the member role can be assumed in: Organizations says ACTIVE (or says nothing). */
-const isOpen = (status: string | undefined) => status === undefined || status === 'ACTIVE';
-
 /**
  * Organization mode: every active account of the organization in every audited region, the
  * caller's own account first, each with its name. The others are read through the member role.
@@ -38,13 +37,13 @@ async function organizationScopes(
   home: { account: string; log: EnforcerLog },
 ): Promise<EstateScope[]> {
   const members = await organization.members();
-  const skipped = members.filter((member) => !isOpen(member.status));
+  const skipped = members.filter((member) => !isActiveAccount(member));
   if (skipped.length > 0)
     home.log.warn('accounts not audited: not active in the organization', {
-      accounts: skipped.map((member) => `${member.id} (${member.status})`),
+      accounts: skipped.map((member) => `${member.id} (${member.status ?? 'no status'})`),
     });
   const open = members
-    .filter((member) => isOpen(member.status))
+    .filter(isActiveAccount)
     .sort((a, b) => Number(b.id === home.account) - Number(a.id === home.account));
   return open.flatMap((member) =>
     regions.map((region) => ({
@@ -73,8 +72,7 @@ export async function createAuditContext(options: AuditContextOptions): Promise<
   const sources = (scope: EstateScope): EstateSources => {
     let found = sourcesByAccount.get(scope.account);
     if (!found) {
-      // The caller's own account with its own clients: no role to assume there.
-      const clients = scope.account === account ? aws : aws.forAccount(scope.account);
+      const clients = clientsInAccount(aws, scope.account, { isHub: scope.account === account });
       found = {
         listing: new Ec2CloneListing(clients),
         shares: new Ec2CloneShareReader(clients),

@@ -20,6 +20,24 @@ export function isNotFound(error: unknown): boolean {
   return name.endsWith('.NotFound') || name === 'InvalidAMIID.Unavailable';
 }
 
+/**
+ * Organizations errors that mean "you may not know", not "try again": the role lacks the
+ * permission (or one Organizations needs on its behalf, `AccessDeniedForDependencyException`),
+ * the account is in no organization, or ListAccounts is called from a member account (only the
+ * management account or a delegated administrator may call it).
+ */
+const ORGANIZATION_NOT_READABLE = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'AWSOrganizationsNotInUseException',
+  'AccessDeniedForDependencyException',
+]);
+
+/** Organizations refused to say (see above): a throttle or a 5xx is not matched, so that it is retried. */
+export function isOrganizationNotReadable(error: unknown): boolean {
+  return ORGANIZATION_NOT_READABLE.has(awsErrorName(error) ?? '');
+}
+
 const UNSUPPORTED_NAMES = new Set([
   'InvalidAction',
   'NotImplemented',

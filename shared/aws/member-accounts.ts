@@ -1,6 +1,7 @@
 import { AccountOutsideOrganizationError } from '../model/errors.js';
-import { type CallerIdentity, StsCallerIdentity } from './caller-identity.js';
+import type { CallerIdentity } from './caller-identity.js';
 import type { AwsClients } from './clients.js';
+import { HubAccount } from './hub-account.js';
 import type { OrganizationDirectory } from './organization-directory.js';
 
 /** An account opened for work: who it is, and the clients that act in it. */
@@ -24,6 +25,20 @@ interface AccountOpener {
 const ACCOUNT_ID = /^\d{12}$/;
 
 /**
+ * The hub's clients for one account of the organization: its own in the hub's account (no role
+ * to assume there), the member role's (`forAccount`) in any other. Enforce, the CLI, the audit
+ * and the organization prune's worker all open accounts this way.
+ */
+export function clientsInAccount(
+  hub: AwsClients,
+  accountId: string,
+  options: { isHub: boolean; region?: string | undefined },
+): AwsClients {
+  const region = options.region ?? hub.region;
+  return options.isHub ? hub.inRegion(region) : hub.forAccount(accountId, region);
+}
+
+/**
  * Organization mode's account plumbing, for enforce, the CLI and (later) the prune fan-out:
  * checks membership with Organizations (cached), then hands out the hub's own clients for the
  * hub's account (no role to assume there) or `aws.forAccount` for a member account.
@@ -36,8 +51,7 @@ const ACCOUNT_ID = /^\d{12}$/;
 export class MemberAccounts implements AccountOpener {
   readonly #aws: AwsClients;
   readonly #directory: Pick<OrganizationDirectory, 'describe'>;
-  readonly #identity: CallerIdentity;
-  #homeAccount: Promise<string | undefined> | undefined;
+  readonly #hub: HubAccount;
 
   constructor(
     aws: AwsClients,
@@ -45,10 +59,10 @@ export class MemberAccounts implements AccountOpener {
   ) {
     this.#aws = aws;
     this.#directory = options.directory;
-    this.#identity = options.identity ?? new StsCallerIdentity(aws);
+    this.#hub = new HubAccount(aws, options.identity ? { identity: options.identity } : {});
   }
 
-  async open(accountId: string, region = this.#aws.region): Promise<OpenedAccount> {
+  async open(accountId: string, region?: string): Promise<OpenedAccount> {
     // The id comes from a CloudTrail record or a flag: it goes into a role ARN only once checked.
     if (!ACCOUNT_ID.test(accountId)) {
       const shown = JSON.stringify(accountId.slice(0, 40));
@@ -61,20 +75,8 @@ export class MemberAccounts implements AccountOpener {
         `account ${accountId} is not a member of the hub's organization: nothing there is clonewarden's to act on`,
       );
     }
-    const home = await this.#home();
-    const aws = accountId === home ? this.#aws.inRegion(region) : this.#aws.forAccount(accountId, region);
+    const isHub = accountId === (await this.#hub.id());
+    const aws = clientsInAccount(this.#aws, accountId, { isHub, region });
     return { accountId, accountName: member.name, aws };
-  }
-
-  /** The hub's own account (STS GetCallerIdentity, which needs no permission), asked once. */
-  #home(): Promise<string | undefined> {
-    this.#homeAccount ??= this.#identity.whoAmI().then(
-      (caller) => caller.account,
-      (error: unknown) => {
-        this.#homeAccount = undefined;
-        throw error;
-      },
-    );
-    return this.#homeAccount;
   }
 }

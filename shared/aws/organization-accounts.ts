@@ -1,9 +1,8 @@
-import { DescribeOrganizationCommand, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { OrganizationUnavailableError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
-import { awsErrorName, describeError } from './aws-error.js';
+import { listOrganizationAccounts, type MemberAccount } from './active-accounts.js';
+import { describeError, isOrganizationNotReadable } from './aws-error.js';
 import type { AwsClients } from './clients.js';
-import type { MemberAccount } from './organization-directory.js';
 
 /**
  * The organization as the audit reads it: its id (to tell a share with our own organization or
@@ -21,8 +20,29 @@ export interface OrganizationAccountList {
   members(): Promise<MemberAccount[]>;
 }
 
-/** Errors that mean "you may not know" rather than "try again". */
-const NOT_READABLE = new Set(['AccessDeniedException', 'AccessDenied', 'AWSOrganizationsNotInUseException']);
+/** DescribeOrganization's answer, or why it could not be had. */
+export type OwnOrganization =
+  | { readable: true; arn?: string | undefined; id?: string | undefined }
+  | { readable: false; reason: string };
+
+/**
+ * Our AWS Organization (DescribeOrganization), for the audit and the enforcer's directory alike.
+ * A refusal (`isOrganizationNotReadable`) is logged as a warning and answered as unreadable; any
+ * other error (a throttle, a 5xx) is thrown, so that the caller retries.
+ */
+export async function describeOwnOrganization(aws: AwsClients, log: EnforcerLog): Promise<OwnOrganization> {
+  const client = await aws.organizations();
+  // Loaded with the client, on first use: most events never read the organization.
+  const { DescribeOrganizationCommand } = await import('@aws-sdk/client-organizations');
+  try {
+    const { Organization } = await client.send(new DescribeOrganizationCommand({}));
+    return { readable: true, arn: Organization?.Arn, id: Organization?.Id };
+  } catch (error) {
+    if (!isOrganizationNotReadable(error)) throw error;
+    log.warn('our AWS Organization could not be read', { error: describeError(error) });
+    return { readable: false, reason: describeError(error) };
+  }
+}
 
 /**
  * DescribeOrganization answers in any account of the organization; ListAccounts only in the
@@ -39,34 +59,19 @@ export class AwsOrganizationAccounts implements OrganizationAccountList {
   }
 
   async organizationId(): Promise<string | undefined> {
-    const client = await this.#aws.organizations();
-    try {
-      return (await client.send(new DescribeOrganizationCommand({}))).Organization?.Id;
-    } catch (error) {
-      if (!NOT_READABLE.has(awsErrorName(error) ?? '')) throw error;
-      this.#log.warn('our AWS Organization could not be read', { error: describeError(error) });
-      return undefined;
-    }
+    const organization = await describeOwnOrganization(this.#aws, this.#log);
+    return organization.readable ? organization.id : undefined;
   }
 
   async members(): Promise<MemberAccount[]> {
-    const client = await this.#aws.organizations();
-    const accounts: MemberAccount[] = [];
     try {
-      for await (const page of paginateListAccounts({ client }, {})) {
-        for (const account of page.Accounts ?? []) {
-          if (!account.Id) continue;
-          const status = account.State ?? account.Status;
-          accounts.push({ id: account.Id, name: account.Name ?? '', ...(status ? { status } : {}) });
-        }
-      }
+      return await listOrganizationAccounts(this.#aws);
     } catch (error) {
-      if (!NOT_READABLE.has(awsErrorName(error) ?? '')) throw error;
+      if (!isOrganizationNotReadable(error)) throw error;
       throw new OrganizationUnavailableError(
         `the organization's accounts could not be listed: run from the management account or a delegated administrator account (docs/deploy.md) (${describeError(error)})`,
         { cause: error },
       );
     }
-    return accounts;
   }
 }

@@ -1,18 +1,11 @@
 import { OrganizationUnavailableError } from '../model/errors.js';
 import type { EnforcerLog } from '../model/log.js';
 import type { OrganizationFact } from '../model/types.js';
-import { awsErrorName, describeError } from './aws-error.js';
+import { listOrganizationAccounts, type MemberAccount } from './active-accounts.js';
+import { awsErrorName, describeError, isOrganizationNotReadable } from './aws-error.js';
 import type { AwsClients } from './clients.js';
+import { describeOwnOrganization } from './organization-accounts.js';
 import { AwsOrganizationalUnitPaths, type OrganizationalUnitPaths } from './organizational-unit-paths.js';
-
-/** An account of the organization, as AWS Organizations describes it. */
-export interface MemberAccount {
-  id: string;
-  /** The account's name in the organization: set by the organization's administrators. */
-  name: string;
-  /** `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, when Organizations says. */
-  status?: string;
-}
 
 /** Our AWS Organization as the role may read it: the enforcer's only view of it. */
 export interface OrganizationDirectory {
@@ -32,18 +25,6 @@ interface DescribeCacheTimes {
 }
 
 const CACHE_TIMES: DescribeCacheTimes = { memberMs: 60 * 60_000, notMemberMs: 5 * 60_000 };
-
-/**
- * `read`: errors that mean "you may not know", not "try again": the role lacks the permission,
- * the account is in no organization, or ListAccounts is called from a member account (only the
- * management account or a delegated administrator may call it).
- */
-const NOT_READABLE = new Set([
-  'AccessDeniedException',
-  'AccessDenied',
-  'AWSOrganizationsNotInUseException',
-  'AccessDeniedForDependencyException',
-]);
 
 /**
  * `describe`: errors that mean the hub cannot check membership at all, with what to do about
@@ -114,31 +95,17 @@ export class AwsOrganizationDirectory implements OrganizationDirectory, Organiza
   }
 
   async #readOnce(): Promise<OrganizationFact> {
-    const client = await this.#aws.organizations();
-    // The commands are loaded with the client, on first use: most events never read the organization.
-    const { DescribeOrganizationCommand, paginateListAccounts } = await import(
-      '@aws-sdk/client-organizations'
-    );
-    let organization: { Arn?: string; Id?: string } | undefined;
-    try {
-      organization = (await client.send(new DescribeOrganizationCommand({}))).Organization;
-    } catch (error) {
-      if (!NOT_READABLE.has(awsErrorName(error) ?? '')) throw error;
-      this.#log.warn('our AWS Organization could not be read', { error: describeError(error) });
-      return { known: false, reason: describeError(error) };
-    }
-    if (!organization?.Arn || !organization.Id) {
+    const organization = await describeOwnOrganization(this.#aws, this.#log);
+    if (!organization.readable) return { known: false, reason: organization.reason };
+    if (!organization.arn || !organization.id) {
       return { known: false, reason: 'DescribeOrganization named no organization' };
     }
-    const base = { known: true as const, arn: organization.Arn, id: organization.Id };
+    const base = { known: true as const, arn: organization.arn, id: organization.id };
     try {
-      const accounts = new Set<string>();
-      for await (const page of paginateListAccounts({ client }, {})) {
-        for (const account of page.Accounts ?? []) if (account.Id) accounts.add(account.Id);
-      }
+      const accounts = new Set((await listOrganizationAccounts(this.#aws)).map((account) => account.id));
       return { ...base, accounts };
     } catch (error) {
-      if (!NOT_READABLE.has(awsErrorName(error) ?? '')) throw error;
+      if (!isOrganizationNotReadable(error)) throw error;
       this.#log.warn("the organization's accounts could not be listed", { error: describeError(error) });
       return { ...base, accountsUnknown: describeError(error) };
     }

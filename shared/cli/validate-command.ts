@@ -1,12 +1,12 @@
 import { stringify } from 'yaml';
+import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import { PolicyValidationError, UsageError } from '../model/errors.js';
-import { effectivePolicy, hasOrganizationalUnitOverrides } from '../policy/effective-policy.js';
+import { policyInAccount } from '../policy/effective-policy.js';
 import { checkPolicyFile, describeRuleTypes } from '../policy/load-policy.js';
 import { type Policy, SCOPE_ID } from '../policy/schema.js';
 import { resolveSettings } from '../settings/resolve-settings.js';
 import type { CliCommand } from './cli-command.js';
 import { parseFlags } from './parse-flags.js';
-import { createStderrLog } from './stderr-log.js';
 
 export const validateCommand: CliCommand = {
   async run(args) {
@@ -31,10 +31,11 @@ export const validateCommand: CliCommand = {
       const scoped =
         account === undefined
           ? undefined
-          : effectivePolicy(policy, {
-              accountId: account,
-              organizationalUnits: ous ?? (await organizationalUnitsOf(policy, account, values.region)),
-            });
+          : await policyInAccount(
+              policy,
+              account,
+              ous ? { organizationalUnitsOf: async () => ous } : organizationalUnitPaths(values.region),
+            );
       if (values.json) {
         const effective = scoped ? { effective: printable(scoped.policy), overrides: scoped.applied } : {};
         process.stdout.write(
@@ -70,15 +71,20 @@ export const validateCommand: CliCommand = {
   },
 };
 
-/** The account's OUs, read from Organizations only when some override is keyed by an OU. */
-async function organizationalUnitsOf(policy: Policy, account: string, region?: string): Promise<string[]> {
-  if (!hasOrganizationalUnitOverrides(policy)) return [];
-  // Loaded only here: `validate` without --account never touches AWS (nor loads its SDK).
-  const { connectAws } = await import('./aws-command.js');
-  const { AwsOrganizationDirectory } = await import('../aws/organization-directory.js');
-  const aws = await connectAws(region, { checkCredentials: true });
-  const directory = new AwsOrganizationDirectory(aws, { log: createStderrLog(resolveSettings().logLevel) });
-  return directory.organizationalUnitsOf(account);
+/**
+ * The account's OUs from Organizations (ListParents). `policyInAccount` asks only when some
+ * override is keyed by an OU, so AWS is connected only then.
+ */
+function organizationalUnitPaths(region: string | undefined): OrganizationalUnitPaths {
+  return {
+    async organizationalUnitsOf(account) {
+      // Loaded only here: `validate` without --account never touches AWS (nor loads its SDK).
+      const { connectAws } = await import('./aws-command.js');
+      const { AwsOrganizationalUnitPaths } = await import('../aws/organizational-unit-paths.js');
+      const aws = await connectAws(region, { checkCredentials: true });
+      return new AwsOrganizationalUnitPaths(aws).organizationalUnitsOf(account);
+    },
+  };
 }
 
 /** The effective policy as written in a file: the overrides are spent. */

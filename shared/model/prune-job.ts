@@ -1,10 +1,17 @@
 import * as z from 'zod/mini';
+import { AWS_REGION_NAME } from './aws-region.js';
 import './zod-english.js';
 
 const ACCOUNT_ID = z.string().check(z.regex(/^\d{12}$/));
-const REGION = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+){1,2}-\d$/));
-/** A run is named by the time its schedule fired: a retried fan-out names the same run. */
-const RUN_ID = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/));
+const REGION = z.string().check(z.regex(AWS_REGION_NAME));
+/** A run is named by the time its schedule fired (ISO, UTC): a retried fan-out names the same run. */
+const RUN_ID_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+const RUN_ID = z.string().check(z.regex(RUN_ID_PATTERN));
+
+/** `value` as a run id (the scheduled event's `time`), or undefined when it is not one. */
+export function runIdOf(value: unknown): string | undefined {
+  return typeof value === 'string' && RUN_ID_PATTERN.test(value) ? value : undefined;
+}
 
 /**
  * A message on the organization prune queue: one job (prune one account in one region), or the

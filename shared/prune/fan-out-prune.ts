@@ -1,4 +1,4 @@
-import type { MemberAccount } from '../aws/organization-directory.js';
+import type { MemberAccount } from '../aws/active-accounts.js';
 import type { PruneJobQueue } from '../aws/prune-job-queue.js';
 import type { PruneRunStart } from '../aws/prune-run-start.js';
 import type { EnforcerLog } from '../model/log.js';

@@ -1,5 +1,6 @@
 import { describeError } from '../aws/aws-error.js';
 import type { AwsClients } from '../aws/clients.js';
+import { clientsInAccount } from '../aws/member-accounts.js';
 import type { OrganizationalUnitPaths } from '../aws/organizational-unit-paths.js';
 import type { EnforcerLog, EnforcerMetrics } from '../model/log.js';
 import { jobName, type PruneJob, type PruneJobResult } from '../model/prune-job.js';
@@ -33,7 +34,7 @@ export async function runPruneJob(job: PruneJob, options: PruneJobOptions): Prom
   const callsBefore = hub.counter.total();
   const named = { account: job.account, accountName: job.accountName, region: job.region };
   try {
-    const aws = job.hubAccount ? hub.inRegion(job.region) : hub.forAccount(job.account, job.region);
+    const aws = clientsInAccount(hub, job.account, { isHub: job.hubAccount, region: job.region });
     const context = await createPruneContext({
       settings: options.settings,
       aws,

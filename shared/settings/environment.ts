@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { AWS_REGION_NAME } from '../model/aws-region.js';
 import { UsageError } from '../model/errors.js';
 import '../model/zod-english.js';
 
@@ -14,8 +15,6 @@ const FALSE_VALUES = ['false', '0', 'no'];
 export const MEMBER_ROLE_NAME = /^(?:[\w+=,.@-]{1,64}\/){0,8}[\w+=,.@-]{1,64}$/;
 /** An SQS queue URL: scheme, host, then /<12-digit account>/<queue name> ("Queue and message identifiers"). */
 const PRUNE_QUEUE_URL = /^https?:\/\/[A-Za-z0-9.:-]+\/\d{12}\/[A-Za-z0-9_-]{1,80}$/;
-/** A region name such as eu-west-1 or us-gov-west-1. */
-const REGION_NAME = /^[a-z]{2}(-[a-z]+){1,2}-\d$/;
 /** The CLI's log levels, quietest last. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -115,7 +114,7 @@ export const ENVIRONMENT_SCHEMA = z.object({
           ),
         ]),
       ),
-      z.array(z.string().check(z.regex(REGION_NAME))).check(z.minLength(1)),
+      z.array(z.string().check(z.regex(AWS_REGION_NAME))).check(z.minLength(1)),
     ),
   ),
   // S3 bucket names: 3 to 63 of a-z, 0-9, . and -, starting and ending with a letter or digit.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { MemberAccount } from '../../shared/aws/active-accounts.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
 import { MemberAccounts } from '../../shared/aws/member-accounts.js';
-import type { MemberAccount, OrganizationDirectory } from '../../shared/aws/organization-directory.js';
+import type { OrganizationDirectory } from '../../shared/aws/organization-directory.js';
 import { AccountOutsideOrganizationError } from '../../shared/model/errors.js';
 
 const HUB = '111111111111';
