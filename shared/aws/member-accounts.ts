@@ -39,8 +39,9 @@ export function clientsInAccount(
 }
 
 /**
- * Organization mode's account plumbing, for enforce, the CLI and (later) the prune fan-out:
- * checks membership with Organizations (cached), then hands out the hub's own clients for the
+ * Organization mode's account plumbing, for enforce and the CLI (the prune fan-out and the audit use
+ * `clientsInAccount` and `HubAccount` alone: their roles may not call DescribeAccount): checks
+ * membership with Organizations (cached), then hands out the hub's own clients for the
  * hub's account (no role to assume there) or `aws.forAccount` for a member account.
  *
  * @example
