@@ -3,15 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSnapshotCommand, CreateVolumeCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import {
-  CreateAccountCommand,
-  CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
-  DescribeOrganizationCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
-import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   type Message,
@@ -25,6 +16,7 @@ import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
 import type { FanOutSummary } from '../../shared/prune/fan-out-prune.js';
 import { asTags, createAlertInbox, createLedgerTable, memberAccountEc2 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { organizationIn } from '../support/organization-fixtures.js';
 import { lambdaContext } from '../support/run-cli.js';
 
 /*
@@ -139,14 +131,9 @@ async function consumeQueue(
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
-  const organizations = new OrganizationsClient({ region: REGION });
-  const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
-  if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const organization = await organizationIn(REGION);
   for (const name of ['fanout-payments', 'fanout-search', 'fanout-sandbox']) {
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-    );
-    members.push({ id: created.CreateAccountStatus!.AccountId!, name });
+    members.push({ id: await organization.account(name), name });
   }
   failing = members[2]!;
   for (const member of members) await expiredSnapshotIn(member.id);
@@ -239,20 +226,6 @@ describe('Integration: the prune worker applies the policy overrides of a job’
   const dry = {} as Member & { unjudged: string; expired: string };
   const base = {} as Member & { unjudged: string; expired: string };
 
-  async function accountIn(name: string, parent: string | undefined, root: string): Promise<Member> {
-    const organizations = new OrganizationsClient({ region: REGION });
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-    );
-    const id = created.CreateAccountStatus!.AccountId!;
-    if (parent) {
-      await organizations.send(
-        new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
-      );
-    }
-    return { id, name };
-  }
-
   const job = (member: Member) =>
     ({
       messageId: `job-${member.id}`,
@@ -276,15 +249,10 @@ describe('Integration: the prune worker applies the policy overrides of a job’
   }
 
   beforeAll(async () => {
-    const organizations = new OrganizationsClient({ region: REGION });
-    const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    const ou = (
-      await organizations.send(
-        new CreateOrganizationalUnitCommand({ ParentId: root, Name: `fanout-dry-${Date.now()}` }),
-      )
-    ).OrganizationalUnit!.Id!;
-    Object.assign(dry, await accountIn('fanout-dry-lab', ou, root));
-    Object.assign(base, await accountIn('fanout-base', undefined, root));
+    const organization = await organizationIn(REGION);
+    const ou = await organization.ou('fanout-dry');
+    Object.assign(dry, { id: await organization.account('fanout-dry-lab', ou), name: 'fanout-dry-lab' });
+    Object.assign(base, { id: await organization.account('fanout-base'), name: 'fanout-base' });
     for (const member of [dry, base]) {
       // Never judged (no verdict tag, no ledger item), and missing the Owner tag the rule wants.
       member.unjudged = await snapshotIn(member.id, {});
