@@ -4,10 +4,8 @@ import {
   CreateSnapshotCommand,
   CreateTagsCommand,
   CreateVolumeCommand,
-  DescribeSnapshotAttributeCommand,
   DescribeVolumesCommand,
   EC2Client,
-  ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,6 +17,8 @@ import {
   asTags,
   createIdempotencyTable,
   createLedgerTable,
+  grantees,
+  shareSnapshotAsRecorded,
   tagsOf,
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
@@ -586,15 +586,7 @@ describe('Hostile input: the sharing family', () => {
     async (name, add) => {
       // Prepare: a real snapshot, really shared, so that a record wrongly accepted would revert for real.
       const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
-      await ec2.send(
-        new ModifySnapshotAttributeCommand({
-          SnapshotId,
-          Attribute: 'createVolumePermission',
-          OperationType: 'add',
-          UserIds: ['444455556666'],
-        }),
-      );
-      const record = records.modifySnapshotAttribute({
+      const record = await shareSnapshotAsRecorded(ec2, {
         caller: developer,
         region: REGION,
         snapshotId: SnapshotId!,
@@ -620,15 +612,7 @@ describe('Hostile input: the sharing family', () => {
     // Prepare
     const snapshotId = await quarantinedSnapshot();
     await ec2.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: asTags(FORGED) }));
-    await ec2.send(
-      new ModifySnapshotAttributeCommand({
-        SnapshotId: snapshotId,
-        Attribute: 'createVolumePermission',
-        OperationType: 'add',
-        UserIds: ['111122223333'],
-      }),
-    );
-    const record = records.modifySnapshotAttribute({
+    const record = await shareSnapshotAsRecorded(ec2, {
       caller: { ...developer, session: HOSTILE_PRINCIPAL_TEXT },
       region: REGION,
       snapshotId,
@@ -641,10 +625,7 @@ describe('Hostile input: the sharing family', () => {
     // Assess
     expectHandled(delivery, 'forged share');
     expect(delivery.verdict?.violations.map((v) => v.rule)).toEqual(['quarantined-clone']);
-    const { CreateVolumePermissions } = await ec2.send(
-      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-    );
-    expect(CreateVolumePermissions ?? []).toEqual([]);
+    expect(await grantees(ec2, snapshotId)).toEqual([]);
     expectSafeAlerts('forged share');
   });
 });

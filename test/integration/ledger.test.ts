@@ -33,10 +33,13 @@ import {
   asTags,
   createAlertInbox,
   createLedgerTable,
+  grantees,
   imageTags,
   LABELS,
   launchInstance,
   registerBaseImage,
+  shareImageAsRecorded,
+  shareSnapshotAsRecorded,
   snapshotTags,
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
@@ -382,10 +385,7 @@ rules:
   );
 
   async function shareImage(imageId: string, userId: string) {
-    await ec2.send(
-      new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: [{ UserId: userId }] } }),
-    );
-    const record = records.modifyImageAttribute({
+    const record = await shareImageAsRecorded(ec2, {
       caller: developer,
       region: REGION,
       imageId,
@@ -494,13 +494,6 @@ describe("Integration: an image's disks answer to the image's item", () => {
     return { imageId, diskId: diskId!, forged };
   }
 
-  const diskPermissions = async (snapshotId: string) =>
-    (
-      await ec2.send(
-        new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-      )
-    ).CreateVolumePermissions ?? [];
-
   it('a share of the disk of a quarantined image is reverted, though the disk’s status tag was rewritten', async () => {
     // Prepare: the policy allows the partner, so only the quarantine can refuse the share.
     const { diskId } = await forgedDisk();
@@ -509,15 +502,7 @@ describe("Integration: an image's disks answer to the image's item", () => {
       sharingPolicy,
       `version: 1\ndryRun: false\nalerts: { minSeverity: low }\nrules:\n  - id: partners-only\n    type: allowed-sharing\n    severity: critical\n    action: quarantine\n    accounts: ["${PARTNER}"]\n`,
     );
-    await ec2.send(
-      new ModifySnapshotAttributeCommand({
-        SnapshotId: diskId,
-        Attribute: 'createVolumePermission',
-        OperationType: 'add',
-        UserIds: [PARTNER],
-      }),
-    );
-    const record = records.modifySnapshotAttribute({
+    const record = await shareSnapshotAsRecorded(ec2, {
       caller: developer,
       region: REGION,
       snapshotId: diskId,
@@ -534,7 +519,7 @@ describe("Integration: an image's disks answer to the image's item", () => {
         message: expect.stringContaining('is quarantined'),
       }),
     ]);
-    expect(await diskPermissions(diskId)).toEqual([]);
+    expect(await grantees(ec2, diskId)).toEqual([]);
   });
 
   it('CreateTags rewriting the disk’s status: the image’s item writes the disk’s tags back, noted on the image’s item', async () => {
