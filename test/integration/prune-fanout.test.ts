@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSnapshotCommand, CreateVolumeCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
+import { CreateSnapshotCommand, CreateVolumeCommand } from '@aws-sdk/client-ec2';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -14,7 +14,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PruneWorkerOptions } from '../../functions/prune-worker.js';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
 import type { FanOutSummary } from '../../shared/prune/fan-out-prune.js';
-import { asTags, createAlertInbox, createLedgerTable, memberAccountEc2 } from '../support/aws-fixtures.js';
+import {
+  asTags,
+  createAlertInbox,
+  createLedgerTable,
+  memberAccountEc2,
+  snapshotTags,
+} from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { organizationIn } from '../support/organization-fixtures.js';
 import { lambdaContext } from '../support/run-cli.js';
@@ -242,12 +248,6 @@ describe('Integration: the prune worker applies the policy overrides of a job’
       eventSource: 'aws:sqs',
     }) as SQSRecord;
 
-  async function snapshotTags(account: string, id: string): Promise<Record<string, string>> {
-    const ec2 = await memberAccountEc2(REGION, account);
-    const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
-    return Object.fromEntries((Snapshots[0]?.Tags ?? []).map((t) => [t.Key!, t.Value!]));
-  }
-
   beforeAll(async () => {
     const organization = await organizationIn(REGION);
     const ou = await organization.ou('fanout-dry');
@@ -287,16 +287,18 @@ overrides:
     // Assess: both jobs ran.
     expect(response.batchItemFailures).toEqual([]);
     // The dry OU: its override holds in the worker too. No verdict, no quarantine, no mark.
-    expect(await snapshotTags(dry.id, dry.unjudged)).toEqual({});
-    expect(await snapshotTags(dry.id, dry.expired)).toEqual({
+    expect(await snapshotTags(await memberAccountEc2(REGION, dry.id), dry.unjudged)).toEqual({});
+    expect(await snapshotTags(await memberAccountEc2(REGION, dry.id), dry.expired)).toEqual({
       'clonewarden:status': 'compliant',
       Expiry: '2020-01-01',
     });
     // Outside it, the base policy: the unjudged clone is judged and quarantined, the expired one marked.
-    expect(await snapshotTags(base.id, base.unjudged)).toMatchObject({
+    expect(await snapshotTags(await memberAccountEc2(REGION, base.id), base.unjudged)).toMatchObject({
       'clonewarden:status': 'quarantined',
       'clonewarden:violations': 'owner',
     });
-    expect(await snapshotTags(base.id, base.expired)).toHaveProperty('clonewarden:prune-after');
+    expect(await snapshotTags(await memberAccountEc2(REGION, base.id), base.expired)).toHaveProperty(
+      'clonewarden:prune-after',
+    );
   });
 });
