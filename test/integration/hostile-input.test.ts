@@ -329,7 +329,6 @@ describe('Hostile input: generated with fast-check', () => {
       'errorCode',
       'userAgent',
     ];
-    const DELETE = Symbol('delete');
     const value = fc.oneof(
       fc.constant(DELETE),
       fc.constant(null),
@@ -344,14 +343,7 @@ describe('Hostile input: generated with fast-check', () => {
 
     for (const [index, [path, replacement]] of mutants.entries()) {
       const record = baseRecord();
-      const keys = path.split('.');
-      let parent = record as Record<string, unknown>;
-      for (const key of keys.slice(0, -1)) {
-        if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
-        parent = parent[key] as Record<string, unknown>;
-      }
-      if (replacement === DELETE) delete parent[keys.at(-1)!];
-      else parent[keys.at(-1)!] = replacement;
+      replaceAt(record, path, replacement);
 
       // Act
       const delivery = await deliver(eventBridgeEnvelope(record));
@@ -392,13 +384,7 @@ describe('Hostile input: the restoring family', () => {
 
     for (const [index, [path, replacement]] of mutants.entries()) {
       const record = base();
-      const keys = path.split('.');
-      let parent = record as Record<string, unknown>;
-      for (const key of keys.slice(0, -1)) {
-        if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
-        parent = parent[key] as Record<string, unknown>;
-      }
-      parent[keys.at(-1)!] = replacement;
+      replaceAt(record, path, replacement);
 
       // Act
       const delivery = await deliver(eventBridgeEnvelope(record));
@@ -456,7 +442,13 @@ function expectSafeAlerts(label: string) {
   }
 }
 
-/** Sets the field at a dotted path (array indexes included), making the parents it needs. */
+/** Given to {@link replaceAt} as the replacement: remove the field instead of setting it. */
+const DELETE = Symbol('delete');
+
+/**
+ * Sets the field at a dotted path (array indexes included), making the parents it needs; with
+ * {@link DELETE}, removes it.
+ */
 function replaceAt(record: Record<string, unknown>, path: string, replacement: unknown): void {
   const keys = path.split('.');
   let parent = record;
@@ -464,7 +456,8 @@ function replaceAt(record: Record<string, unknown>, path: string, replacement: u
     if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
     parent = parent[key] as Record<string, unknown>;
   }
-  parent[keys.at(-1)!] = replacement;
+  if (replacement === DELETE) delete parent[keys.at(-1)!];
+  else parent[keys.at(-1)!] = replacement;
 }
 
 /** A snapshot of a developer's clone, quarantined by enforce: the ledger holds it as quarantined. */
