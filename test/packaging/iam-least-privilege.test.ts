@@ -597,27 +597,6 @@ function hubRoleArnsForMember(functions: readonly { role: string }[]): string[] 
   });
 }
 
-/**
- * The template as CloudFormation resolves it for one value of a condition: `Fn::If` picks its
- * branch, and `AWS::NoValue` drops the list item or key it stands for.
- */
-function resolveCondition(value: unknown, condition: string, holds: boolean): unknown {
-  const noValue = (v: unknown) =>
-    typeof v === 'object' && v !== null && (v as { Ref?: unknown }).Ref === 'AWS::NoValue';
-  if (Array.isArray(value)) {
-    return value.map((item) => resolveCondition(item, condition, holds)).filter((item) => !noValue(item));
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  const branch = (value as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
-  if (branch && branch[0] === condition)
-    return resolveCondition(holds ? branch[1] : branch[2], condition, holds);
-  return Object.fromEntries(
-    Object.entries(value)
-      .map(([key, v]) => [key, resolveCondition(v, condition, holds)] as const)
-      .filter(([, v]) => !noValue(v)),
-  );
-}
-
 /** The EC2 and KMS calls in a bundle: what a member account sees of it (the rest stays in the hub). */
 const memberCalls = (actions: Set<string>) => [...actions].filter((a) => /^(ec2|kms):/.test(a));
 
@@ -708,7 +687,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
 
   it("is trusted by the hub's enforce, prune worker and audit roles only, and only inside the organization, by default", () => {
     // Act: OperatorRoleArns left at its default (empty), so TrustOperators is false.
-    const role = resolveCondition(member.Resources.MemberRole?.Properties, 'TrustOperators', false) as Record<
+    const role = asDeployed(member.Resources.MemberRole?.Properties, { TrustOperators: false }) as Record<
       string,
       // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
       any
@@ -740,7 +719,7 @@ describe('IAM: member/clonewarden-member.yml (the role the hub assumes in a memb
       .TrustOperators;
 
     // Act
-    const role = resolveCondition(member.Resources.MemberRole?.Properties, 'TrustOperators', true) as Record<
+    const role = asDeployed(member.Resources.MemberRole?.Properties, { TrustOperators: true }) as Record<
       string,
       // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
       any
