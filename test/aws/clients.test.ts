@@ -1,14 +1,21 @@
 import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleCommand, STSClient as CredentialProviderSTSClient } from '@aws-sdk/nested-clients/sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiCallCounter } from '../../shared/aws/api-call-counter.js';
 import { createAwsClients } from '../../shared/aws/clients.js';
+import { mockMemberRoleSts } from '../support/member-role-sts.js';
 
 describe('AWS: createAwsClients', () => {
   const ec2Mock = mockClient(EC2Client);
-  afterEach(() => ec2Mock.reset());
+  /** The STS mocks of a member-role test, restored even when it fails. */
+  let sts: ReturnType<typeof mockMemberRoleSts> | undefined;
+  afterEach(() => {
+    ec2Mock.reset();
+    sts?.restore();
+    sts = undefined;
+  });
 
   it('counts every call by service and operation on one shared counter, once per call', async () => {
     // Prepare: requests stop at the build step (after the counter ran), so nothing leaves the process.
@@ -130,16 +137,8 @@ describe('AWS: createAwsClients', () => {
 
   it('organization mode: a function names its sessions after itself, sets no source identity, asks no caller', async () => {
     // Prepare: the STS client the SDK's fromTemporaryCredentials builds (@aws-sdk/nested-clients).
-    const callerSts = mockClient(STSClient);
-    const assumeSts = mockClient(CredentialProviderSTSClient);
-    assumeSts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: 'ASIAEXAMPLE',
-        SecretAccessKey: 'secret',
-        SessionToken: 'token',
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-    });
+    sts = mockMemberRoleSts();
+    const { callerSts, assumeSts } = sts;
     const hub = createAwsClients({
       region: 'eu-west-1',
       memberRole: 'clonewarden-member',
@@ -154,7 +153,5 @@ describe('AWS: createAwsClients', () => {
     expect(input).toMatchObject({ RoleSessionName: 'clonewarden-enforce' });
     expect(input).not.toHaveProperty('SourceIdentity');
     expect(callerSts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
-    callerSts.restore();
-    assumeSts.restore();
   });
 });

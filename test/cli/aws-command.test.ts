@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleCommand, STSClient as CredentialProviderSTSClient } from '@aws-sdk/nested-clients/sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectAws } from '../../shared/cli/aws-command.js';
 import type { PruneReport } from '../../shared/prune/prune-report.js';
+import { mockMemberRoleSts } from '../support/member-role-sts.js';
 import { runCli } from '../support/run-cli.js';
 
 const MINIMAL_POLICY = 'test/fixtures/policy/minimal.yml';
@@ -136,33 +137,19 @@ describe('CLI: commands that call AWS', () => {
 });
 
 describe('CLI: the member-role sessions of a person', () => {
-  // The caller's own STS client (GetCallerIdentity), and the one the SDK's
-  // fromTemporaryCredentials builds for AssumeRole (@aws-sdk/nested-clients).
-  const callerSts = mockClient(STSClient);
-  const assumeSts = mockClient(CredentialProviderSTSClient);
-  afterEach(() => {
-    callerSts.reset();
-    assumeSts.reset();
+  let sts: ReturnType<typeof mockMemberRoleSts>;
+  beforeEach(() => {
+    sts = mockMemberRoleSts();
   });
-  afterAll(() => {
-    callerSts.restore();
-    assumeSts.restore();
-  });
+  afterEach(() => sts.restore());
 
   it('assumes the member role as `clonewarden-cli-<caller>` with the caller as source identity, asking STS once', async () => {
     // Prepare
+    const { callerSts, assumeSts } = sts;
     callerSts.on(GetCallerIdentityCommand).resolves({
       Arn: 'arn:aws:sts::999988887777:assumed-role/SecurityEngineer/alice@example.com',
       UserId: 'AROAEXAMPLE:alice@example.com',
       Account: '999988887777',
-    });
-    assumeSts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: 'ASIAEXAMPLE',
-        SecretAccessKey: 'secret',
-        SessionToken: 'token',
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
     });
     const aws = await connectAws('eu-west-1', { checkCredentials: false, memberRole: 'clonewarden-member' });
 

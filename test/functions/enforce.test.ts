@@ -6,14 +6,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
 import type { Verdict } from '../../shared/model/types.js';
+import { lambdaContext } from '../support/run-cli.js';
 
 const ACCOUNT = '210987654321';
 const AMAZON_IMAGE = 'ami-0aaaaaaaaaaaaaaaa';
-const context = {
-  functionName: 'clonewarden-enforce',
-  awsRequestId: 'request-1',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext(30_000, 'clonewarden-enforce');
 
 const ec2 = mockClient(EC2Client);
 const dynamodb = mockClient(DynamoDBClient);

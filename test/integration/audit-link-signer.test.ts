@@ -10,6 +10,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { createAlertInbox } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { lambdaContext } from '../support/run-cli.js';
@@ -22,13 +23,12 @@ import { lambdaContext } from '../support/run-cli.js';
  * test's (test/packaging/iam-least-privilege.test.ts).
  */
 const REGION = 'eu-west-2';
-const ACCOUNT = '123456789012';
 const BUCKET = 'clonewarden-test-audit-link-signer';
 const PARAMETER = '/clonewarden/test/audit-link-signer';
 const SIGNER = 'clonewarden-test-eu-west-2-report-link';
 const auditContext = {
   ...lambdaContext(900_000, 'clonewarden-test-audit'),
-  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:clonewarden-test-audit`,
+  invokedFunctionArn: `arn:aws:lambda:${REGION}:${EMULATOR_ACCOUNT}:function:clonewarden-test-audit`,
 };
 
 let inbox: Awaited<ReturnType<typeof createAlertInbox>>;

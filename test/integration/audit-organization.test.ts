@@ -2,16 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSnapshotCommand, CreateVolumeCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import {
-  CreateAccountCommand,
-  CreateOrganizationCommand,
-  DescribeOrganizationCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_ACCOUNT } from '../../scripts/lib/emulator.js';
 import { asTags, memberAccountEc2 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { organizationIn } from '../support/organization-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 
 /*
@@ -39,14 +34,9 @@ async function snapshotIn(ec2: EC2Client, owner: string): Promise<string> {
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
-  const organizations = new OrganizationsClient({ region: REGION });
-  const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
-  if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const organization = await organizationIn(REGION);
   for (const name of ['audit-ledger-prod', 'audit-web-dev']) {
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-    );
-    const id = created.CreateAccountStatus!.AccountId!;
+    const id = await organization.account(name);
     members.push({ id, name, snapshot: await snapshotIn(await memberAccountEc2(REGION, id), name) });
   }
   const policy = join(mkdtempSync(join(tmpdir(), 'clonewarden-audit-org-')), 'clonewarden.yml');

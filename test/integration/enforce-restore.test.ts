@@ -6,11 +6,8 @@ import {
   CreateTagsCommand,
   CreateVolumeCommand,
   DeregisterImageCommand,
-  DescribeInstancesCommand,
-  DescribeNetworkInterfacesCommand,
   DescribeVolumesCommand,
   EC2Client,
-  RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +24,10 @@ import {
   createAlertInbox,
   createIdempotencyTable,
   createLedgerTable,
+  instanceStates,
+  launchAsRecorded,
   registerBaseImage,
+  restoredTags,
   tagsOf,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
@@ -77,41 +77,9 @@ async function cloneImage(tags: Record<string, string>): Promise<string> {
   return imageId;
 }
 
-/** Launches `count` instances of the image and returns the record CloudTrail would log. */
-async function launch(imageId: string, count = 1) {
-  const result = await ec2.send(
-    new RunInstancesCommand({ ImageId: imageId, InstanceType: 't3.micro', MinCount: count, MaxCount: count }),
-  );
-  const instances = (result.Instances ?? []).map((instance) => ({
-    instanceId: instance.InstanceId!,
-    networkInterfaceIds: (instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId!),
-  }));
-  return {
-    instances,
-    record: records.runInstances({ caller: developer, region: REGION, imageId, instances }),
-  };
-}
-
-/** The tags of the instances, their volumes and their interfaces, by id. */
-async function restoredTags(instanceIds: string[]): Promise<Map<string, Record<string, string>>> {
-  const filter = [{ Name: 'attachment.instance-id', Values: instanceIds }];
-  const [instances, volumes, interfaces] = await Promise.all([
-    ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds })),
-    ec2.send(new DescribeVolumesCommand({ Filters: filter })),
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filter })),
-  ]);
-  const all = new Map<string, Record<string, string>>();
-  for (const i of instances.Reservations!.flatMap((r) => r.Instances!))
-    all.set(i.InstanceId!, tagsOf(i.Tags));
-  for (const v of volumes.Volumes!) all.set(v.VolumeId!, tagsOf(v.Tags));
-  for (const n of interfaces.NetworkInterfaces!) all.set(n.NetworkInterfaceId!, tagsOf(n.TagSet));
-  return all;
-}
-
-async function instanceStates(instanceIds: string[]): Promise<string[]> {
-  const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds }));
-  return result.Reservations!.flatMap((r) => r.Instances!).map((i) => i.State!.Name!);
-}
+/** Launches `count` instances of the image as the developer, with the record CloudTrail logs. */
+const launch = (imageId: string, count = 1) =>
+  launchAsRecorded(ec2, { caller: developer, region: REGION, imageId, count });
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
@@ -156,7 +124,7 @@ describe('Integration: enforce, the restoring family', () => {
       resources: ids,
       violations: [],
     });
-    const tagged = await restoredTags(ids);
+    const tagged = await restoredTags(ec2, ids);
     expect(tagged.size).toBeGreaterThanOrEqual(ids.length * 3);
     for (const tags of tagged.values()) {
       expect(tags).toEqual({
@@ -166,7 +134,7 @@ describe('Integration: enforce, the restoring family', () => {
         'clonewarden:created-by': `arn:aws:sts::${EMULATOR_ACCOUNT}:assumed-role/Developer/eve`,
       });
     }
-    expect(await instanceStates(ids)).not.toContain('stopped');
+    expect(await instanceStates(ec2, ids)).not.toContain('stopped');
     expect(await inbox.drain()).toEqual([]);
   });
 
@@ -193,8 +161,8 @@ describe('Integration: enforce, the restoring family', () => {
     expect(verdict.actions.filter((a) => a.type === 'stop')).toEqual([
       { type: 'stop', target: ids[0], region: REGION, done: true },
     ]);
-    expect(await instanceStates(ids)).toEqual(['stopped']);
-    for (const tags of (await restoredTags(ids)).values()) {
+    expect(await instanceStates(ec2, ids)).toEqual(['stopped']);
+    for (const tags of (await restoredTags(ec2, ids)).values()) {
       expect(tags).toMatchObject({
         'clonewarden:restored-from': imageId,
         'clonewarden:generation': '2',
@@ -240,7 +208,10 @@ describe('Integration: enforce, the restoring family', () => {
     // Judged before the idempotency store: a launch that changes nothing costs no DynamoDB call.
     expect(firstCalls).toEqual({ 'EC2:DescribeImages': 1 });
     expect(nextCalls).toEqual({});
-    const tagged = await restoredTags(first.instances.map((i) => i.instanceId));
+    const tagged = await restoredTags(
+      ec2,
+      first.instances.map((i) => i.instanceId),
+    );
     expect([...tagged.values()].every((tags) => !('clonewarden:restored-from' in tags))).toBe(true);
   });
 
@@ -298,8 +269,8 @@ describe('Integration: enforce, the restoring family', () => {
     // Assess
     expect(verdict).toMatchObject({ status: 'violation', dryRun: true });
     expect(verdict.actions.filter((a) => a.type !== 'alert').every((a) => !a.done)).toBe(true);
-    expect(await instanceStates(ids)).not.toContain('stopped');
-    for (const tags of (await restoredTags(ids)).values()) expect(tags).toEqual({});
+    expect(await instanceStates(ec2, ids)).not.toContain('stopped');
+    for (const tags of (await restoredTags(ec2, ids)).values()) expect(tags).toEqual({});
     const alerts = await inbox.drain();
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.subject).toMatch(/^DRY RUN/);

@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateTagsCommand,
-  DescribeImageAttributeCommand,
   DescribeImagesCommand,
-  DescribeSnapshotAttributeCommand,
   EC2Client,
   ModifyImageAttributeCommand,
-  ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
@@ -28,7 +25,10 @@ import {
   createAlertInbox,
   createIdempotencyTable,
   createLedgerTable,
+  grantees,
   registerBaseImage,
+  shareImageAsRecorded,
+  shareSnapshotAsRecorded,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
 import { lambdaContext } from '../support/run-cli.js';
@@ -90,36 +90,9 @@ async function ourOrganization(): Promise<{ arn: string; member: string }> {
   return { arn: Organization!.Arn!, member: created.CreateAccountStatus!.AccountId! };
 }
 
-async function launchPermissions(imageId: string): Promise<string[]> {
-  const result = await ec2.send(
-    new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
-  );
-  return (result.LaunchPermissions ?? []).map((p) => p.UserId ?? p.Group ?? p.OrganizationArn ?? '?').sort();
-}
-
-async function volumePermissions(snapshotId: string): Promise<string[]> {
-  const result = await ec2.send(
-    new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-  );
-  return (result.CreateVolumePermissions ?? []).map((p) => p.UserId ?? p.Group ?? '?').sort();
-}
-
-/** Shares the image for real, as the caller did, and returns the record CloudTrail logs for it. */
-async function shareImage(imageId: string, add: Record<string, string>[]) {
-  await ec2.send(
-    new ModifyImageAttributeCommand({
-      ImageId: imageId,
-      LaunchPermission: {
-        Add: add.map((g) => ({
-          ...(g.userId ? { UserId: g.userId } : {}),
-          ...(g.group ? { Group: 'all' as const } : {}),
-          ...(g.organizationArn ? { OrganizationArn: g.organizationArn } : {}),
-        })),
-      },
-    }),
-  );
-  return records.modifyImageAttribute({ caller: developer, region: REGION, imageId, add });
-}
+/** Shares the image for real, as the developer did, and returns the record CloudTrail logs for it. */
+const shareImage = (imageId: string, add: Record<string, string>[]) =>
+  shareImageAsRecorded(ec2, { caller: developer, region: REGION, imageId, add });
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
@@ -168,7 +141,7 @@ describe('Integration: enforce, the sharing family', () => {
       done: true,
       removedShares: ['g=all', `u=${FOREIGN}`],
     });
-    expect(await launchPermissions(imageId)).toEqual([ALLOWED, member].sort());
+    expect(await grantees(ec2, imageId)).toEqual([ALLOWED, member].sort());
     expect(again.eventId).toBe(verdict.eventId);
     const alerts = await inbox.drain();
     expect(alerts).toHaveLength(1);
@@ -188,7 +161,7 @@ describe('Integration: enforce, the sharing family', () => {
 
     // Assess
     expect(verdict).toMatchObject({ status: 'compliant', violations: [] });
-    expect(await launchPermissions(imageId)).toEqual([organizationArn]);
+    expect(await grantees(ec2, imageId)).toEqual([organizationArn]);
     expect(await inbox.drain()).toHaveLength(0);
   });
 
@@ -197,15 +170,7 @@ describe('Integration: enforce, the sharing family', () => {
     const imageId = await registerBaseImage(ec2, REGION, 'snap-source');
     const { Images } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
     const snapshotId = Images![0]!.BlockDeviceMappings![0]!.Ebs!.SnapshotId!;
-    await ec2.send(
-      new ModifySnapshotAttributeCommand({
-        SnapshotId: snapshotId,
-        Attribute: 'createVolumePermission',
-        OperationType: 'add',
-        UserIds: [FOREIGN, ALLOWED],
-      }),
-    );
-    const record = records.modifySnapshotAttribute({
+    const record = await shareSnapshotAsRecorded(ec2, {
       caller: developer,
       region: REGION,
       snapshotId,
@@ -217,7 +182,7 @@ describe('Integration: enforce, the sharing family', () => {
 
     // Assess
     expect(verdict.status).toBe('violation');
-    expect(await volumePermissions(snapshotId)).toEqual([ALLOWED]);
+    expect(await grantees(ec2, snapshotId)).toEqual([ALLOWED]);
     expect((await inbox.drain()).map((a) => a.document.verdict.eventId)).toEqual([record.eventID]);
   });
 
@@ -239,7 +204,7 @@ describe('Integration: enforce, the sharing family', () => {
     expect(verdict.violations).toEqual([
       expect.objectContaining({ rule: 'quarantined-clone', action: 'revert' }),
     ]);
-    expect(await launchPermissions(imageId)).toEqual([]);
+    expect(await grantees(ec2, imageId)).toEqual([]);
     expect(await inbox.drain()).toHaveLength(1);
   });
 
@@ -286,7 +251,7 @@ describe('Integration: enforce, the sharing family', () => {
       done: false,
       shares: ['g=all'],
     });
-    expect(await launchPermissions(imageId)).toEqual(['all']);
+    expect(await grantees(ec2, imageId)).toEqual(['all']);
     const alerts = await inbox.drain();
     expect(alerts.map((a) => a.subject)).toEqual([expect.stringMatching(/^DRY RUN CRITICAL violation/)]);
   });

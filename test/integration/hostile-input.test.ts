@@ -4,10 +4,8 @@ import {
   CreateSnapshotCommand,
   CreateTagsCommand,
   CreateVolumeCommand,
-  DescribeSnapshotAttributeCommand,
   DescribeVolumesCommand,
   EC2Client,
-  ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,6 +17,8 @@ import {
   asTags,
   createIdempotencyTable,
   createLedgerTable,
+  grantees,
+  shareSnapshotAsRecorded,
   tagsOf,
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
@@ -329,7 +329,6 @@ describe('Hostile input: generated with fast-check', () => {
       'errorCode',
       'userAgent',
     ];
-    const DELETE = Symbol('delete');
     const value = fc.oneof(
       fc.constant(DELETE),
       fc.constant(null),
@@ -344,14 +343,7 @@ describe('Hostile input: generated with fast-check', () => {
 
     for (const [index, [path, replacement]] of mutants.entries()) {
       const record = baseRecord();
-      const keys = path.split('.');
-      let parent = record as Record<string, unknown>;
-      for (const key of keys.slice(0, -1)) {
-        if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
-        parent = parent[key] as Record<string, unknown>;
-      }
-      if (replacement === DELETE) delete parent[keys.at(-1)!];
-      else parent[keys.at(-1)!] = replacement;
+      replaceAt(record, path, replacement);
 
       // Act
       const delivery = await deliver(eventBridgeEnvelope(record));
@@ -392,13 +384,7 @@ describe('Hostile input: the restoring family', () => {
 
     for (const [index, [path, replacement]] of mutants.entries()) {
       const record = base();
-      const keys = path.split('.');
-      let parent = record as Record<string, unknown>;
-      for (const key of keys.slice(0, -1)) {
-        if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
-        parent = parent[key] as Record<string, unknown>;
-      }
-      parent[keys.at(-1)!] = replacement;
+      replaceAt(record, path, replacement);
 
       // Act
       const delivery = await deliver(eventBridgeEnvelope(record));
@@ -456,7 +442,13 @@ function expectSafeAlerts(label: string) {
   }
 }
 
-/** Sets the field at a dotted path (array indexes included), making the parents it needs. */
+/** Given to {@link replaceAt} as the replacement: remove the field instead of setting it. */
+const DELETE = Symbol('delete');
+
+/**
+ * Sets the field at a dotted path (array indexes included), making the parents it needs; with
+ * {@link DELETE}, removes it.
+ */
 function replaceAt(record: Record<string, unknown>, path: string, replacement: unknown): void {
   const keys = path.split('.');
   let parent = record;
@@ -464,7 +456,8 @@ function replaceAt(record: Record<string, unknown>, path: string, replacement: u
     if (typeof parent[key] !== 'object' || parent[key] === null) parent[key] = {};
     parent = parent[key] as Record<string, unknown>;
   }
-  parent[keys.at(-1)!] = replacement;
+  if (replacement === DELETE) delete parent[keys.at(-1)!];
+  else parent[keys.at(-1)!] = replacement;
 }
 
 /** A snapshot of a developer's clone, quarantined by enforce: the ledger holds it as quarantined. */
@@ -586,15 +579,7 @@ describe('Hostile input: the sharing family', () => {
     async (name, add) => {
       // Prepare: a real snapshot, really shared, so that a record wrongly accepted would revert for real.
       const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId }));
-      await ec2.send(
-        new ModifySnapshotAttributeCommand({
-          SnapshotId,
-          Attribute: 'createVolumePermission',
-          OperationType: 'add',
-          UserIds: ['444455556666'],
-        }),
-      );
-      const record = records.modifySnapshotAttribute({
+      const record = await shareSnapshotAsRecorded(ec2, {
         caller: developer,
         region: REGION,
         snapshotId: SnapshotId!,
@@ -620,15 +605,7 @@ describe('Hostile input: the sharing family', () => {
     // Prepare
     const snapshotId = await quarantinedSnapshot();
     await ec2.send(new CreateTagsCommand({ Resources: [snapshotId], Tags: asTags(FORGED) }));
-    await ec2.send(
-      new ModifySnapshotAttributeCommand({
-        SnapshotId: snapshotId,
-        Attribute: 'createVolumePermission',
-        OperationType: 'add',
-        UserIds: ['111122223333'],
-      }),
-    );
-    const record = records.modifySnapshotAttribute({
+    const record = await shareSnapshotAsRecorded(ec2, {
       caller: { ...developer, session: HOSTILE_PRINCIPAL_TEXT },
       region: REGION,
       snapshotId,
@@ -641,10 +618,7 @@ describe('Hostile input: the sharing family', () => {
     // Assess
     expectHandled(delivery, 'forged share');
     expect(delivery.verdict?.violations.map((v) => v.rule)).toEqual(['quarantined-clone']);
-    const { CreateVolumePermissions } = await ec2.send(
-      new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-    );
-    expect(CreateVolumePermissions ?? []).toEqual([]);
+    expect(await grantees(ec2, snapshotId)).toEqual([]);
     expectSafeAlerts('forged share');
   });
 });

@@ -33,10 +33,13 @@ import {
   asTags,
   createAlertInbox,
   createLedgerTable,
+  grantees,
   imageTags,
   LABELS,
   launchInstance,
   registerBaseImage,
+  shareImageAsRecorded,
+  shareSnapshotAsRecorded,
   snapshotTags,
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
@@ -60,6 +63,28 @@ const developer: Caller = {
   session: 'eve',
 };
 const dir = mkdtempSync(join(tmpdir(), 'clonewarden-ledger-'));
+/** Only the partner may be granted; any other grant quarantines the clone. */
+const sharingPolicy = join(dir, 'sharing.yml');
+writeFileSync(
+  sharingPolicy,
+  `version: 1
+dryRun: false
+alerts: { minSeverity: low }
+rules:
+  - id: partners-only
+    type: allowed-sharing
+    severity: critical
+    action: quarantine
+    accounts: ["${PARTNER}"]
+`,
+);
+/** A share's violations when only the clone's quarantine refused it. */
+const QUARANTINE_REFUSED_SHARE = [
+  expect.objectContaining({
+    rule: 'quarantined-clone',
+    message: expect.stringContaining('is quarantined'),
+  }),
+];
 
 let ec2: EC2Client;
 let documents: DynamoDBDocumentClient;
@@ -365,27 +390,8 @@ describe('Integration: the tamper guard', () => {
 });
 
 describe('Integration: the ledger and the sharing family', () => {
-  /** Only the partner may be granted; any other grant quarantines the clone. */
-  const sharingPolicy = join(dir, 'sharing.yml');
-  writeFileSync(
-    sharingPolicy,
-    `version: 1
-dryRun: false
-alerts: { minSeverity: low }
-rules:
-  - id: partners-only
-    type: allowed-sharing
-    severity: critical
-    action: quarantine
-    accounts: ["${PARTNER}"]
-`,
-  );
-
   async function shareImage(imageId: string, userId: string) {
-    await ec2.send(
-      new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: [{ UserId: userId }] } }),
-    );
-    const record = records.modifyImageAttribute({
+    const record = await shareImageAsRecorded(ec2, {
       caller: developer,
       region: REGION,
       imageId,
@@ -409,12 +415,7 @@ rules:
     const verdict = await shareImage(imageId, PARTNER);
 
     // Assess
-    expect(verdict.violations).toEqual([
-      expect.objectContaining({
-        rule: 'quarantined-clone',
-        message: expect.stringContaining('is quarantined'),
-      }),
-    ]);
+    expect(verdict.violations).toEqual(QUARANTINE_REFUSED_SHARE);
     expect(await launchPermissions(imageId)).toEqual([]);
     expect((await ledgerItem(imageId))!.status).toBe('quarantined');
   });
@@ -494,30 +495,10 @@ describe("Integration: an image's disks answer to the image's item", () => {
     return { imageId, diskId: diskId!, forged };
   }
 
-  const diskPermissions = async (snapshotId: string) =>
-    (
-      await ec2.send(
-        new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-      )
-    ).CreateVolumePermissions ?? [];
-
   it('a share of the disk of a quarantined image is reverted, though the disk’s status tag was rewritten', async () => {
     // Prepare: the policy allows the partner, so only the quarantine can refuse the share.
     const { diskId } = await forgedDisk();
-    const sharingPolicy = join(dir, 'disk-sharing.yml');
-    writeFileSync(
-      sharingPolicy,
-      `version: 1\ndryRun: false\nalerts: { minSeverity: low }\nrules:\n  - id: partners-only\n    type: allowed-sharing\n    severity: critical\n    action: quarantine\n    accounts: ["${PARTNER}"]\n`,
-    );
-    await ec2.send(
-      new ModifySnapshotAttributeCommand({
-        SnapshotId: diskId,
-        Attribute: 'createVolumePermission',
-        OperationType: 'add',
-        UserIds: [PARTNER],
-      }),
-    );
-    const record = records.modifySnapshotAttribute({
+    const record = await shareSnapshotAsRecorded(ec2, {
       caller: developer,
       region: REGION,
       snapshotId: diskId,
@@ -528,13 +509,8 @@ describe("Integration: an image's disks answer to the image's item", () => {
     const verdict = await enforceInProcess(record, sharingPolicy);
 
     // Assess
-    expect(verdict.violations).toEqual([
-      expect.objectContaining({
-        rule: 'quarantined-clone',
-        message: expect.stringContaining('is quarantined'),
-      }),
-    ]);
-    expect(await diskPermissions(diskId)).toEqual([]);
+    expect(verdict.violations).toEqual(QUARANTINE_REFUSED_SHARE);
+    expect(await grantees(ec2, diskId)).toEqual([]);
   });
 
   it('CreateTags rewriting the disk’s status: the image’s item writes the disk’s tags back, noted on the image’s item', async () => {

@@ -7,15 +7,6 @@ import {
   EC2Client,
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  CreateAccountCommand,
-  CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
-  DescribeOrganizationCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +16,7 @@ import { apiCallCounter } from '../../shared/aws/api-call-counter.js';
 import { connectAws } from '../../shared/cli/aws-command.js';
 import type { Verdict } from '../../shared/model/types.js';
 import {
+  asTags,
   createAlertInbox,
   createLedgerTable,
   LABELS,
@@ -33,6 +25,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { type OrganizationBuilder, organizationIn } from '../support/organization-fixtures.js';
 import { lambdaContext, runCli } from '../support/run-cli.js';
 
 /*
@@ -79,41 +72,20 @@ const developerIn = (account: string): Caller => ({
   session: 'eve',
 });
 
-/** Creates OUs and accounts under the organization's root (moto keeps one estate per account). */
-async function organizationBuilder() {
-  const organizations = new OrganizationsClient({ region: REGION });
-  const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
-  if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-  const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-  return {
-    async ou(name: string, parent = root): Promise<string> {
-      const created = await organizations.send(
-        new CreateOrganizationalUnitCommand({ ParentId: parent, Name: `${name}-${Date.now()}` }),
-      );
-      return created.OrganizationalUnit!.Id!;
-    },
-    async account(name: string, parent: string): Promise<Member> {
-      const created = await organizations.send(
-        new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-      );
-      const id = created.CreateAccountStatus!.AccountId!;
-      await organizations.send(
-        new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
-      );
-      return { id, name, ec2: await memberAccountEc2(REGION, id) };
-    },
-  };
+/** A member account under `parent`, with its own EC2 (see {@link memberAccountEc2}). */
+async function memberIn(organization: OrganizationBuilder, name: string, parent: string): Promise<Member> {
+  const id = await organization.account(name, parent);
+  return { id, name, ec2: await memberAccountEc2(REGION, id) };
 }
 
 /** An organization with Production and Sandbox OUs and three member accounts. */
-async function createOrganization(): Promise<void> {
-  const organization = await organizationBuilder();
+async function createOrganization(organization: OrganizationBuilder): Promise<void> {
   const production = await organization.ou('Production');
   const sandbox = await organization.ou('Sandbox');
   members.push(
-    await organization.account('payments-prod', production),
-    await organization.account('search-prod', production),
-    await organization.account('data-sandbox', sandbox),
+    await memberIn(organization, 'payments-prod', production),
+    await memberIn(organization, 'search-prod', production),
+    await memberIn(organization, 'data-sandbox', sandbox),
   );
 }
 
@@ -121,15 +93,14 @@ async function createOrganization(): Promise<void> {
  * A Lab OU with a Trial OU inside it (lab-tagged and lab-strict in Lab, lab-trial in Trial), and
  * a Playground OU beside them (play-ground).
  */
-async function createLab(): Promise<void> {
-  const organization = await organizationBuilder();
+async function createLab(organization: OrganizationBuilder): Promise<void> {
   lab.ou = await organization.ou('Lab');
   lab.trialOu = await organization.ou('Trial', lab.ou);
   lab.playgroundOu = await organization.ou('Playground');
-  lab.tagged = await organization.account('lab-tagged', lab.ou);
-  lab.strict = await organization.account('lab-strict', lab.ou);
-  lab.trial = await organization.account('lab-trial', lab.trialOu);
-  lab.playground = await organization.account('play-ground', lab.playgroundOu);
+  lab.tagged = await memberIn(organization, 'lab-tagged', lab.ou);
+  lab.strict = await memberIn(organization, 'lab-strict', lab.ou);
+  lab.trial = await memberIn(organization, 'lab-trial', lab.trialOu);
+  lab.playground = await memberIn(organization, 'play-ground', lab.playgroundOu);
 }
 
 /**
@@ -158,9 +129,7 @@ async function developerSnapshot(ec2: EC2Client) {
     new CreateVolumeCommand({
       AvailabilityZone: `${REGION}a`,
       Size: 4,
-      TagSpecifications: [
-        { ResourceType: 'volume', Tags: Object.entries(LABELS).map(([Key, Value]) => ({ Key, Value })) },
-      ],
+      TagSpecifications: [{ ResourceType: 'volume', Tags: asTags(LABELS) }],
     }),
   );
   const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId }));
@@ -176,8 +145,9 @@ beforeAll(async () => {
   useEmulatorRegion(REGION);
   hubEc2 = new EC2Client({ region: REGION });
   inbox = await createAlertInbox(REGION, 'organization');
-  await createOrganization();
-  await createLab();
+  const organization = await organizationIn(REGION);
+  await createOrganization(organization);
+  await createLab(organization);
   // The ledger is the hub's: one table in the hub's account for every member's clones.
   await createLedgerTable(REGION, 'organization-ledger');
   // The clone rules, and a sharing rule that needs the organization (read by the hub).

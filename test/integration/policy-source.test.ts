@@ -1,12 +1,3 @@
-import {
-  CreateAccountCommand,
-  CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
-  DescribeOrganizationCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../shared/aws/clients.js';
@@ -16,6 +7,7 @@ import { parsePolicy } from '../../shared/policy/load-policy.js';
 import { resolveSettings } from '../../shared/settings/resolve-settings.js';
 import { createAlertInbox } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { organizationIn } from '../support/organization-fixtures.js';
 
 /*
  * The policy kept in S3 (one source, no redeploy) and the per-OU overrides, on moto: real S3
@@ -80,28 +72,12 @@ describe('Integration: the policy in an S3 object', () => {
 describe('Integration: policy overrides per OU (Organizations on moto)', () => {
   it('puts the stricter rule in force in a production account and exempts a sandbox account', async () => {
     // Prepare: an organization with a Production OU (nested under Workloads) and a Sandbox OU.
-    const organizations = new OrganizationsClient({ region: REGION });
-    const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
-    if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    const ou = async (parent: string, name: string) =>
-      (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name })))
-        .OrganizationalUnit!.Id!;
-    const workloads = await ou(root, `Workloads-${Date.now()}`);
-    const production = await ou(workloads, `Production-${Date.now()}`);
-    const sandbox = await ou(root, `Sandbox-${Date.now()}`);
-    const account = async (name: string, parent: string) => {
-      const created = await organizations.send(
-        new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-      );
-      const id = created.CreateAccountStatus!.AccountId!;
-      await organizations.send(
-        new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
-      );
-      return id;
-    };
-    const prodAccount = await account('shop-prod', production);
-    const sandboxAccount = await account('play-sandbox', sandbox);
+    const organization = await organizationIn(REGION);
+    const workloads = await organization.ou('Workloads');
+    const production = await organization.ou('Production', workloads);
+    const sandbox = await organization.ou('Sandbox');
+    const prodAccount = await organization.account('shop-prod', production);
+    const sandboxAccount = await organization.account('play-sandbox', sandbox);
     const policy = parsePolicy(`version: 1
 rules:
   - { id: depth, type: max-generation, severity: medium, action: report, max: 3 }

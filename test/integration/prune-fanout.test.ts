@@ -1,16 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateSnapshotCommand, CreateVolumeCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
-import {
-  CreateAccountCommand,
-  CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
-  DescribeOrganizationCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import { CreateSnapshotCommand, CreateVolumeCommand } from '@aws-sdk/client-ec2';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -23,8 +14,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PruneWorkerOptions } from '../../functions/prune-worker.js';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.js';
 import type { FanOutSummary } from '../../shared/prune/fan-out-prune.js';
-import { asTags, createAlertInbox, createLedgerTable, memberAccountEc2 } from '../support/aws-fixtures.js';
+import {
+  asTags,
+  createAlertInbox,
+  createLedgerTable,
+  memberAccountEc2,
+  snapshotTags,
+} from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import { organizationIn } from '../support/organization-fixtures.js';
 import { lambdaContext } from '../support/run-cli.js';
 
 /*
@@ -139,14 +137,9 @@ async function consumeQueue(
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
-  const organizations = new OrganizationsClient({ region: REGION });
-  const existing = await organizations.send(new DescribeOrganizationCommand({})).catch(() => undefined);
-  if (!existing) await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const organization = await organizationIn(REGION);
   for (const name of ['fanout-payments', 'fanout-search', 'fanout-sandbox']) {
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-    );
-    members.push({ id: created.CreateAccountStatus!.AccountId!, name });
+    members.push({ id: await organization.account(name), name });
   }
   failing = members[2]!;
   for (const member of members) await expiredSnapshotIn(member.id);
@@ -239,20 +232,6 @@ describe('Integration: the prune worker applies the policy overrides of a job’
   const dry = {} as Member & { unjudged: string; expired: string };
   const base = {} as Member & { unjudged: string; expired: string };
 
-  async function accountIn(name: string, parent: string | undefined, root: string): Promise<Member> {
-    const organizations = new OrganizationsClient({ region: REGION });
-    const created = await organizations.send(
-      new CreateAccountCommand({ AccountName: name, Email: `${name}-${Date.now()}@example.com` }),
-    );
-    const id = created.CreateAccountStatus!.AccountId!;
-    if (parent) {
-      await organizations.send(
-        new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: parent }),
-      );
-    }
-    return { id, name };
-  }
-
   const job = (member: Member) =>
     ({
       messageId: `job-${member.id}`,
@@ -269,22 +248,11 @@ describe('Integration: the prune worker applies the policy overrides of a job’
       eventSource: 'aws:sqs',
     }) as SQSRecord;
 
-  async function snapshotTags(account: string, id: string): Promise<Record<string, string>> {
-    const ec2 = await memberAccountEc2(REGION, account);
-    const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
-    return Object.fromEntries((Snapshots[0]?.Tags ?? []).map((t) => [t.Key!, t.Value!]));
-  }
-
   beforeAll(async () => {
-    const organizations = new OrganizationsClient({ region: REGION });
-    const root = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    const ou = (
-      await organizations.send(
-        new CreateOrganizationalUnitCommand({ ParentId: root, Name: `fanout-dry-${Date.now()}` }),
-      )
-    ).OrganizationalUnit!.Id!;
-    Object.assign(dry, await accountIn('fanout-dry-lab', ou, root));
-    Object.assign(base, await accountIn('fanout-base', undefined, root));
+    const organization = await organizationIn(REGION);
+    const ou = await organization.ou('fanout-dry');
+    Object.assign(dry, { id: await organization.account('fanout-dry-lab', ou), name: 'fanout-dry-lab' });
+    Object.assign(base, { id: await organization.account('fanout-base'), name: 'fanout-base' });
     for (const member of [dry, base]) {
       // Never judged (no verdict tag, no ledger item), and missing the Owner tag the rule wants.
       member.unjudged = await snapshotIn(member.id, {});
@@ -319,16 +287,18 @@ overrides:
     // Assess: both jobs ran.
     expect(response.batchItemFailures).toEqual([]);
     // The dry OU: its override holds in the worker too. No verdict, no quarantine, no mark.
-    expect(await snapshotTags(dry.id, dry.unjudged)).toEqual({});
-    expect(await snapshotTags(dry.id, dry.expired)).toEqual({
+    expect(await snapshotTags(await memberAccountEc2(REGION, dry.id), dry.unjudged)).toEqual({});
+    expect(await snapshotTags(await memberAccountEc2(REGION, dry.id), dry.expired)).toEqual({
       'clonewarden:status': 'compliant',
       Expiry: '2020-01-01',
     });
     // Outside it, the base policy: the unjudged clone is judged and quarantined, the expired one marked.
-    expect(await snapshotTags(base.id, base.unjudged)).toMatchObject({
+    expect(await snapshotTags(await memberAccountEc2(REGION, base.id), base.unjudged)).toMatchObject({
       'clonewarden:status': 'quarantined',
       'clonewarden:violations': 'owner',
     });
-    expect(await snapshotTags(base.id, base.expired)).toHaveProperty('clonewarden:prune-after');
+    expect(await snapshotTags(await memberAccountEc2(REGION, base.id), base.expired)).toHaveProperty(
+      'clonewarden:prune-after',
+    );
   });
 });

@@ -2,15 +2,8 @@ import {
   CreateSnapshotCommand,
   CreateTagsCommand,
   CreateVolumeCommand,
-  DescribeImageAttributeCommand,
-  DescribeInstancesCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSnapshotAttributeCommand,
   DescribeVolumesCommand,
   EC2Client,
-  ModifyImageAttributeCommand,
-  ModifySnapshotAttributeCommand,
-  RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Caller, eventBridgeEnvelope, records } from '../../scripts/lib/cloudtrail-records.js';
@@ -22,7 +15,13 @@ import {
   asTags,
   createIdempotencyTable,
   createLedgerTable,
+  grantees,
+  instanceStates,
+  launchAsRecorded,
   registerBaseImage,
+  restoredTags,
+  shareImageAsRecorded,
+  shareSnapshotAsRecorded,
   tagsOf,
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
@@ -124,14 +123,8 @@ const planned = (event: GuardEvent, record: Record<string, unknown>): Planned =>
 /** An image shared for real with the public, a foreign and the allowed account in one call. */
 async function imageShare(): Promise<Planned> {
   const imageId = await registerBaseImage(ec2, REGION, `share-${Math.random().toString(36).slice(2, 9)}`);
-  await ec2.send(
-    new ModifyImageAttributeCommand({
-      ImageId: imageId,
-      LaunchPermission: { Add: [{ Group: 'all' }, { UserId: FOREIGN }, { UserId: ALLOWED }] },
-    }),
-  );
   const add: Record<string, string>[] = [{ group: 'all' }, { userId: FOREIGN }, { userId: ALLOWED }];
-  const record = records.modifyImageAttribute({ caller: developer, region: REGION, imageId, add });
+  const record = await shareImageAsRecorded(ec2, { caller: developer, region: REGION, imageId, add });
   return planned({ type: 'ModifyImageAttribute', imageId }, record);
 }
 
@@ -139,43 +132,21 @@ async function imageShare(): Promise<Planned> {
 async function snapshotShare(): Promise<Planned> {
   const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }));
   const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId }));
-  await ec2.send(
-    new ModifySnapshotAttributeCommand({
-      SnapshotId,
-      Attribute: 'createVolumePermission',
-      OperationType: 'add',
-      UserIds: [FOREIGN, ALLOWED],
-    }),
-  );
-  const add = [{ userId: FOREIGN }, { userId: ALLOWED }];
-  const record = records.modifySnapshotAttribute({
+  const record = await shareSnapshotAsRecorded(ec2, {
     caller: developer,
     region: REGION,
     snapshotId: SnapshotId!,
-    add,
+    add: [{ userId: FOREIGN }, { userId: ALLOWED }],
   });
   return planned({ type: 'ModifySnapshotAttribute', snapshotId: SnapshotId! }, record);
 }
 
 /** An instance launched for real from the quarantined image. */
 async function launch(): Promise<Planned> {
-  const result = await ec2.send(
-    new RunInstancesCommand({
-      ImageId: quarantinedImageId,
-      InstanceType: 't3.micro',
-      MinCount: 1,
-      MaxCount: 1,
-    }),
-  );
-  const instances = (result.Instances ?? []).map((instance) => ({
-    instanceId: instance.InstanceId!,
-    networkInterfaceIds: (instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId!),
-  }));
-  const record = records.runInstances({
+  const { instances, record } = await launchAsRecorded(ec2, {
     caller: developer,
     region: REGION,
     imageId: quarantinedImageId,
-    instances,
   });
   const instanceIds = instances.map((i) => i.instanceId);
   return planned({ type: 'RunInstances', imageId: quarantinedImageId, instanceIds }, record);
@@ -241,37 +212,13 @@ afterAll(() => {
   if (Object.keys(figures).length > 0) recordFigures('guardsUnderFaults', figures);
 });
 
-async function launchPermissions(imageId: string): Promise<string[]> {
-  const { LaunchPermissions } = await ec2.send(
-    new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
-  );
-  return (LaunchPermissions ?? []).map((p) => p.UserId ?? p.Group ?? '?').sort();
-}
-
-async function volumePermissions(snapshotId: string): Promise<string[]> {
-  const { CreateVolumePermissions } = await ec2.send(
-    new DescribeSnapshotAttributeCommand({ SnapshotId: snapshotId, Attribute: 'createVolumePermission' }),
-  );
-  return (CreateVolumePermissions ?? []).map((p) => p.UserId ?? p.Group ?? '?').sort();
-}
-
 /** The tags of what a launch created (instances, their volumes, their interfaces) and the instances' states. */
 async function launched(instanceIds: string[]) {
-  const filter = [{ Name: 'attachment.instance-id', Values: instanceIds }];
-  const [instances, volumes, interfaces] = await Promise.all([
-    ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds })),
-    ec2.send(new DescribeVolumesCommand({ Filters: filter })),
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filter })),
+  const [states, tags] = await Promise.all([
+    instanceStates(ec2, instanceIds),
+    restoredTags(ec2, instanceIds),
   ]);
-  const all = instances.Reservations!.flatMap((r) => r.Instances!);
-  return {
-    states: all.map((i) => i.State!.Name!),
-    tags: [
-      ...all.map((i) => tagsOf(i.Tags)),
-      ...volumes.Volumes!.map((v) => tagsOf(v.Tags)),
-      ...interfaces.NetworkInterfaces!.map((n) => tagsOf(n.TagSet)),
-    ],
-  };
+  return { states, tags: [...tags.values()] };
 }
 
 /** The grants a verdict's revert names as gone: removed by it, or by an earlier attempt (a retry). */
@@ -292,13 +239,13 @@ async function problemsOf(event: Planned, verdict: Verdict, alerts: number): Pro
   };
   switch (event.type) {
     case 'ModifyImageAttribute': {
-      const remaining = await launchPermissions(event.imageId);
+      const remaining = await grantees(ec2, event.imageId);
       if (remaining.join() !== ALLOWED) problems.push(`still granted: ${remaining.join()}`);
       if (revertedOf(verdict) !== `g=all,u=${FOREIGN}`) problems.push(`reverted ${revertedOf(verdict)}`);
       break;
     }
     case 'ModifySnapshotAttribute': {
-      const remaining = await volumePermissions(event.snapshotId);
+      const remaining = await grantees(ec2, event.snapshotId);
       if (remaining.join() !== ALLOWED) problems.push(`still granted: ${remaining.join()}`);
       if (revertedOf(verdict) !== `u=${FOREIGN}`) problems.push(`reverted ${revertedOf(verdict)}`);
       break;

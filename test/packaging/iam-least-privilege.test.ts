@@ -648,27 +648,6 @@ function hubRoleArnsForMember(functions: readonly { role: string }[]): string[] 
   });
 }
 
-/**
- * The template as CloudFormation resolves it for one value of a condition: `Fn::If` picks its
- * branch, and `AWS::NoValue` drops the list item or key it stands for.
- */
-function resolveCondition(value: unknown, condition: string, holds: boolean): unknown {
-  const noValue = (v: unknown) =>
-    typeof v === 'object' && v !== null && (v as { Ref?: unknown }).Ref === 'AWS::NoValue';
-  if (Array.isArray(value)) {
-    return value.map((item) => resolveCondition(item, condition, holds)).filter((item) => !noValue(item));
-  }
-  if (typeof value !== 'object' || value === null) return value;
-  const branch = (value as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
-  if (branch && branch[0] === condition)
-    return resolveCondition(holds ? branch[1] : branch[2], condition, holds);
-  return Object.fromEntries(
-    Object.entries(value)
-      .map(([key, v]) => [key, resolveCondition(v, condition, holds)] as const)
-      .filter(([, v]) => !noValue(v)),
-  );
-}
-
 /** The EC2 and KMS calls in a bundle: what a member account sees of it (the rest stays in the hub). */
 const memberCalls = (actions: Set<string>) => [...actions].filter((a) => /^(ec2|kms):/.test(a));
 
@@ -705,11 +684,7 @@ async function readMemberAccountCalls() {
 
 /** A member role's trust policy as CloudFormation deploys it, with operators named or not. */
 function memberTrust(role: string, operators: boolean) {
-  const properties = resolveCondition(
-    member.Resources[role]?.Properties,
-    'TrustOperators',
-    operators,
-  ) as Record<
+  const properties = asDeployed(member.Resources[role]?.Properties, { TrustOperators: operators }) as Record<
     string,
     // biome-ignore lint/suspicious/noExplicitAny: the template is read loosely; the assertions are the checks.
     any

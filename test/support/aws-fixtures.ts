@@ -4,16 +4,24 @@ import { join } from 'node:path';
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   EC2Client,
+  type LaunchPermission,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
   RegisterImageCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { type Caller, records } from '../../scripts/lib/cloudtrail-records.js';
 
 /** Helpers that build real resources in the emulator for integration tests. */
 
@@ -36,6 +44,121 @@ export async function memberAccountEc2(region: string, account: string): Promise
       sessionToken: Credentials!.SessionToken!,
     },
   });
+}
+
+/** A share as the caller made it: what it granted, in CloudTrail's `{userId}`/`{group}`/… items. */
+interface RecordedShare {
+  caller: Caller;
+  region: string;
+  add: Record<string, string>[];
+}
+
+/** Shares the image for real, as the caller did, and returns the record CloudTrail logs for it. */
+export async function shareImageAsRecorded(
+  ec2: EC2Client,
+  share: RecordedShare & { imageId: string },
+): Promise<Record<string, unknown>> {
+  await ec2.send(
+    new ModifyImageAttributeCommand({
+      ImageId: share.imageId,
+      LaunchPermission: {
+        Add: share.add.map((g) => ({
+          ...(g.userId ? { UserId: g.userId } : {}),
+          ...(g.group ? { Group: 'all' as const } : {}),
+          ...(g.organizationArn ? { OrganizationArn: g.organizationArn } : {}),
+        })),
+      },
+    }),
+  );
+  return records.modifyImageAttribute(share);
+}
+
+/** Shares the snapshot for real, as the caller did, and returns the record CloudTrail logs for it. */
+export async function shareSnapshotAsRecorded(
+  ec2: EC2Client,
+  share: RecordedShare & { snapshotId: string },
+): Promise<Record<string, unknown>> {
+  const userIds = share.add.flatMap((g) => (g.userId ? [g.userId] : []));
+  await ec2.send(
+    new ModifySnapshotAttributeCommand({
+      SnapshotId: share.snapshotId,
+      Attribute: 'createVolumePermission',
+      OperationType: 'add',
+      ...(userIds.length > 0 ? { UserIds: userIds } : {}),
+      ...(share.add.some((g) => g.group) ? { GroupNames: ['all'] } : {}),
+    }),
+  );
+  return records.modifySnapshotAttribute(share);
+}
+
+/**
+ * Who may use an image (`ami-…`: launch permission) or a snapshot (create-volume permission),
+ * sorted: account ids, `all`, organization or OU ARNs.
+ */
+export async function grantees(ec2: EC2Client, id: string): Promise<string[]> {
+  const grants: LaunchPermission[] = id.startsWith('ami-')
+    ? ((await ec2.send(new DescribeImageAttributeCommand({ ImageId: id, Attribute: 'launchPermission' })))
+        .LaunchPermissions ?? [])
+    : ((
+        await ec2.send(
+          new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: 'createVolumePermission' }),
+        )
+      ).CreateVolumePermissions ?? []);
+  return grants.map((g) => g.UserId ?? g.Group ?? g.OrganizationArn ?? g.OrganizationalUnitArn ?? '?').sort();
+}
+
+/** Launches `count` instances of the image as the caller, and returns the record CloudTrail logs. */
+export async function launchAsRecorded(
+  ec2: EC2Client,
+  launch: { caller: Caller; region: string; imageId: string; count?: number },
+) {
+  const count = launch.count ?? 1;
+  const result = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: launch.imageId,
+      InstanceType: 't3.micro',
+      MinCount: count,
+      MaxCount: count,
+    }),
+  );
+  const instances = (result.Instances ?? []).map((instance) => ({
+    instanceId: instance.InstanceId!,
+    networkInterfaceIds: (instance.NetworkInterfaces ?? []).map((eni) => eni.NetworkInterfaceId!),
+  }));
+  return {
+    instances,
+    record: records.runInstances({
+      caller: launch.caller,
+      region: launch.region,
+      imageId: launch.imageId,
+      instances,
+    }),
+  };
+}
+
+/** The tags of the instances, their volumes and their interfaces, by id. */
+export async function restoredTags(
+  ec2: EC2Client,
+  instanceIds: string[],
+): Promise<Map<string, Record<string, string>>> {
+  const filter = [{ Name: 'attachment.instance-id', Values: instanceIds }];
+  const [instances, volumes, interfaces] = await Promise.all([
+    ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds })),
+    ec2.send(new DescribeVolumesCommand({ Filters: filter })),
+    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filter })),
+  ]);
+  const all = new Map<string, Record<string, string>>();
+  for (const i of instances.Reservations!.flatMap((r) => r.Instances!))
+    all.set(i.InstanceId!, tagsOf(i.Tags));
+  for (const v of volumes.Volumes!) all.set(v.VolumeId!, tagsOf(v.Tags));
+  for (const n of interfaces.NetworkInterfaces!) all.set(n.NetworkInterfaceId!, tagsOf(n.TagSet));
+  return all;
+}
+
+/** The states of the instances (`running`, `stopped`, …). */
+export async function instanceStates(ec2: EC2Client, instanceIds: string[]): Promise<string[]> {
+  const result = await ec2.send(new DescribeInstancesCommand({ InstanceIds: instanceIds }));
+  return result.Reservations!.flatMap((r) => r.Instances!).map((i) => i.State!.Name!);
 }
 
 export const asTags = (tags: Record<string, string>): Tag[] =>

@@ -25,43 +25,59 @@ import {
 /** `UPDATE_SCREENSHOTS=1 npm run test:browser` refreshes the screenshots in docs/. */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : undefined;
 
-describe('Audit report in headless chromium', () => {
-  let workDir: string;
-  let reportUrl: string;
-  let browser: HeadlessChromium;
-  let page: Page;
+/** One chromium for the file; each describe opens its own report in a page of it. */
+let workDir: string;
+let browser: HeadlessChromium;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} is missing: run scripts/ensure-chromium.sh`);
+  workDir = await mkdtemp(join(tmpdir(), 'clonewarden-report-'));
+  browser = await launchHeadlessChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/**
+ * The report of `records` written to a file and opened in a new page, once its script has run,
+ * with what the page did besides: console errors, requests for anything but the file, dialogs.
+ */
+async function openReport(records: Parameters<typeof buildAuditReport>[0]) {
+  const file = join(await mkdtemp(join(workDir, 'report-')), 'audit.html');
+  await writeFile(file, await renderAuditHtml(buildAuditReport(records, POLICY, NOW)));
+  const reportUrl = pathToFileURL(file).href;
+  const page = await browser.context.newPage();
   const consoleErrors: string[] = [];
   const otherRequests: string[] = [];
   const dialogs: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  page.on('request', (request) => {
+    if (request.url() !== reportUrl) otherRequests.push(request.url());
+  });
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(reportUrl);
+  // Strings, not functions: they run in the page, and this project's TypeScript has no DOM types.
+  await page.waitForFunction("document.getElementById('match-count').textContent !== ''");
+  return { page, consoleErrors, otherRequests, dialogs };
+}
+
+describe('Audit report in headless chromium', () => {
+  let page: Page;
+  let consoleErrors: string[];
+  let otherRequests: string[];
+  let dialogs: string[];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM_PATH))
-      throw new Error(`${CHROMIUM_PATH} is missing: run scripts/ensure-chromium.sh`);
-    workDir = await mkdtemp(join(tmpdir(), 'clonewarden-report-'));
-    const file = join(workDir, 'audit.html');
-    await writeFile(file, await renderAuditHtml(buildAuditReport(SEEDED_ESTATE, POLICY, NOW)));
-    reportUrl = pathToFileURL(file).href;
-    browser = await launchHeadlessChromium();
-    page = await browser.context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    page.on('request', (request) => {
-      if (request.url() !== reportUrl) otherRequests.push(request.url());
-    });
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    await page.goto(reportUrl);
-    // Strings, not functions: they run in the page, and this project's TypeScript has no DOM types.
-    await page.waitForFunction("document.getElementById('match-count').textContent !== ''");
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    ({ page, consoleErrors, otherRequests, dialogs } = await openReport(SEEDED_ESTATE));
   });
 
   const matchCount = () => page.locator('#match-count').textContent();
@@ -162,28 +178,11 @@ describe('Audit report in headless chromium: trees past the first page', () => {
     backingSnapshotIds: [],
     shares: { public: false, accounts: [] },
   }));
-  let workDir: string;
-  let browser: HeadlessChromium;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'clonewarden-report-'));
-    const file = join(workDir, 'audit.html');
-    await writeFile(file, await renderAuditHtml(buildAuditReport(LONE, POLICY, NOW)));
-    browser = await launchHeadlessChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction("document.getElementById('match-count').textContent !== ''");
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    ({ page, consoleErrors } = await openReport(LONE));
   });
 
   it('keeps the trees after the first page out of the live page until they are shown', async () => {
