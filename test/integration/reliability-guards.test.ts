@@ -27,6 +27,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import type { EnforceHarness } from '../support/enforce-harness.js';
 import {
   FaultInjector,
   type FaultProfile,
@@ -50,26 +51,13 @@ import {
  * succeeded. Every event must end done (read back through the real APIs) with exactly one alert.
  */
 
-const harness = vi.hoisted(() => ({
-  options: {} as Record<string, unknown>,
-  visibilityRetry: undefined as { attempts: number; baseDelayMs: number; maxDelayMs: number } | undefined,
-}));
-vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
-  return {
-    ...original,
-    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0]) =>
-      original.createAwsClients({ ...options, ...harness.options }),
-  };
-});
-vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/pipeline/create-enforce-context.js')>();
-  return {
-    ...original,
-    createEnforceContext: (options: Parameters<typeof original.createEnforceContext>[0]) =>
-      original.createEnforceContext({ ...options, visibilityRetry: harness.visibilityRetry }),
-  };
-});
+const harness = vi.hoisted((): EnforceHarness => ({ options: {} }));
+vi.mock('../../shared/aws/clients.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedClients(await importOriginal(), harness),
+);
+vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedEnforceContext(await importOriginal(), harness),
+);
 
 const REGION = 'us-west-1';
 const EVENTS_PER_TYPE = Number(process.env.CLONEWARDEN_RELIABILITY_GUARD_EVENTS_PER_TYPE ?? 16);
