@@ -36,10 +36,13 @@ import {
 import { useEmulatorRegion } from '../support/emulator.js';
 import type { EnforceHarness } from '../support/enforce-harness.js';
 import {
+  FAULT_RATE,
+  FAULTS_BEFORE_REQUEST,
+  FAULTS_WITH_LOST_ANSWERS,
   FaultInjector,
-  type FaultProfile,
   rateLimiterEngaged,
   rateLimiters,
+  SCALED_VISIBILITY_RETRY,
   scaledAdaptiveRetry,
   seededRandom,
   TIME_SCALE,
@@ -48,6 +51,7 @@ import {
   type DeliveryReport,
   deliverAsync,
   type LambdaHandler,
+  loadContainers,
   recordFigures,
 } from '../support/lambda-delivery.js';
 
@@ -73,16 +77,6 @@ const REGION = 'ap-northeast-1';
 const EVENTS_PER_TYPE = Number(process.env.CLONEWARDEN_RELIABILITY_EVENTS_PER_TYPE ?? 200);
 const CONTAINERS = 8;
 const SEED = Number(process.env.CLONEWARDEN_RELIABILITY_SEED ?? 20_260_501);
-const FAULT_RATE = 0.3;
-const EC2_FAULTS: FaultProfile = {
-  rate: FAULT_RATE,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1, lostResponse: 1 },
-};
-// Publish is not idempotent: its faults happen before the request (see the ambiguity study below).
-const SNS_FAULTS: FaultProfile = {
-  rate: FAULT_RATE,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1 },
-};
 
 const platform: Caller = {
   type: 'AssumedRole',
@@ -129,12 +123,6 @@ let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let containers: LambdaHandler[];
 const results: Record<string, unknown> = {};
 
-async function loadContainer(): Promise<LambdaHandler> {
-  vi.resetModules();
-  const module = (await import('../../functions/enforce.js')) as unknown as { handler: LambdaHandler };
-  return module.handler;
-}
-
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function inPool<T, R>(
   items: readonly T[],
@@ -172,10 +160,8 @@ beforeAll(async () => {
   });
   delete process.env.CLONEWARDEN_DRY_RUN;
   harness.options = { decorateStack: faults.decorateStack, retryStrategy: scaledAdaptiveRetry() };
-  // Production's visibility backoff (6 attempts, 0.5 s doubling to 8 s), on the same faster clock.
-  harness.visibilityRetry = { attempts: 6, baseDelayMs: 500 / TIME_SCALE, maxDelayMs: 8_000 / TIME_SCALE };
-  containers = [];
-  for (let i = 0; i < CONTAINERS; i++) containers.push(await loadContainer());
+  harness.visibilityRetry = SCALED_VISIBILITY_RETRY;
+  containers = await loadContainers(CONTAINERS);
 }, 120_000);
 
 afterAll(() => {
@@ -427,8 +413,8 @@ describe('Reliability: no event lost or acted on twice under 30% EC2 and SNS fau
     const shuffled = [...planned].sort(() => random() - 0.5);
     await inbox.drain();
     faults.resetStats();
-    faults.setProfile('EC2', EC2_FAULTS);
-    faults.setProfile('SNS', SNS_FAULTS);
+    faults.setProfile('EC2', FAULTS_WITH_LOST_ANSWERS);
+    faults.setProfile('SNS', FAULTS_BEFORE_REQUEST);
 
     // Act: the storm, then (the incident over) the DLQ redriven through the same containers.
     const storm = await deliverAsync(
