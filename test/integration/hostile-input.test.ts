@@ -23,6 +23,7 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import type { EnforceHarness } from '../support/enforce-harness.js';
 import { FaultInjector, isMutating } from '../support/fault-injection.js';
 import { type LambdaHandler, lambdaContext, recordFigures } from '../support/lambda-delivery.js';
 
@@ -34,15 +35,10 @@ import { type LambdaHandler, lambdaContext, recordFigures } from '../support/lam
  * and, where an alert goes out, user text that cannot break out of its place in e-mail or chat.
  */
 
-const harness = vi.hoisted(() => ({ options: {} as Record<string, unknown> }));
-vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
-  return {
-    ...original,
-    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0]) =>
-      original.createAwsClients({ ...options, ...harness.options }),
-  };
-});
+const harness = vi.hoisted((): EnforceHarness => ({ options: {} }));
+vi.mock('../../shared/aws/clients.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedClients(await importOriginal(), harness),
+);
 
 const REGION = 'sa-east-1';
 const developer: Caller = {

@@ -28,16 +28,19 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import type { EnforceHarness } from '../support/enforce-harness.js';
 import {
+  FAULTS_BEFORE_REQUEST,
   FaultInjector,
-  type FaultProfile,
+  SCALED_VISIBILITY_RETRY,
   scaledAdaptiveRetry,
-  TIME_SCALE,
 } from '../support/fault-injection.js';
 import {
   deliverAsync,
   type LambdaHandler,
   lambdaContext,
+  loadContainer,
+  loadContainers,
   recordFigures,
 } from '../support/lambda-delivery.js';
 
@@ -47,34 +50,17 @@ import {
  * test/support/fault-injection.ts between the SDK and moto.
  */
 
-const harness = vi.hoisted(() => ({
-  options: {} as Record<string, unknown>,
-  visibilityRetry: undefined as { attempts: number; baseDelayMs: number; maxDelayMs: number } | undefined,
-}));
-vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
-  return {
-    ...original,
-    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0]) =>
-      original.createAwsClients({ ...options, ...harness.options }),
-  };
-});
-vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/pipeline/create-enforce-context.js')>();
-  return {
-    ...original,
-    createEnforceContext: (options: Parameters<typeof original.createEnforceContext>[0]) =>
-      original.createEnforceContext({ ...options, visibilityRetry: harness.visibilityRetry }),
-  };
-});
+const harness = vi.hoisted((): EnforceHarness => ({ options: {} }));
+vi.mock('../../shared/aws/clients.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedClients(await importOriginal(), harness),
+);
+vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedEnforceContext(await importOriginal(), harness),
+);
 
 const REGION = 'ap-southeast-2';
 const LEDGER_TABLE = 'reliability-duplicates-ledger';
 const SEED = 7_531;
-const FAULTS_30: FaultProfile = {
-  rate: 0.3,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1 },
-};
 const developer: Caller = {
   type: 'AssumedRole',
   account: EMULATOR_ACCOUNT,
@@ -89,11 +75,6 @@ let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let containers: LambdaHandler[];
 let baseImageId: string;
 let instanceId: string;
-
-async function loadContainer(): Promise<LambdaHandler> {
-  vi.resetModules();
-  return ((await import('../../functions/enforce.js')) as unknown as { handler: LambdaHandler }).handler;
-}
 
 beforeAll(async () => {
   useEmulatorRegion(REGION);
@@ -113,9 +94,8 @@ beforeAll(async () => {
   });
   delete process.env.CLONEWARDEN_DRY_RUN;
   harness.options = { decorateStack: faults.decorateStack, retryStrategy: scaledAdaptiveRetry() };
-  harness.visibilityRetry = { attempts: 6, baseDelayMs: 500 / TIME_SCALE, maxDelayMs: 8_000 / TIME_SCALE };
-  containers = [];
-  for (let i = 0; i < 4; i++) containers.push(await loadContainer());
+  harness.visibilityRetry = SCALED_VISIBILITY_RETRY;
+  containers = await loadContainers(4);
   baseImageId = await registerBaseImage(ec2, REGION);
   ({ instanceId } = await launchInstance(ec2, baseImageId, { tags: LABELS, stopped: true }));
 });
@@ -183,8 +163,8 @@ describe('Reliability: duplicates give one alert and identical tags, under 30% f
     // Prepare
     const events = await Promise.all(Array.from({ length: 12 }, () => sharedSnapshotEvent()));
     await inbox.drain();
-    faults.setProfile('EC2', FAULTS_30);
-    faults.setProfile('SNS', FAULTS_30);
+    faults.setProfile('EC2', FAULTS_BEFORE_REQUEST);
+    faults.setProfile('SNS', FAULTS_BEFORE_REQUEST);
 
     // Act: three rounds; each delivery is an async invoke with Lambda's own retries.
     const rounds = [];
@@ -198,8 +178,8 @@ describe('Reliability: duplicates give one alert and identical tags, under 30% f
       );
       faults.clearProfiles();
       tagsAfterRound.push(await Promise.all(events.map((e) => snapshotTags(ec2, e.snapshotId))));
-      faults.setProfile('EC2', FAULTS_30);
-      faults.setProfile('SNS', FAULTS_30);
+      faults.setProfile('EC2', FAULTS_BEFORE_REQUEST);
+      faults.setProfile('SNS', FAULTS_BEFORE_REQUEST);
     }
     faults.clearProfiles();
     const alerts = countByEventId(await inbox.drain());
@@ -228,8 +208,8 @@ describe('Reliability: duplicates give one alert and identical tags, under 30% f
     // Prepare
     const events = await Promise.all(Array.from({ length: 8 }, () => sharedImageEvent()));
     await inbox.drain();
-    faults.setProfile('EC2', FAULTS_30);
-    faults.setProfile('SNS', FAULTS_30);
+    faults.setProfile('EC2', FAULTS_BEFORE_REQUEST);
+    faults.setProfile('SNS', FAULTS_BEFORE_REQUEST);
 
     // Act: the three copies of each event go to three containers at once.
     const report = await deliverAsync(
@@ -299,17 +279,12 @@ describe('Reliability: a Lambda that crashes part-way is finished by the retry',
     // Prepare
     const event = await sharedSnapshotEvent();
     await inbox.drain();
-    let crashed = false;
-    const unscript = faults.script((attempt) => {
-      if (crashed || attempt.operation !== 'CreateTags') return undefined;
-      crashed = true;
-      return { after: 'crash' };
-    });
+    const crashing = faults.crashAfterFirst((attempt) => attempt.operation === 'CreateTags');
     const [first, retry] = containers;
 
     // Act
     const crash = await first!(structuredClone(event.envelope), lambdaContext()).catch((e: Error) => e);
-    unscript();
+    crashing.remove();
     const halfDone = await snapshotTags(ec2, event.snapshotId);
     const alertsAfterCrash = await inbox.drain();
     const verdict = await retry!(structuredClone(event.envelope), lambdaContext());
@@ -337,25 +312,24 @@ describe('Reliability: a Lambda that crashes part-way is finished by the retry',
     // Prepare
     const event = await sharedSnapshotEvent();
     await inbox.drain();
-    let crashed = false;
-    const unscript = faults.script((attempt) => {
-      if (crashed || attempt.service !== 'DynamoDB' || attempt.operation !== 'PutItem') return undefined;
-      if ((attempt.input as { TableName?: string }).TableName !== LEDGER_TABLE) return undefined;
-      crashed = true;
-      return { after: 'crash' };
-    });
+    const crashing = faults.crashAfterFirst(
+      (attempt) =>
+        attempt.service === 'DynamoDB' &&
+        attempt.operation === 'PutItem' &&
+        (attempt.input as { TableName?: string }).TableName === LEDGER_TABLE,
+    );
 
     // Act
     const crash = await containers[0]!(structuredClone(event.envelope), lambdaContext()).catch(
       (e: Error) => e,
     );
-    unscript();
+    crashing.remove();
     const itemAfterCrash = await ledgerItem(event.snapshotId);
     const tagsAfterCrash = await snapshotTags(ec2, event.snapshotId);
     const verdict = await containers[1]!(structuredClone(event.envelope), lambdaContext());
 
     // Assess
-    expect(crashed).toBe(true);
+    expect(crashing.crashed()).toBe(true);
     expect((crash as Error).name).toBe('ActionFailedError');
     expect(itemAfterCrash).toMatchObject({ status: 'quarantined', version: 1, quarantineShares: [] });
     expect(tagsAfterCrash['clonewarden:status']).toBeUndefined();

@@ -34,11 +34,15 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import type { EnforceHarness } from '../support/enforce-harness.js';
 import {
+  FAULT_RATE,
+  FAULTS_BEFORE_REQUEST,
+  FAULTS_WITH_LOST_ANSWERS,
   FaultInjector,
-  type FaultProfile,
   rateLimiterEngaged,
   rateLimiters,
+  SCALED_VISIBILITY_RETRY,
   scaledAdaptiveRetry,
   seededRandom,
   TIME_SCALE,
@@ -47,6 +51,7 @@ import {
   type DeliveryReport,
   deliverAsync,
   type LambdaHandler,
+  loadContainers,
   recordFigures,
 } from '../support/lambda-delivery.js';
 
@@ -60,41 +65,18 @@ import {
  * and a redrive of the DLQ must complete every dead-lettered one with exactly one alert.
  */
 
-const harness = vi.hoisted(() => ({
-  options: {} as Record<string, unknown>,
-  visibilityRetry: undefined as { attempts: number; baseDelayMs: number; maxDelayMs: number } | undefined,
-}));
-vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
-  return {
-    ...original,
-    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0]) =>
-      original.createAwsClients({ ...options, ...harness.options }),
-  };
-});
-vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/pipeline/create-enforce-context.js')>();
-  return {
-    ...original,
-    createEnforceContext: (options: Parameters<typeof original.createEnforceContext>[0]) =>
-      original.createEnforceContext({ ...options, visibilityRetry: harness.visibilityRetry }),
-  };
-});
+const harness = vi.hoisted((): EnforceHarness => ({ options: {} }));
+vi.mock('../../shared/aws/clients.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedClients(await importOriginal(), harness),
+);
+vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedEnforceContext(await importOriginal(), harness),
+);
 
 const REGION = 'ap-northeast-1';
 const EVENTS_PER_TYPE = Number(process.env.CLONEWARDEN_RELIABILITY_EVENTS_PER_TYPE ?? 200);
 const CONTAINERS = 8;
 const SEED = Number(process.env.CLONEWARDEN_RELIABILITY_SEED ?? 20_260_501);
-const FAULT_RATE = 0.3;
-const EC2_FAULTS: FaultProfile = {
-  rate: FAULT_RATE,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1, lostResponse: 1 },
-};
-// Publish is not idempotent: its faults happen before the request (see the ambiguity study below).
-const SNS_FAULTS: FaultProfile = {
-  rate: FAULT_RATE,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1 },
-};
 
 const platform: Caller = {
   type: 'AssumedRole',
@@ -141,12 +123,6 @@ let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let containers: LambdaHandler[];
 const results: Record<string, unknown> = {};
 
-async function loadContainer(): Promise<LambdaHandler> {
-  vi.resetModules();
-  const module = (await import('../../functions/enforce.js')) as unknown as { handler: LambdaHandler };
-  return module.handler;
-}
-
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function inPool<T, R>(
   items: readonly T[],
@@ -184,10 +160,8 @@ beforeAll(async () => {
   });
   delete process.env.CLONEWARDEN_DRY_RUN;
   harness.options = { decorateStack: faults.decorateStack, retryStrategy: scaledAdaptiveRetry() };
-  // Production's visibility backoff (6 attempts, 0.5 s doubling to 8 s), on the same faster clock.
-  harness.visibilityRetry = { attempts: 6, baseDelayMs: 500 / TIME_SCALE, maxDelayMs: 8_000 / TIME_SCALE };
-  containers = [];
-  for (let i = 0; i < CONTAINERS; i++) containers.push(await loadContainer());
+  harness.visibilityRetry = SCALED_VISIBILITY_RETRY;
+  containers = await loadContainers(CONTAINERS);
 }, 120_000);
 
 afterAll(() => {
@@ -439,8 +413,8 @@ describe('Reliability: no event lost or acted on twice under 30% EC2 and SNS fau
     const shuffled = [...planned].sort(() => random() - 0.5);
     await inbox.drain();
     faults.resetStats();
-    faults.setProfile('EC2', EC2_FAULTS);
-    faults.setProfile('SNS', SNS_FAULTS);
+    faults.setProfile('EC2', FAULTS_WITH_LOST_ANSWERS);
+    faults.setProfile('SNS', FAULTS_BEFORE_REQUEST);
 
     // Act: the storm, then (the incident over) the DLQ redriven through the same containers.
     const storm = await deliverAsync(

@@ -26,16 +26,20 @@ import {
   writeEnforcingPolicy,
 } from '../support/aws-fixtures.js';
 import { useEmulatorRegion } from '../support/emulator.js';
+import type { EnforceHarness } from '../support/enforce-harness.js';
 import {
+  FAULT_RATE,
+  FAULTS_BEFORE_REQUEST,
+  FAULTS_WITH_LOST_ANSWERS,
   FaultInjector,
-  type FaultProfile,
+  SCALED_VISIBILITY_RETRY,
   scaledAdaptiveRetry,
-  TIME_SCALE,
 } from '../support/fault-injection.js';
 import {
   deliverAsync,
   type LambdaHandler,
   lambdaContext,
+  loadContainers,
   recordFigures,
 } from '../support/lambda-delivery.js';
 
@@ -49,26 +53,13 @@ import {
  * succeeded. Every event must end done (read back through the real APIs) with exactly one alert.
  */
 
-const harness = vi.hoisted(() => ({
-  options: {} as Record<string, unknown>,
-  visibilityRetry: undefined as { attempts: number; baseDelayMs: number; maxDelayMs: number } | undefined,
-}));
-vi.mock('../../shared/aws/clients.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/aws/clients.js')>();
-  return {
-    ...original,
-    createAwsClients: (options: Parameters<typeof original.createAwsClients>[0]) =>
-      original.createAwsClients({ ...options, ...harness.options }),
-  };
-});
-vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../shared/pipeline/create-enforce-context.js')>();
-  return {
-    ...original,
-    createEnforceContext: (options: Parameters<typeof original.createEnforceContext>[0]) =>
-      original.createEnforceContext({ ...options, visibilityRetry: harness.visibilityRetry }),
-  };
-});
+const harness = vi.hoisted((): EnforceHarness => ({ options: {} }));
+vi.mock('../../shared/aws/clients.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedClients(await importOriginal(), harness),
+);
+vi.mock('../../shared/pipeline/create-enforce-context.js', async (importOriginal) =>
+  (await import('../support/enforce-harness.js')).harnessedEnforceContext(await importOriginal(), harness),
+);
 
 const REGION = 'us-west-1';
 const EVENTS_PER_TYPE = Number(process.env.CLONEWARDEN_RELIABILITY_GUARD_EVENTS_PER_TYPE ?? 16);
@@ -76,15 +67,6 @@ const SEED = 10_010;
 /** The account the policy allows (GUARD_RULES), and one it does not. */
 const ALLOWED = '111122223333';
 const FOREIGN = '444455556666';
-const EC2_FAULTS: FaultProfile = {
-  rate: 0.3,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1, lostResponse: 1 },
-};
-// Publish is not idempotent: its faults happen before the request (reliability-duplicates-crash).
-const SNS_FAULTS: FaultProfile = {
-  rate: 0.3,
-  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1 },
-};
 const developer: Caller = {
   type: 'AssumedRole',
   account: EMULATOR_ACCOUNT,
@@ -108,11 +90,6 @@ let inbox: Awaited<ReturnType<typeof createAlertInbox>>;
 let containers: LambdaHandler[];
 let quarantinedImageId: string;
 let quarantinedSnapshotId: string;
-
-async function loadContainer(): Promise<LambdaHandler> {
-  vi.resetModules();
-  return ((await import('../../functions/enforce.js')) as unknown as { handler: LambdaHandler }).handler;
-}
 
 const planned = (event: GuardEvent, record: Record<string, unknown>): Planned => ({
   ...event,
@@ -192,9 +169,8 @@ beforeAll(async () => {
   });
   delete process.env.CLONEWARDEN_DRY_RUN;
   harness.options = { decorateStack: faults.decorateStack, retryStrategy: scaledAdaptiveRetry() };
-  harness.visibilityRetry = { attempts: 6, baseDelayMs: 500 / TIME_SCALE, maxDelayMs: 8_000 / TIME_SCALE };
-  containers = [];
-  for (let i = 0; i < 4; i++) containers.push(await loadContainer());
+  harness.visibilityRetry = SCALED_VISIBILITY_RETRY;
+  containers = await loadContainers(4);
   quarantinedImageId = await registerBaseImage(ec2, REGION, 'quarantined-golden');
   const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${REGION}a`, Size: 1 }));
   ({ SnapshotId: quarantinedSnapshotId } = (await ec2.send(new CreateSnapshotCommand({ VolumeId }))) as {
@@ -266,20 +242,6 @@ async function problemsOf(event: Planned, verdict: Verdict, alerts: number): Pro
   return problems;
 }
 
-/** A crash right after the first successful call named `operation` (by the handler's clients). */
-function crashAfterFirst(
-  injector: FaultInjector,
-  operation: string,
-): { crashed: () => boolean; remove: () => void } {
-  let crashed = false;
-  const remove = injector.script((attempt) => {
-    if (crashed || attempt.operation !== operation) return undefined;
-    crashed = true;
-    return { after: 'crash' };
-  });
-  return { crashed: () => crashed, remove: () => void remove() };
-}
-
 describe('Reliability: the guards under 30% EC2 and SNS faults', () => {
   it(`${EVENTS_PER_TYPE} share and restore events of each type end done or dead-lettered whole; a redrive completes each with one alert`, async () => {
     // Prepare
@@ -288,8 +250,8 @@ describe('Reliability: the guards under 30% EC2 and SNS faults', () => {
     for (let i = 0; i < EVENTS_PER_TYPE; i++) for (const type of types) events.push(await MAKERS[type]());
     await inbox.drain();
     faults.resetStats();
-    faults.setProfile('EC2', EC2_FAULTS);
-    faults.setProfile('SNS', SNS_FAULTS);
+    faults.setProfile('EC2', FAULTS_WITH_LOST_ANSWERS);
+    faults.setProfile('SNS', FAULTS_BEFORE_REQUEST);
 
     // Act: the storm, then the DLQ redriven once the faults are over.
     const storm = await deliverAsync(
@@ -324,7 +286,7 @@ describe('Reliability: the guards under 30% EC2 and SNS faults', () => {
     figures.storm = {
       command: 'npx vitest run --project integration test/integration/reliability-guards.test.ts',
       seed: SEED,
-      faultRate: 0.3,
+      faultRate: FAULT_RATE,
       events: events.length,
       byType: Object.fromEntries(types.map((type) => [type, events.filter((e) => e.type === type).length])),
       enforcedInStorm: storm.outcomes.filter((o) => !o.deadLettered).length,
@@ -355,7 +317,7 @@ describe('Reliability: a guard that crashes part-way is finished by the retry', 
     // Prepare
     const event = await MAKERS[type]();
     await inbox.drain();
-    const crash = crashAfterFirst(faults, operation);
+    const crash = faults.crashAfterFirst((attempt) => attempt.operation === operation);
 
     // Act
     const failed = await containers[0]!(structuredClone(event.envelope), lambdaContext()).catch(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type { RetryStrategyV2 } from '@smithy/types';
 import type { ClientStackDecorator, ServiceLabel } from '../../shared/aws/clients.js';
+import { DEFAULT_VISIBILITY_RETRY, type VisibilityRetry } from '../../shared/aws/ec2-clone-facts.js';
 
 /*
  * Fault injection between the SDK and the endpoint, for the reliability tests.
@@ -33,6 +34,25 @@ export interface FaultProfile {
   /** Relative weights of the kinds; a kind that is absent never happens. */
   mix: Partial<Record<FaultKind, number>>;
 }
+
+/** The share of attempts that fail in the reliability tests' storms. */
+export const FAULT_RATE = 0.3;
+
+/** Every kind of fault, lost answers included: EC2's in a storm (its calls are safe to repeat). */
+export const FAULTS_WITH_LOST_ANSWERS: FaultProfile = {
+  rate: FAULT_RATE,
+  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1, lostResponse: 1 },
+};
+
+/**
+ * Every fault before the request, so a failed attempt had no effect: SNS's in a storm, because
+ * Publish is not idempotent (lost answers are studied on their own in
+ * reliability-duplicates-crash, "ambiguous publishes").
+ */
+export const FAULTS_BEFORE_REQUEST: FaultProfile = {
+  rate: FAULT_RATE,
+  mix: { throttle: 1, http500: 1, http503: 1, drop: 1, timeout: 1 },
+};
 
 /** One attempt as the harness sees it, for scripted faults. */
 export interface Attempt {
@@ -113,6 +133,20 @@ export class FaultInjector {
   script(script: FaultScript): () => void {
     this.#scripts.add(script);
     return () => this.#scripts.delete(script);
+  }
+
+  /**
+   * A crash right after the first successful attempt that `matches` (as a bug or an
+   * out-of-memory would strike); `crashed` tells whether it happened, `remove` disarms it.
+   */
+  crashAfterFirst(matches: (attempt: Attempt) => boolean): { crashed: () => boolean; remove: () => void } {
+    let crashed = false;
+    const remove = this.script((attempt) => {
+      if (crashed || !matches(attempt)) return undefined;
+      crashed = true;
+      return { after: 'crash' };
+    });
+    return { crashed: () => crashed, remove: () => void remove() };
   }
 
   resetStats(): void {
@@ -327,6 +361,13 @@ class ScaledBackoff {
     return Math.floor(Math.random() * Math.min(this.#base * 2 ** retries, 20_000 / TIME_SCALE));
   }
 }
+
+/** Production's visibility backoff (6 attempts, 0.5 s doubling to 8 s), on the same faster clock. */
+export const SCALED_VISIBILITY_RETRY: VisibilityRetry = {
+  attempts: DEFAULT_VISIBILITY_RETRY.attempts,
+  baseDelayMs: DEFAULT_VISIBILITY_RETRY.baseDelayMs / TIME_SCALE,
+  maxDelayMs: DEFAULT_VISIBILITY_RETRY.maxDelayMs / TIME_SCALE,
+};
 
 /** The rate limiter's private state, which the SDK does not type for outsiders. */
 interface RateLimiterInternals {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { vi } from 'vitest';
 import type { Verdict } from '../../shared/model/types.js';
 import { TIME_SCALE } from './fault-injection.js';
 
@@ -23,6 +24,22 @@ const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000 / TIME_SCALE, 120_000 
 import { lambdaContext } from './run-cli.js';
 
 export { lambdaContext };
+
+/**
+ * A fresh container: functions/enforce.ts loaded anew (`vi.resetModules()`), with its own SDK
+ * clients, built through the calling test file's `vi.mock` harness.
+ */
+export async function loadContainer(): Promise<LambdaHandler> {
+  vi.resetModules();
+  return ((await import('../../functions/enforce.js')) as unknown as { handler: LambdaHandler }).handler;
+}
+
+/** `count` fresh containers, one after another (each load resets the module registry). */
+export async function loadContainers(count: number): Promise<LambdaHandler[]> {
+  const containers: LambdaHandler[] = [];
+  for (let i = 0; i < count; i++) containers.push(await loadContainer());
+  return containers;
+}
 
 /** What became of one event. */
 interface DeliveryOutcome {
